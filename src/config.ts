@@ -1,0 +1,280 @@
+/**
+ * The desk's configuration (SPEC §9): one zod schema, read once at start from the environment and
+ * a `.env` file in the working directory (the environment wins). A bad value fails at start with
+ * every problem listed by variable name.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { validate as validateCron } from 'node-cron';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { parseDuration, type Duration } from './domain/duration.js';
+import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return fallback;
+        const t = v.trim().toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(t)) return true;
+        if (['false', '0', 'no', 'off'].includes(t)) return false;
+        ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+        return z.NEVER;
+      }),
+  );
+
+const port = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(fallback));
+
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((v, ctx): Duration => {
+        const d = parseDuration(v);
+        if (!d || d.amount === 0) {
+          ctx.addIssue({ code: 'custom', message: `must be a duration like 90s, 15m, 72h or 5d, got "${v}"` });
+          return z.NEVER;
+        }
+        return d;
+      }),
+  );
+
+const cron = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .refine((v) => validateCron(v), { message: 'must be a cron expression (5 fields, or 6 with seconds)' }),
+  );
+
+const email = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .refine((v) => /^[^\s@<>]+@[^\s@<>]+$/.test(v), { message: 'must be an e-mail address like porting@example.com' }),
+  );
+
+const optionalText = z.preprocess(emptyToUndefined, z.string().optional());
+
+const EnvSchema = z.object({
+  IMAP_HOST: optionalText,
+  IMAP_PORT: port(993),
+  IMAP_SECURE: bool(true),
+  IMAP_USER: optionalText,
+  IMAP_PASSWORD: optionalText,
+  IMAP_MAILBOX: z.preprocess(emptyToUndefined, z.string().default('INBOX')),
+  SMTP_HOST: optionalText,
+  SMTP_PORT: port(587),
+  SMTP_SECURE: bool(false),
+  SMTP_USER: optionalText,
+  SMTP_PASSWORD: optionalText,
+  INBOUND_SMTP_PORT: port(2525),
+  MAIL_FROM: email('porting@localhost'),
+  SUPPORT_EMAIL: email('support@localhost'),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  TEMPLATES_DIR: z.preprocess(emptyToUndefined, z.string().default('./templates')),
+  TIMEZONE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('UTC')
+      .refine((v) => IANAZone.isValidZone(v), { message: 'must be an IANA time zone like America/Los_Angeles' }),
+  ),
+  HOLIDAYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return [];
+        const dates = v
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean);
+        for (const d of dates) {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+            ctx.addIssue({ code: 'custom', message: `must be comma-separated dates like 2026-12-24, got "${d}"` });
+          }
+        }
+        return dates;
+      }),
+  ),
+  VERIFICATION_WINDOW: duration('72h'),
+  REMINDER_AFTER: duration('24h'),
+  COMPLETION_GRACE: duration('5d'),
+  FOC_MIN_BUSINESS_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(60).default(1)),
+  JOBS_SCHEDULE: cron('* * * * *'),
+  DIGEST_SCHEDULE: cron('0 8 * * *'),
+  ADMIN_FEE: z.preprocess(emptyToUndefined, z.string().default('$15')),
+  MATCH_FIELDS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('account-info')
+      .transform((v, ctx): { preset?: MatchPreset; fields: MatchField[] } => {
+        const t = v.trim();
+        if (t in MATCH_PRESETS) return { preset: t as MatchPreset, fields: [...MATCH_PRESETS[t as MatchPreset]] };
+        const names = t
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean);
+        const bad = names.filter((n) => !isMatchField(n));
+        if (names.length === 0 || bad.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              `must be account-info, simple-port or a comma-separated list of fields` +
+              (bad.length ? ` (unknown: ${bad.join(', ')})` : ''),
+          });
+          return z.NEVER;
+        }
+        return { fields: names as MatchField[] };
+      }),
+  ),
+  REPLY_SUBADDRESS: bool(true),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyToUndefined(v.toLowerCase()) : v),
+    z.enum(LOG_LEVELS).default('info'),
+  ),
+});
+
+export interface ImapConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  mailbox: string;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+}
+
+export interface Config {
+  imap?: ImapConfig;
+  smtp?: SmtpConfig;
+  inboundSmtpPort: number;
+  mailFrom: string;
+  supportEmail: string;
+  dataDir: string;
+  templatesDir: string;
+  timezone: string;
+  /** Extra non-business days, on top of US federal holidays. */
+  holidays: string[];
+  verificationWindow: Duration;
+  reminderAfter: Duration;
+  completionGrace: Duration;
+  focMinBusinessDays: number;
+  jobsSchedule: string;
+  digestSchedule: string;
+  adminFee: string;
+  matchPreset?: MatchPreset;
+  matchFields: MatchField[];
+  replySubaddress: boolean;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** A configuration error: every problem, each naming its variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads KEY=value lines from `.env` in `cwd`, if there is one. */
+export function readDotEnv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return {};
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/**
+ * Builds the configuration from `env` (default: the process environment) over the `.env` file in
+ * `cwd`. Relative DATA_DIR and TEMPLATES_DIR are resolved against `cwd`. Throws ConfigError.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  { cwd = process.cwd(), dotenv = true }: { cwd?: string; dotenv?: boolean } = {},
+): Config {
+  const merged = { ...(dotenv ? readDotEnv(cwd) : {}), ...env };
+  const parsed = EnvSchema.safeParse(merged);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    }
+  }
+  const set = (k: string) => (merged[k] ?? '').trim() !== '';
+  if (set('IMAP_HOST')) {
+    if (!set('IMAP_USER')) problems.push('IMAP_USER: required when IMAP_HOST is set');
+    if (!set('IMAP_PASSWORD')) problems.push('IMAP_PASSWORD: required when IMAP_HOST is set');
+  }
+  if (set('SMTP_USER') && !set('SMTP_PASSWORD')) problems.push('SMTP_PASSWORD: required when SMTP_USER is set');
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  return {
+    imap: e.IMAP_HOST
+      ? {
+          host: e.IMAP_HOST,
+          port: e.IMAP_PORT,
+          secure: e.IMAP_SECURE,
+          user: e.IMAP_USER!,
+          password: e.IMAP_PASSWORD!,
+          mailbox: e.IMAP_MAILBOX,
+        }
+      : undefined,
+    smtp: e.SMTP_HOST
+      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD }
+      : undefined,
+    inboundSmtpPort: e.INBOUND_SMTP_PORT,
+    mailFrom: e.MAIL_FROM,
+    supportEmail: e.SUPPORT_EMAIL,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    templatesDir: path.resolve(cwd, e.TEMPLATES_DIR),
+    timezone: e.TIMEZONE,
+    holidays: e.HOLIDAYS,
+    verificationWindow: e.VERIFICATION_WINDOW,
+    reminderAfter: e.REMINDER_AFTER,
+    completionGrace: e.COMPLETION_GRACE,
+    focMinBusinessDays: e.FOC_MIN_BUSINESS_DAYS,
+    jobsSchedule: e.JOBS_SCHEDULE,
+    digestSchedule: e.DIGEST_SCHEDULE,
+    adminFee: e.ADMIN_FEE,
+    matchPreset: e.MATCH_FIELDS.preset,
+    matchFields: e.MATCH_FIELDS.fields,
+    replySubaddress: e.REPLY_SUBADDRESS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The configuration with secrets masked, for `check` and start-up logs. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    ...c,
+    imap: c.imap ? { ...c.imap, password: '***' } : undefined,
+    smtp: c.smtp ? { ...c.smtp, password: c.smtp.password ? '***' : undefined } : undefined,
+  };
+}

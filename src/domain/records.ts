@@ -1,0 +1,242 @@
+/**
+ * The records portdesk keeps (SPEC §2), as zod schemas. The store validates every record it
+ * loads against these, so a hand-edited or damaged data file is refused rather than half-read.
+ */
+import { z } from 'zod';
+import { REASON_CODES } from './reason-codes.js';
+
+/** A telephone number in E.164 form, e.g. +12065550100. */
+export const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +12065550100');
+
+/** An ISO calendar date (no time), e.g. 2026-12-01. */
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-12-01');
+
+/** An ISO instant, e.g. 2026-12-01T15:04:05.000Z. */
+export const IsoInstant = z.string().datetime({ offset: true });
+
+export const ReasonCodeSchema = z.enum(REASON_CODES);
+
+export const AddressSchema = z.object({
+  street: z.string().min(1),
+  unit: z.string().min(1).optional(),
+  city: z.string().min(1),
+  state: z.string().min(2),
+  zip: z.string().regex(/^\d{5}(-?\d{4})?$/, 'must be a US ZIP or ZIP+4'),
+});
+export type Address = z.infer<typeof AddressSchema>;
+
+export const DID_STATUSES = ['active', 'ported-out', 'disconnected'] as const;
+export type DidStatus = (typeof DID_STATUSES)[number];
+
+export const DidSchema = z.object({
+  number: E164,
+  status: z.enum(DID_STATUSES),
+  /** When it left, and through which order, once ported out. */
+  portedOutAt: IsoInstant.optional(),
+  portOrderId: z.string().optional(),
+});
+export type Did = z.infer<typeof DidSchema>;
+
+export const AccountSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  company: z.string().min(1).optional(),
+  email: z.string().email(),
+  techPrefix: z.string().min(1),
+  accountNumber: z.string().min(1),
+  address: AddressSchema,
+  dids: z.array(DidSchema),
+  portOutPin: z.string().min(1).optional(),
+  portOutLock: z.boolean().default(false),
+  status: z.enum(['open', 'closed']).default('open'),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const ORDER_STATES = [
+  'received',
+  'pending_verification',
+  'approved',
+  'rejected',
+  'completed',
+  'canceled',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+export const OPEN_STATES: readonly OrderState[] = ['received', 'pending_verification', 'approved'];
+export const FINAL_STATES: readonly OrderState[] = ['rejected', 'completed', 'canceled'];
+
+export const CarrierSchema = z.object({
+  name: z.string(),
+  email: z.string(),
+  spid: z.string().optional(),
+  pon: z.string().optional(),
+});
+export type Carrier = z.infer<typeof CarrierSchema>;
+
+/** What the carrier wrote, as written (normalised only when compared). */
+export const ProvidedSchema = z.object({
+  name: z.string().optional(),
+  company: z.string().optional(),
+  street: z.string().optional(),
+  city: z.string().optional(),
+  state: z.string().optional(),
+  zip: z.string().optional(),
+  accountNumber: z.string().optional(),
+  btn: z.string().optional(),
+  pin: z.string().optional(),
+  authorizedName: z.string().optional(),
+});
+export type Provided = z.infer<typeof ProvidedSchema>;
+
+export const MATCH_RESULTS = ['match', 'mismatch', 'missing'] as const;
+
+export const MatchFieldReportSchema = z.object({
+  field: z.string(),
+  provided: z.string().optional(),
+  onFile: z.string().optional(),
+  result: z.enum(MATCH_RESULTS),
+  reason: z.string(),
+  code: ReasonCodeSchema.optional(),
+});
+export type MatchFieldReport = z.infer<typeof MatchFieldReportSchema>;
+
+export const MatchReportSchema = z.object({
+  matched: z.boolean(),
+  fields: z.array(MatchFieldReportSchema),
+  reasonCodes: z.array(ReasonCodeSchema),
+});
+export type MatchReport = z.infer<typeof MatchReportSchema>;
+
+export const HistoryEventSchema = z.object({
+  at: IsoInstant,
+  event: z.string(),
+  detail: z.string().optional(),
+});
+export type HistoryEvent = z.infer<typeof HistoryEventSchema>;
+
+export const VerificationSchema = z.object({
+  sentTo: z.string(),
+  sentAt: IsoInstant,
+  expiresAt: IsoInstant,
+  reminderSentAt: IsoInstant.optional(),
+  /** Message-ID of the verification e-mail; replies thread to it. */
+  messageId: z.string(),
+  /** How many "please answer clearly" e-mails went out. */
+  clarifications: z.number().int().nonnegative().default(0),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+export const DecisionSchema = z.object({
+  by: z.enum(['customer', 'auto-match', 'support', 'desk', 'carrier', 'job']),
+  at: IsoInstant,
+  reasonCodes: z.array(ReasonCodeSchema),
+  matchReport: MatchReportSchema.optional(),
+  note: z.string().optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const PortOrderSchema = z.object({
+  id: z.string().regex(/^PO-[0-9A-Z]{6}$/),
+  /** Secret token carried in the verification's reply address (porting+TOKEN@…). */
+  token: z.string().min(8),
+  state: z.enum(ORDER_STATES),
+  accountId: z.string(),
+  dids: z.array(E164).min(1),
+  carrier: CarrierSchema,
+  provided: ProvidedSchema,
+  requestedDate: IsoDate.optional(),
+  focDate: IsoDate.optional(),
+  verification: VerificationSchema.optional(),
+  decision: DecisionSchema.optional(),
+  /** Identifies "the same request" for idempotent resends (rule 11). */
+  requestKey: z.string(),
+  sourceMessageIds: z.array(z.string()),
+  createdAt: IsoInstant,
+  updatedAt: IsoInstant,
+  completedAt: IsoInstant.optional(),
+  history: z.array(HistoryEventSchema),
+});
+export type PortOrder = z.infer<typeof PortOrderSchema>;
+
+export const CsrRequestSchema = z.object({
+  id: z.string(),
+  from: z.string(),
+  provided: z.object({
+    name: z.string().optional(),
+    email: z.string().optional(),
+    techPrefix: z.string().optional(),
+    dids: z.array(z.string()),
+  }),
+  accountId: z.string().optional(),
+  outcome: z.enum(['sent', 'needs-review']),
+  reasons: z.array(z.string()),
+  sourceMessageId: z.string().optional(),
+  at: IsoInstant,
+});
+export type CsrRequest = z.infer<typeof CsrRequestSchema>;
+
+export const MESSAGE_KINDS = [
+  'port_request',
+  'completion_notice',
+  'cancellation',
+  'verification_reply',
+  'csr_request',
+  'auto_reply',
+  'bounce',
+  'other',
+] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export const INBOUND_OUTCOMES = ['processed', 'review', 'ignored'] as const;
+export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
+
+export const InboundEntrySchema = z.object({
+  /** Message-ID, or `sha256:<hex>` of the raw message when it has none. */
+  key: z.string(),
+  messageId: z.string().optional(),
+  mailbox: z.string().optional(),
+  uid: z.number().int().optional(),
+  uidValidity: z.string().optional(),
+  from: z.string().optional(),
+  subject: z.string().optional(),
+  kind: z.enum(MESSAGE_KINDS),
+  outcome: z.enum(INBOUND_OUTCOMES),
+  reason: z.string().optional(),
+  orderIds: z.array(z.string()).default([]),
+  at: IsoInstant,
+});
+export type InboundEntry = z.infer<typeof InboundEntrySchema>;
+
+export const OUTBOX_STATUSES = ['queued', 'sent', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+export const OutboxEntrySchema = z.object({
+  id: z.string(),
+  /** Stable Message-ID, fixed when the entry is queued, so a resend is recognisable. */
+  messageId: z.string(),
+  template: z.string(),
+  from: z.string(),
+  to: z.array(z.string()).min(1),
+  cc: z.array(z.string()).default([]),
+  replyTo: z.string().optional(),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  inReplyTo: z.string().optional(),
+  references: z.array(z.string()).default([]),
+  autoSubmitted: z.enum(['auto-replied', 'auto-generated']),
+  orderId: z.string().optional(),
+  status: z.enum(OUTBOX_STATUSES),
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+  nextAttemptAt: IsoInstant,
+  createdAt: IsoInstant,
+  sentAt: IsoInstant.optional(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
+
+/** Where the IMAP source is in a mailbox, persisted so a restart resumes and a resync is noticed. */
+export const MailboxCursorSchema = z.object({
+  uidValidity: z.string(),
+  lastUid: z.number().int().nonnegative(),
+});
+export type MailboxCursor = z.infer<typeof MailboxCursorSchema>;

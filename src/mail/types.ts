@@ -1,0 +1,105 @@
+/**
+ * What the pure mail readers produce. `parseMessage` turns raw bytes into an InboundMessage; the
+ * classifier, the carrier-request reader and the reply reader work on that alone.
+ */
+import type { MessageKind } from '../domain/records.js';
+
+export interface Mailbox {
+  address: string;
+  name?: string;
+}
+
+export interface InboundAttachment {
+  filename?: string;
+  contentType: string;
+  size: number;
+  content: Buffer;
+}
+
+export interface InboundMessage {
+  /** Message-ID without angle brackets, when the message has one. */
+  messageId?: string;
+  /** Message-ID, or `sha256:<hex>` of the raw bytes; the inbound log's key. */
+  key: string;
+  from?: Mailbox;
+  replyTo?: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  subject: string;
+  date?: Date;
+  inReplyTo?: string;
+  /** Message-IDs from References (without angle brackets), oldest first. */
+  references: string[];
+  /** Lower-cased header names to their (first) value as text. */
+  headers: Record<string, string>;
+  /** The content type of the top-level part, e.g. multipart/report; report-type=delivery-status. */
+  contentType: string;
+  /** Plain text body (derived from HTML when the message has only HTML). */
+  text: string;
+  html?: string;
+  attachments: InboundAttachment[];
+  /** Problems found while parsing: no From, no body, unknown charset, broken MIME… */
+  defects: string[];
+  size: number;
+}
+
+export interface Classification {
+  kind: MessageKind;
+  /** Why it was classified so, for logs, inspect and Review. */
+  notes: string[];
+}
+
+/** Fields a carrier's port-out request can carry (SPEC §9 inspect `request`). */
+export interface PortRequestFields {
+  dids: string[];
+  pon?: string;
+  name?: string;
+  company?: string;
+  street?: string;
+  city?: string;
+  state?: string;
+  zip?: string;
+  accountNumber?: string;
+  btn?: string;
+  pin?: string;
+  authorizedName?: string;
+  /** ISO date. */
+  requestedDate?: string;
+  /** Requesting carrier's name and SPID, when stated. */
+  carrierName?: string;
+  spid?: string;
+}
+
+export interface PortRequestReading {
+  fields: PortRequestFields;
+  /** Required items that were not found, in words ("telephone numbers", "account name"). */
+  missing: string[];
+  /** Number-like strings that are not valid US numbers. */
+  invalidNumbers: string[];
+  notes: string[];
+}
+
+export type ReplyDecision = 'approve' | 'reject' | 'unclear';
+
+export interface ReplyReading {
+  decision: ReplyDecision;
+  /** The new text of the reply, quoted history and signature removed. */
+  newText: string;
+  notes: string[];
+}
+
+export interface CsrRequestReading {
+  name?: string;
+  email?: string;
+  techPrefix?: string;
+  dids: string[];
+  notes: string[];
+}
+
+/** A carrier's completion or cancellation notice. */
+export interface CarrierNoticeReading {
+  orderIds: string[];
+  dids: string[];
+  pon?: string;
+  notes: string[];
+}

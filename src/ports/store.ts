@@ -1,0 +1,65 @@
+import type {
+  Account,
+  CsrRequest,
+  InboundEntry,
+  MailboxCursor,
+  OrderState,
+  OutboxEntry,
+  PortOrder,
+} from '../domain/records.js';
+
+/**
+ * One atomic change to the store: every record listed is upserted (by id, or key for the
+ * inbound log, or mailbox name for cursors). A use case puts an order change and the e-mails it
+ * causes into one Changes, so they are saved together or not at all.
+ */
+export interface Changes {
+  accounts?: Account[];
+  orders?: PortOrder[];
+  csrRequests?: CsrRequest[];
+  inbound?: InboundEntry[];
+  outbox?: OutboxEntry[];
+  cursors?: Record<string, MailboxCursor>;
+}
+
+export interface OrderFilter {
+  state?: OrderState;
+  accountId?: string;
+}
+
+/**
+ * The desk's records. Reads are synchronous and served from memory; `commit` is the only way to
+ * change anything and resolves once the change is durable on disk.
+ */
+export interface Store {
+  getAccount(id: string): Account | undefined;
+  listAccounts(): Account[];
+  /** The account holding this E.164 number (whatever the number's status), if any. */
+  findAccountByDid(did: string): Account | undefined;
+
+  /** Any order, finished or not (finished orders may come from the archive). */
+  getOrder(id: string): PortOrder | undefined;
+  listOrders(filter?: OrderFilter): PortOrder[];
+  /** Orders in received, pending_verification or approved. */
+  listOpenOrders(): PortOrder[];
+  /** Open orders naming this number. */
+  openOrdersForDid(did: string): PortOrder[];
+  findOrderByToken(token: string): PortOrder | undefined;
+  /** The order whose verification (or reminder, or clarification) e-mail had this Message-ID. */
+  findOrderByOutboundMessageId(messageId: string): PortOrder | undefined;
+
+  listCsrRequests(): CsrRequest[];
+
+  getInbound(key: string): InboundEntry | undefined;
+
+  getOutbox(id: string): OutboxEntry | undefined;
+  /** Entries with status queued, oldest first. */
+  listQueuedOutbox(): OutboxEntry[];
+  listOutbox(): OutboxEntry[];
+
+  getCursor(mailbox: string): MailboxCursor | undefined;
+
+  commit(changes: Changes): Promise<void>;
+  /** Writes everything pending and releases files. */
+  close(): Promise<void>;
+}
