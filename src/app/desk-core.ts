@@ -1,0 +1,87 @@
+/**
+ * What every use case shares: the collaborators, the serial queue, the decision context for the
+ * core, and "commit these changes and effects, then wake the outbox".
+ */
+import type { Config } from '../config.js';
+import type { Calendar } from '../domain/calendar.js';
+import type { Effect } from '../domain/effects.js';
+import type { DeskContext } from '../domain/order-machine.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
+import type { Renderer } from '../ports/renderer.js';
+import type { Changes, Store } from '../ports/store.js';
+import { addEffects, type DeskIdentity } from './compose-email.js';
+import { SerialQueue } from './serial-queue.js';
+
+export type DeskConfig = Pick<
+  Config,
+  | 'mailFrom'
+  | 'supportEmail'
+  | 'adminFee'
+  | 'verificationWindow'
+  | 'reminderAfter'
+  | 'completionGrace'
+  | 'focMinBusinessDays'
+  | 'matchFields'
+  | 'replySubaddress'
+>;
+
+export interface DeskDeps {
+  store: Store;
+  renderer: Renderer;
+  ids: Ids;
+  clock: Clock;
+  calendar: Calendar;
+  log: Logger;
+  config: DeskConfig;
+  /** Called after a commit that queued e-mails, so delivery starts at once. */
+  onQueued?: () => void;
+}
+
+export class DeskCore {
+  readonly queue = new SerialQueue();
+  readonly desk: DeskIdentity;
+  readonly deskAddresses: string[];
+
+  constructor(readonly deps: DeskDeps) {
+    const c = deps.config;
+    this.desk = {
+      mailFrom: c.mailFrom,
+      supportEmail: c.supportEmail,
+      adminFee: c.adminFee,
+      verificationWindow: c.verificationWindow,
+      replySubaddress: c.replySubaddress,
+    };
+    this.deskAddresses = [c.mailFrom.toLowerCase()];
+  }
+
+  context(now: Date = this.deps.clock.now()): DeskContext {
+    const c = this.deps.config;
+    return {
+      now,
+      calendar: this.deps.calendar,
+      ids: this.deps.ids,
+      policy: {
+        verificationWindow: c.verificationWindow,
+        reminderAfter: c.reminderAfter,
+        completionGrace: c.completionGrace,
+        focMinBusinessDays: c.focMinBusinessDays,
+        matchFields: c.matchFields,
+        supportEmail: c.supportEmail,
+      },
+    };
+  }
+
+  /** Renders the effects into the same change set and commits it in one write. */
+  async commit(changes: Changes, effects: readonly Effect[], now: Date): Promise<void> {
+    addEffects(changes, effects, { renderer: this.deps.renderer, ids: this.deps.ids, desk: this.desk, now });
+    if (isEmpty(changes)) return;
+    await this.deps.store.commit(changes);
+    if (changes.outbox?.length) this.deps.onQueued?.();
+  }
+}
+
+function isEmpty(c: Changes): boolean {
+  return !c.accounts?.length && !c.orders?.length && !c.csrRequests?.length && !c.inbound?.length && !c.outbox?.length && !c.cursors;
+}

@@ -1,0 +1,41 @@
+/**
+ * The desk's use cases behind one object: inbound mail, the jobs, support actions. Built by the
+ * composition root (main.ts) or by tests with fakes.
+ */
+import type { PortOrder } from '../domain/records.js';
+import type { Disposition, SourceMeta } from '../ports/mail-source.js';
+import { DeskCore, type DeskDeps } from './desk-core.js';
+import { handleMessage } from './handle-message.js';
+import { cancelOverdue, expireVerifications, sendDigest, sendReminders, type JobResult } from './jobs.js';
+import { cancelOrder, completeOrder } from './support-actions.js';
+
+export interface Desk {
+  readonly core: DeskCore;
+  handleMessage(raw: Buffer, meta?: SourceMeta): Promise<Disposition>;
+  expireVerifications(): Promise<JobResult>;
+  sendReminders(): Promise<JobResult>;
+  cancelOverdue(): Promise<JobResult>;
+  sendDigest(opts?: { onlyIfMissedSince?: number }): Promise<JobResult>;
+  /** The order jobs, in the order they make sense: reminders before expiry, then overdue. */
+  runOrderJobs(): Promise<JobResult[]>;
+  completeOrder(id: string): Promise<PortOrder>;
+  cancelOrder(id: string, reason: string, code?: string): Promise<PortOrder>;
+  /** Resolves when every queued use case has finished. */
+  idle(): Promise<void>;
+}
+
+export function createDesk(deps: DeskDeps): Desk {
+  const core = new DeskCore(deps);
+  return {
+    core,
+    handleMessage: (raw, meta = {}) => handleMessage(core, raw, meta),
+    expireVerifications: () => expireVerifications(core),
+    sendReminders: () => sendReminders(core),
+    cancelOverdue: () => cancelOverdue(core),
+    sendDigest: (opts) => sendDigest(core, opts),
+    runOrderJobs: async () => [await sendReminders(core), await expireVerifications(core), await cancelOverdue(core)],
+    completeOrder: (id) => completeOrder(core, id),
+    cancelOrder: (id, reason, code) => cancelOrder(core, id, reason, code),
+    idle: () => core.queue.idle(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * What support does by hand (`portdesk orders complete|cancel`): the same transitions as the
+ * carrier's notices, recorded in the order's history with "by support".
+ */
+import type { Effect } from '../domain/effects.js';
+import { transition, type OrderEvent } from '../domain/order-machine.js';
+import { REASON_CODES, type ReasonCode } from '../domain/reason-codes.js';
+import type { PortOrder } from '../domain/records.js';
+import type { DeskCore } from './desk-core.js';
+
+export class ActionError extends Error {
+  constructor(
+    readonly code: 'ORDER_NOT_FOUND' | 'ACCOUNT_NOT_FOUND' | 'INVALID_TRANSITION' | 'BAD_REASON_CODE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+async function act(core: DeskCore, orderId: string, event: OrderEvent): Promise<PortOrder> {
+  return core.queue.run(async () => {
+    const store = core.deps.store;
+    const order = store.getOrder(orderId.trim().toUpperCase());
+    if (!order) throw new ActionError('ORDER_NOT_FOUND', `no order ${orderId}`);
+    const account = store.getAccount(order.accountId);
+    if (!account) throw new ActionError('ACCOUNT_NOT_FOUND', `order ${order.id} refers to account ${order.accountId}, which does not exist`);
+    const now = core.deps.clock.now();
+    const outcome = transition(order, account, event, core.context(now));
+    if (outcome.refused) throw new ActionError('INVALID_TRANSITION', `${order.id}: ${outcome.refused.message}`);
+    const effects: Effect[] = outcome.effects;
+    await core.commit({ orders: [outcome.order] }, effects, now);
+    core.deps.log.info({ orderId: order.id, state: outcome.order.state }, `order ${event.type} by support`);
+    return outcome.order;
+  });
+}
+
+export function completeOrder(core: DeskCore, orderId: string): Promise<PortOrder> {
+  return act(core, orderId, { type: 'complete', by: 'support' });
+}
+
+export function cancelOrder(core: DeskCore, orderId: string, reason: string, code: string = 'CARRIER_CANCELED'): Promise<PortOrder> {
+  if (!(REASON_CODES as readonly string[]).includes(code)) {
+    return Promise.reject(new ActionError('BAD_REASON_CODE', `unknown reason code ${code}; one of ${REASON_CODES.join(', ')}`));
+  }
+  return act(core, orderId, { type: 'cancel', by: 'support', reasonCodes: [code as ReasonCode], note: reason });
+}

@@ -1,0 +1,54 @@
+/**
+ * What a decision of the core asks the outside world to do, as plain values. The app renders each
+ * e-mail, stores it in the outbox together with the record changes, and only then sends.
+ */
+import type { Account } from './records.js';
+
+export type TemplateName =
+  | 'carrier-acknowledgement'
+  | 'carrier-rejection'
+  | 'carrier-approval'
+  | 'carrier-cancellation'
+  | 'customer-verification'
+  | 'customer-reminder'
+  | 'customer-unclear'
+  | 'customer-decision'
+  | 'preapproval-refusal'
+  | 'already-rejected'
+  | 'customer-completion'
+  | 'customer-cancellation'
+  | 'csr'
+  | 'csr-received'
+  | 'csr-needs-review'
+  | 'support-alert'
+  | 'daily-digest';
+
+export interface EmailEffect {
+  kind: 'email';
+  template: TemplateName;
+  to: string[];
+  cc?: string[];
+  /** Template data; the app adds the desk's own fields (`desk`). */
+  data: Record<string, unknown>;
+  orderId?: string;
+  /** Fixed in advance when the core must remember it (the verification's id, for threading). */
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  /** Reply-To carries this order's token as a subaddress (verification, reminder, clarification). */
+  replyToToken?: string;
+  /** RFC 3834: answers to a message are auto-replied, everything else auto-generated. */
+  autoSubmitted: 'auto-replied' | 'auto-generated';
+}
+
+/** An account changed as a consequence (numbers marked ported-out). */
+export interface AccountEffect {
+  kind: 'account';
+  account: Account;
+}
+
+export type Effect = EmailEffect | AccountEffect;
+
+export function isEmail(e: Effect): e is EmailEffect {
+  return e.kind === 'email';
+}
