@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration, type Duration } from './domain/duration.js';
 import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
@@ -107,7 +107,7 @@ const EnvSchema = z.object({
           .map((d) => d.trim())
           .filter(Boolean);
         for (const d of dates) {
-          if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || !DateTime.fromISO(d, { zone: 'UTC' }).isValid) {
             ctx.addIssue({ code: 'custom', message: `must be comma-separated dates like 2026-12-24, got "${d}"` });
           }
         }

@@ -14,6 +14,8 @@ export interface InboundAttachment {
   contentType: string;
   size: number;
   content: Buffer;
+  /** True when the content was not kept (too large); filename, type and size remain. */
+  dropped?: boolean;
 }
 
 export interface InboundMessage {
@@ -41,6 +43,8 @@ export interface InboundMessage {
   /** Problems found while parsing: no From, no body, unknown charset, broken MIME… */
   defects: string[];
   size: number;
+  /** Messages attached as message/rfc822 (a forwarded original), parsed in turn. */
+  embedded?: InboundMessage[];
 }
 
 export interface Classification {
@@ -68,6 +72,8 @@ export interface PortRequestFields {
   /** Requesting carrier's name and SPID, when stated. */
   carrierName?: string;
   spid?: string;
+  /** The carrier's address: the forwarded original's From when support forwarded it, else From. */
+  carrierEmail?: string;
 }
 
 export interface PortRequestReading {

@@ -25,6 +25,8 @@ export interface Changes {
 export interface OrderFilter {
   state?: OrderState;
   accountId?: string;
+  /** Also list orders moved to the archive (finished more than 30 days ago); reads them from disk. */
+  includeArchived?: boolean;
 }
 
 /**

@@ -1,0 +1,128 @@
+/**
+ * A local control socket (DATA_DIR/portdesk.sock) through which `portdesk` commands ask the
+ * running daemon to act. The daemon holds the data directory; a second writer would overwrite its
+ * changes, so commands that change records go through here while it runs. One JSON request per
+ * connection, one JSON answer.
+ */
+import { rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Desk } from '../app/desk.js';
+import type { Logger } from '../logger.js';
+import type { Account } from '../domain/records.js';
+
+export type ControlRequest =
+  | { cmd: 'ping' }
+  | { cmd: 'complete'; id: string }
+  | { cmd: 'cancel'; id: string; reason: string; code?: string }
+  | { cmd: 'jobs-run' }
+  | { cmd: 'import-accounts'; accounts: Account[] };
+
+export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: { code: string; message: string } };
+
+export interface ControlServer {
+  close(): Promise<void>;
+}
+
+export function controlSocketPath(dataDir: string): string {
+  return path.join(dataDir, 'portdesk.sock');
+}
+
+export async function startControlServer(
+  dataDir: string,
+  deps: {
+    desk: Desk;
+    runJobs: () => Promise<unknown>;
+    afterChange: () => void;
+    log: Logger;
+    importAccounts?: (accounts: Account[]) => Promise<unknown>;
+  },
+): Promise<ControlServer> {
+  const socketPath = controlSocketPath(dataDir);
+  // A socket file left by a killed daemon; the data-directory lock already proved none runs.
+  await rm(socketPath, { force: true });
+
+  const handle = async (req: ControlRequest): Promise<unknown> => {
+    switch (req.cmd) {
+      case 'ping':
+        return { pid: process.pid };
+      case 'complete':
+        return deps.desk.completeOrder(req.id);
+      case 'cancel':
+        return deps.desk.cancelOrder(req.id, req.reason, req.code);
+      case 'jobs-run':
+        return deps.runJobs();
+      case 'import-accounts':
+        if (!deps.importAccounts) throw Object.assign(new Error('import is not available'), { code: 'UNSUPPORTED' });
+        return deps.importAccounts(req.accounts);
+      default:
+        throw Object.assign(new Error(`unknown command ${(req as { cmd?: unknown }).cmd}`), { code: 'BAD_REQUEST' });
+    }
+  };
+
+  const server = net.createServer((socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      const nl = buffer.indexOf('\n');
+      if (nl < 0) return;
+      const line = buffer.slice(0, nl);
+      let req: ControlRequest;
+      try {
+        req = JSON.parse(line) as ControlRequest;
+      } catch {
+        socket.end(JSON.stringify({ ok: false, error: { code: 'BAD_REQUEST', message: 'not JSON' } }) + '\n');
+        return;
+      }
+      handle(req)
+        .then((result) => {
+          deps.afterChange();
+          socket.end(JSON.stringify({ ok: true, result } satisfies ControlResponse) + '\n');
+        })
+        .catch((err: Error & { code?: string }) => {
+          deps.log.warn({ cmd: req.cmd, code: err.code, message: err.message }, 'control request failed');
+          socket.end(JSON.stringify({ ok: false, error: { code: err.code ?? 'ERROR', message: err.message } } satisfies ControlResponse) + '\n');
+        });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        void rm(socketPath, { force: true });
+      }),
+  };
+}
+
+/** Sends one request to the running daemon; undefined when none answers on the socket. */
+export function sendControlRequest(dataDir: string, req: ControlRequest, timeoutMs = 120_000): Promise<ControlResponse | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(controlSocketPath(dataDir));
+    let buffer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ ok: false, error: { code: 'TIMEOUT', message: `the daemon did not answer within ${timeoutMs} ms` } });
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'));
+    socket.on('data', (c) => (buffer += c));
+    socket.on('end', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(buffer) as ControlResponse);
+      } catch {
+        resolve({ ok: false, error: { code: 'BAD_RESPONSE', message: 'the daemon sent no readable answer' } });
+      }
+    });
+    socket.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * An append-only archive of finished records (DATA_DIR/archive/*.jsonl). Each line is
+ * `<header JSON>\t<record JSON>\n`: JSON.stringify never emits a raw tab, so the first tab ends
+ * the header, and start-up can index 100,000 archived orders by decoding only their small headers
+ * (id, token, Message-IDs) instead of parsing and validating every record. A record is read back
+ * on demand, synchronously, from its byte offset.
+ *
+ * Lines are appended before the snapshot that drops the records is written, so after a crash an
+ * archived record may also still be live; the live copy always wins, and for the same key the
+ * last line wins.
+ */
+import { closeSync, fstatSync, openSync, readSync, ftruncateSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { z } from 'zod';
+import { StoreError } from './store-error.js';
+
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const CHUNK = 8 * 1024 * 1024;
+
+export interface ArchiveLine<H> {
+  header: H;
+  record: unknown;
+}
+
+export class ArchiveFile<H> {
+  /** Bytes indexed so far: the start of the first line not yet seen complete. */
+  private scanned = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly parseHeader: (value: unknown) => H | undefined,
+    private readonly recordSchema: z.ZodType,
+    private readonly onLine: (header: H, offset: number) => void,
+  ) {}
+
+  /**
+   * Indexes the complete lines added since the last scan. An incomplete last line (a crash
+   * mid-append, or another process appending right now) is not indexed; when `truncateTorn` is
+   * set it is cut away so the next append starts on a line boundary.
+   */
+  scan(truncateTorn: boolean): void {
+    let fd: number;
+    try {
+      fd = openSync(this.path, truncateTorn ? 'r+' : 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.scanned) this.scanned = 0; // replaced behind our back: start again
+      let pos = this.scanned;
+      let carry: Buffer = Buffer.alloc(0);
+      let carryStart = pos;
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      while (pos < size) {
+        const n = readSync(fd, chunk, 0, Math.min(CHUNK, size - pos), pos);
+        if (n <= 0) break;
+        pos += n;
+        const buf: Buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        let lineStart = 0;
+        for (;;) {
+          const nl = buf.indexOf(NEWLINE, lineStart);
+          if (nl < 0) break;
+          this.indexLine(buf, lineStart, nl, carryStart + lineStart);
+          lineStart = nl + 1;
+        }
+        carry = Buffer.from(buf.subarray(lineStart));
+        carryStart += lineStart;
+      }
+      this.scanned = carryStart;
+      if (truncateTorn && carryStart < size) ftruncateSync(fd, carryStart);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private indexLine(buf: Buffer, start: number, end: number, offset: number): void {
+    const tab = buf.indexOf(TAB, start);
+    let header: H | undefined;
+    if (tab > start && tab < end) {
+      try {
+        header = this.parseHeader(JSON.parse(buf.toString('utf8', start, tab)));
+      } catch {
+        header = undefined;
+      }
+    }
+    if (header === undefined) {
+      throw new StoreError('STORE_CORRUPT', `${this.path}: unreadable archive line at byte ${offset}`, { file: this.path });
+    }
+    this.onLine(header, offset);
+  }
+
+  /** Appends the lines and makes them durable; `onLine` sees each with its offset. */
+  async append(lines: ArchiveLine<H>[]): Promise<void> {
+    if (lines.length === 0) return;
+    const fh = await open(this.path, 'a');
+    try {
+      const start = (await fh.stat()).size;
+      const offsets: number[] = [];
+      let at = start;
+      const parts: string[] = [];
+      for (const l of lines) {
+        const text = `${JSON.stringify(l.header)}\t${JSON.stringify(l.record)}\n`;
+        offsets.push(at);
+        at += Buffer.byteLength(text);
+        parts.push(text);
+      }
+      const data = Buffer.from(parts.join(''));
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await fh.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+      await fh.datasync();
+      lines.forEach((l, i) => this.onLine(l.header, offsets[i]!));
+      this.scanned = at;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The record of the line at `offset`, validated. */
+  readAt(offset: number): unknown {
+    const fd = openSync(this.path, 'r');
+    try {
+      let buf = Buffer.allocUnsafe(16 * 1024);
+      let filled = 0;
+      for (;;) {
+        if (filled === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, filled);
+          buf = bigger;
+        }
+        const n = readSync(fd, buf, filled, buf.length - filled, offset + filled);
+        const nl = buf.indexOf(NEWLINE, filled);
+        filled += n;
+        if ((nl >= 0 && nl < filled) || n === 0) {
+          const end = nl >= 0 && nl < filled ? nl : filled;
+          return this.parseRecord(buf, end, offset);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private parseRecord(buf: Buffer, end: number, offset: number): unknown {
+    const tab = buf.indexOf(TAB);
+    const corrupt = (why: string) =>
+      new StoreError('STORE_CORRUPT', `${this.path}: archive line at byte ${offset}: ${why}`, { file: this.path });
+    if (tab < 0 || tab > end) throw corrupt('no header');
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', tab + 1, end));
+    } catch (err) {
+      throw corrupt((err as Error).message);
+    }
+    const parsed = this.recordSchema.safeParse(value);
+    if (!parsed.success) throw corrupt(parsed.error.issues[0]?.message ?? 'invalid record');
+    return parsed.data;
+  }
+
+  /** Every complete line, in file order (for listings that include the archive). */
+  *readAll(): Generator<{ offset: number; header: H; record: unknown }> {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const size = Math.min(fstatSync(fd).size, this.scanned);
+      let pos = 0;
+      let carry: Buffer = Buffer.alloc(0);
+      let carryStart = 0;
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      while (pos < size) {
+        const n = readSync(fd, chunk, 0, Math.min(CHUNK, size - pos), pos);
+        if (n <= 0) break;
+        pos += n;
+        const buf: Buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        let lineStart = 0;
+        for (;;) {
+          const nl = buf.indexOf(NEWLINE, lineStart);
+          if (nl < 0) break;
+          const line = buf.subarray(lineStart, nl);
+          const tab = line.indexOf(TAB);
+          const header = this.parseHeader(JSON.parse(line.toString('utf8', 0, tab))) as H;
+          yield { offset: carryStart + lineStart, header, record: this.parseRecord(line, line.length, carryStart + lineStart) };
+          lineStart = nl + 1;
+        }
+        carry = Buffer.from(buf.subarray(lineStart));
+        carryStart += lineStart;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

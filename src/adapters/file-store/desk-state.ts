@@ -1,0 +1,138 @@
+/**
+ * The live records held in memory with the indexes every hot path needs, so a read never scans:
+ * a port request looks up the account by number, the open orders on that number and the inbound
+ * log by key in O(1) however many records the desk holds.
+ *
+ * Records stored here are frozen: the store hands them out directly (no copy per read), and a
+ * caller that mutates one instead of committing a new version gets a TypeError at once rather
+ * than a change that silently never reaches the disk.
+ */
+import {
+  OPEN_STATES,
+  type Account,
+  type CsrRequest,
+  type InboundEntry,
+  type MailboxCursor,
+  type OutboxEntry,
+  type PortOrder,
+} from '../../domain/records.js';
+import type { ParsedChanges, Snapshot } from './schemas.js';
+import { STORE_FORMAT_VERSION } from './schemas.js';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+const isOpen = (o: PortOrder): boolean => OPEN_STATES.includes(o.state);
+
+export class DeskState {
+  seq = 0;
+  readonly accounts = new Map<string, Account>();
+  readonly accountIdByDid = new Map<string, string>();
+  readonly orders = new Map<string, PortOrder>();
+  readonly openOrderIds = new Set<string>();
+  readonly openOrderIdsByDid = new Map<string, Set<string>>();
+  readonly orderIdByToken = new Map<string, string>();
+  /** verification.messageId of live orders. */
+  readonly orderIdByVerificationId = new Map<string, string>();
+  /** messageId of live outbox entries that belong to an order. */
+  readonly orderIdByOutboxMessageId = new Map<string, string>();
+  readonly csrRequests = new Map<string, CsrRequest>();
+  readonly inbound = new Map<string, InboundEntry>();
+  readonly outbox = new Map<string, OutboxEntry>();
+  readonly queuedOutboxIds = new Set<string>();
+  readonly cursors = new Map<string, MailboxCursor>();
+
+  static fromSnapshot(snapshot: Snapshot): DeskState {
+    const state = new DeskState();
+    state.apply(snapshot);
+    state.seq = snapshot.seq;
+    return state;
+  }
+
+  /** Upserts every record of `changes`. Callers pass validated records only. */
+  apply(changes: ParsedChanges): void {
+    for (const a of changes.accounts ?? []) this.putAccount(deepFreeze(a));
+    for (const o of changes.orders ?? []) this.putOrder(deepFreeze(o));
+    for (const c of changes.csrRequests ?? []) this.csrRequests.set(c.id, deepFreeze(c));
+    for (const i of changes.inbound ?? []) this.inbound.set(i.key, deepFreeze(i));
+    for (const e of changes.outbox ?? []) this.putOutbox(deepFreeze(e));
+    for (const [mailbox, cursor] of Object.entries(changes.cursors ?? {})) this.cursors.set(mailbox, deepFreeze(cursor));
+  }
+
+  private putAccount(account: Account): void {
+    const old = this.accounts.get(account.id);
+    if (old) {
+      for (const d of old.dids) if (this.accountIdByDid.get(d.number) === account.id) this.accountIdByDid.delete(d.number);
+    }
+    this.accounts.set(account.id, account);
+    for (const d of account.dids) this.accountIdByDid.set(d.number, account.id);
+  }
+
+  private putOrder(order: PortOrder): void {
+    this.removeOrder(order.id);
+    this.orders.set(order.id, order);
+    this.orderIdByToken.set(order.token, order.id);
+    if (order.verification) this.orderIdByVerificationId.set(order.verification.messageId, order.id);
+    if (isOpen(order)) {
+      this.openOrderIds.add(order.id);
+      for (const did of order.dids) {
+        let ids = this.openOrderIdsByDid.get(did);
+        if (!ids) this.openOrderIdsByDid.set(did, (ids = new Set()));
+        ids.add(order.id);
+      }
+    }
+  }
+
+  /** Drops a live order and every index entry pointing at it. */
+  removeOrder(id: string): void {
+    const old = this.orders.get(id);
+    if (!old) return;
+    this.orders.delete(id);
+    if (this.orderIdByToken.get(old.token) === id) this.orderIdByToken.delete(old.token);
+    const mid = old.verification?.messageId;
+    if (mid !== undefined && this.orderIdByVerificationId.get(mid) === id) this.orderIdByVerificationId.delete(mid);
+    if (this.openOrderIds.delete(id)) {
+      for (const did of old.dids) {
+        const ids = this.openOrderIdsByDid.get(did);
+        ids?.delete(id);
+        if (ids && ids.size === 0) this.openOrderIdsByDid.delete(did);
+      }
+    }
+  }
+
+  private putOutbox(entry: OutboxEntry): void {
+    this.removeOutbox(entry.id);
+    this.outbox.set(entry.id, entry);
+    if (entry.status === 'queued') this.queuedOutboxIds.add(entry.id);
+    if (entry.orderId !== undefined) this.orderIdByOutboxMessageId.set(entry.messageId, entry.orderId);
+  }
+
+  removeOutbox(id: string): void {
+    const old = this.outbox.get(id);
+    if (!old) return;
+    this.outbox.delete(id);
+    this.queuedOutboxIds.delete(id);
+    if (old.orderId !== undefined && this.orderIdByOutboxMessageId.get(old.messageId) === old.orderId) {
+      this.orderIdByOutboxMessageId.delete(old.messageId);
+    }
+  }
+
+  toSnapshot(savedAt: string): Snapshot {
+    return {
+      version: STORE_FORMAT_VERSION,
+      seq: this.seq,
+      savedAt,
+      accounts: [...this.accounts.values()],
+      orders: [...this.orders.values()],
+      csrRequests: [...this.csrRequests.values()],
+      inbound: [...this.inbound.values()],
+      outbox: [...this.outbox.values()],
+      cursors: Object.fromEntries(this.cursors),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The on-disk shapes of the file store: the snapshot (desk.json), one journal line, and one
+ * archive line's header. Records inside them are the domain schemas of src/domain/records.ts.
+ */
+import { z } from 'zod';
+import {
+  AccountSchema,
+  CsrRequestSchema,
+  InboundEntrySchema,
+  MailboxCursorSchema,
+  OutboxEntrySchema,
+  PortOrderSchema,
+} from '../../domain/records.js';
+
+/** Bump when the layout changes; an older binary refuses a newer file instead of dropping fields. */
+export const STORE_FORMAT_VERSION = 1;
+
+export const ChangesSchema = z.object({
+  accounts: z.array(AccountSchema).optional(),
+  orders: z.array(PortOrderSchema).optional(),
+  csrRequests: z.array(CsrRequestSchema).optional(),
+  inbound: z.array(InboundEntrySchema).optional(),
+  outbox: z.array(OutboxEntrySchema).optional(),
+  cursors: z.record(z.string(), MailboxCursorSchema).optional(),
+});
+export type ParsedChanges = z.infer<typeof ChangesSchema>;
+
+export const SnapshotSchema = z.object({
+  version: z.literal(STORE_FORMAT_VERSION),
+  /** Sequence number of the last journal line folded into this snapshot. */
+  seq: z.number().int().nonnegative(),
+  savedAt: z.string().optional(),
+  accounts: z.array(AccountSchema),
+  orders: z.array(PortOrderSchema),
+  csrRequests: z.array(CsrRequestSchema),
+  inbound: z.array(InboundEntrySchema),
+  outbox: z.array(OutboxEntrySchema),
+  cursors: z.record(z.string(), MailboxCursorSchema),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export const JournalLineSchema = z.object({
+  v: z.number().int().positive(),
+  seq: z.number().int().positive(),
+  changes: ChangesSchema,
+});
+export type JournalLine = z.infer<typeof JournalLineSchema>;
+
+export function emptySnapshot(): Snapshot {
+  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], cursors: {} };
+}
+
+/** `accounts.3.email: Invalid email address; …` — the first few problems, each with its path. */
+export function describeIssues(error: z.ZodError, max = 5): string {
+  const shown = error.issues.slice(0, max).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : '';
+  return shown.join('; ') + more;
+}

@@ -1,0 +1,418 @@
+/**
+ * The IMAP mail source (SPEC §6): a backlog pass on connect, then IDLE; every message is handed to
+ * the handler and moved to the PortDesk folder its disposition names; the cursor
+ * {uidValidity, lastUid} is saved after each move so a restart resumes where it stopped.
+ *
+ * Delivery is at-least-once: a connection lost between the handler and the move hands that one
+ * message over again on reconnect, and a UIDVALIDITY change hands over the whole mailbox again.
+ * The inbound log de-duplicates by Message-ID; this source never tries to.
+ *
+ * imapflow facts this file depends on (TESTING.md):
+ *  - a closed ImapFlow cannot connect again: every session builds a new one;
+ *  - an 'error' event without a listener kills the process: one is attached before connect();
+ *  - IMAP commands issued inside a fetch iterator deadlock: messages are collected first;
+ *  - `UID FETCH n:*` returns the last message even when its UID is below n: UIDs are filtered;
+ *  - IDLE does not start while a mailbox lock is held: the lock is released before idling.
+ */
+import { EventEmitter } from 'node:events';
+import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import type { ImapConfig } from '../config.js';
+import type { MailboxCursor } from '../domain/records.js';
+import type { Logger } from '../logger.js';
+import type { Disposition, MailSource, MessageHandler } from '../ports/mail-source.js';
+import { computeBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+
+/** Where the source keeps its place in each mailbox; save() resolves once the cursor is durable. */
+export interface CursorStore {
+  get(mailbox: string): MailboxCursor | undefined;
+  save(mailbox: string, cursor: MailboxCursor): Promise<void>;
+}
+
+/** Target folders as path segments under the personal namespace, joined with the server's delimiter. */
+export type FolderSegments = Record<Disposition, readonly string[]>;
+
+export const DEFAULT_FOLDERS: FolderSegments = {
+  processed: ['PortDesk', 'Processed'],
+  review: ['PortDesk', 'Review'],
+  ignored: ['PortDesk', 'Ignored'],
+};
+
+export interface ImapSourceOptions {
+  config: ImapConfig;
+  cursors: CursorStore;
+  log: Logger;
+  /** How often the mailbox is searched even without an EXISTS, and the connection probed (default 5 min). */
+  resyncIntervalMs?: number;
+  /** How long the probe (NOOP) may take before the connection is declared dead (default 30 s). */
+  watchdogTimeoutMs?: number;
+  backoff?: Partial<Omit<BackoffOptions, 'random'>> & { random?: () => number };
+  folders?: Partial<FolderSegments>;
+  /** Messages fetched per round trip; each is still handled, moved and recorded one at a time. */
+  fetchBatchSize?: number;
+  /** Connection, greeting and socket timeouts handed to imapflow (default 30 s). */
+  connectTimeoutMs?: number;
+}
+
+export interface ProcessedEvent {
+  uid: number;
+  uidValidity: string;
+  disposition: Disposition;
+  /** The folder the message was moved to. */
+  folder: string;
+  /** The handler threw; the message went to Review. */
+  failed: boolean;
+}
+
+/**
+ * Events, for the composition root's health view and for tests that wait on progress:
+ * 'ready' (folders, mailbox) after each connect · 'idle' when caught up and waiting ·
+ * 'processed' (ProcessedEvent) · 'uidvalidity' ({ previous, current }) · 'disconnected' ·
+ * 'reconnecting' ({ attempt, delayMs }).
+ */
+export interface ImapSourceEvents {
+  ready: [info: { folders: Record<Disposition, string>; mailbox: string; uidValidity: string }];
+  idle: [];
+  processed: [event: ProcessedEvent];
+  uidvalidity: [change: { previous: string; current: string }];
+  disconnected: [];
+  reconnecting: [info: { attempt: number; delayMs: number }];
+}
+
+/** The error code (ours, imapflow's or the server's) that a log line should carry. */
+function describeError(err: unknown): { code?: string; message: string } {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; serverResponseCode?: unknown };
+    const code = typeof e.code === 'string' ? e.code : typeof e.serverResponseCode === 'string' ? e.serverResponseCode : undefined;
+    return { code, message: e.message };
+  }
+  return { message: String(err) };
+}
+
+class WatchdogTimeout extends Error {
+  readonly code = 'IMAP_WATCHDOG_TIMEOUT';
+  constructor(ms: number) {
+    super(`the IMAP server did not answer NOOP within ${ms} ms`);
+  }
+}
+
+export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSource {
+  private readonly config: ImapConfig;
+  private readonly cursors: CursorStore;
+  private readonly log: Logger;
+  private readonly resyncIntervalMs: number;
+  private readonly watchdogTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly folderSegments: FolderSegments;
+  private readonly fetchBatchSize: number;
+  private readonly connectTimeoutMs: number;
+
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private client: ImapFlow | undefined;
+  /** Set by EXISTS, session close and stop(); cleared before each pass over the mailbox. */
+  private wakePending = false;
+  private readonly wakeWaiters = new Set<() => void>();
+  private stopRequested: (() => void) | undefined;
+  private readonly stopped: Promise<void>;
+
+  constructor(options: ImapSourceOptions) {
+    super();
+    this.config = options.config;
+    this.cursors = options.cursors;
+    this.log = options.log.child({ source: 'imap', mailbox: options.config.mailbox });
+    this.resyncIntervalMs = options.resyncIntervalMs ?? 5 * 60_000;
+    this.watchdogTimeoutMs = options.watchdogTimeoutMs ?? 30_000;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.folderSegments = { ...DEFAULT_FOLDERS, ...options.folders };
+    this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 20);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.stopped = new Promise((resolve) => (this.stopRequested = resolve));
+  }
+
+  /**
+   * Starts reading. Resolves once the first session is ready, or after a first failure that may
+   * heal (server down: retried in the background with backoff). Rejects when the server refuses
+   * the credentials, since retrying cannot fix a wrong password.
+   */
+  async start(handler: MessageHandler): Promise<void> {
+    if (this.running || this.loop) throw new Error('ImapSource already started');
+    this.running = true;
+    let settleFirst!: (err?: unknown) => void;
+    const first = new Promise<void>((resolve, reject) => {
+      settleFirst = (err?: unknown) => (err === undefined ? resolve() : reject(err));
+    });
+    let firstSettled = false;
+    const onFirst = (err?: unknown) => {
+      if (firstSettled) return;
+      firstSettled = true;
+      settleFirst(err);
+    };
+    this.loop = this.runLoop(handler, onFirst);
+    try {
+      await first;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Lets the message in hand finish (handled, moved, recorded), then logs out. */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    if (this.running) {
+      this.running = false;
+      this.stopRequested?.();
+      this.wake();
+    }
+    await this.loop;
+  }
+
+  private wake(): void {
+    this.wakePending = true;
+    for (const w of this.wakeWaiters) w();
+    this.wakeWaiters.clear();
+  }
+
+  /** Resolves on the next wake() (or at once if one is pending), or after `ms`. */
+  private waitForWake(ms: number): Promise<void> {
+    if (this.wakePending) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeWaiters.add(done);
+    });
+  }
+
+  private sleepUnlessStopped(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+      this.stopped,
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private async runLoop(handler: MessageHandler, onFirst: (err?: unknown) => void): Promise<void> {
+    let attempt = 0;
+    while (this.running) {
+      try {
+        await this.runSession(handler, () => {
+          attempt = 0;
+          onFirst();
+        });
+      } catch (err) {
+        const e = describeError(err);
+        const authFailed = (err as { authenticationFailed?: unknown }).authenticationFailed === true;
+        if (authFailed) {
+          this.log.error({ err: e, user: this.config.user, host: this.config.host }, 'IMAP login refused');
+          onFirst(err);
+        } else {
+          this.log.warn({ err: e }, 'IMAP session ended with an error');
+          onFirst();
+        }
+      }
+      if (!this.running) break;
+      this.emit('disconnected');
+      const delayMs = computeBackoff(attempt, this.backoff);
+      attempt += 1;
+      this.log.info({ attempt, delayMs }, 'reconnecting to IMAP');
+      this.emit('reconnecting', { attempt, delayMs });
+      await this.sleepUnlessStopped(delayMs);
+    }
+    onFirst();
+  }
+
+  private createClient(): ImapFlow {
+    return new ImapFlow({
+      host: this.config.host,
+      port: this.config.port,
+      // Without implicit TLS imapflow upgrades when the server offers STARTTLS; a server that
+      // offers none (a local test server) stays plain.
+      secure: this.config.secure,
+      auth: { user: this.config.user, pass: this.config.password },
+      // imapflow's own logger would be a second, unredacted log stream; connection problems
+      // reach ours through errors and events.
+      logger: false,
+      disableAutoIdle: true,
+      connectionTimeout: this.connectTimeoutMs,
+      greetingTimeout: this.connectTimeoutMs,
+      socketTimeout: Math.max(this.connectTimeoutMs, 5 * 60_000),
+    });
+  }
+
+  private async runSession(handler: MessageHandler, onReady: () => void): Promise<void> {
+    const client = this.createClient();
+    this.client = client;
+    let closed = false;
+    client.on('error', (err) => this.log.warn({ err: describeError(err) }, 'IMAP connection error'));
+    client.on('close', () => {
+      closed = true;
+      this.wake();
+    });
+    client.on('exists', (e) => {
+      if (e.count > e.prevCount) this.wake();
+    });
+    try {
+      await client.connect();
+      const folders = await this.ensureFolders(client);
+      const mailbox = await client.mailboxOpen(this.config.mailbox);
+      const uidValidity = mailbox.uidValidity.toString();
+      this.log.info({ folders, uidValidity, exists: mailbox.exists }, 'IMAP connected');
+      this.emit('ready', { folders, mailbox: this.config.mailbox, uidValidity });
+      onReady();
+
+      let nextResync = Date.now() + this.resyncIntervalMs;
+      while (this.running && !closed) {
+        this.wakePending = false;
+        await this.drain(client, handler, folders);
+        if (!this.running || closed) break;
+        if (this.wakePending) continue;
+        // No lock is held here, so IDLE starts as soon as the connection is free; the next
+        // command (the drain after an EXISTS, the probe) breaks it.
+        client.idle({ whenFree: true }).catch(() => undefined);
+        this.emit('idle');
+        await this.waitForWake(Math.max(0, nextResync - Date.now()));
+        if (this.running && !closed && Date.now() >= nextResync) {
+          await this.probe(client);
+          nextResync = Date.now() + this.resyncIntervalMs;
+          // Fall through to a drain even without an EXISTS: a silently dead IDLE may have
+          // missed one.
+        }
+      }
+    } finally {
+      this.client = undefined;
+      if (!closed) {
+        if (!this.running) await client.logout().catch(() => client.close());
+        else client.close();
+      }
+      client.removeAllListeners('exists');
+    }
+  }
+
+  /** NOOP with a deadline: a connection that stopped answering is closed so the loop reconnects. */
+  private async probe(client: ImapFlow): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.noop(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new WatchdogTimeout(this.watchdogTimeoutMs)), this.watchdogTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Creates the PortDesk folders when missing, under the personal namespace prefix and with the
+   * server's own delimiter (`INBOX.PortDesk.Review` on a Courier-style server, `PortDesk/Review`
+   * on Dovecot's default).
+   */
+  private async ensureFolders(client: ImapFlow): Promise<Record<Disposition, string>> {
+    const ns = client.namespace;
+    const prefix = ns?.prefix ?? '';
+    // A flat namespace (delimiter NIL) has no hierarchy: the segments become one name.
+    const delimiter = ns?.delimiter ?? (ns?.delimiter === null ? '-' : '/');
+    const existing = new Set((await client.list()).map((f) => f.path));
+    const result = {} as Record<Disposition, string>;
+    for (const disposition of ['processed', 'review', 'ignored'] as const) {
+      const path = prefix + this.folderSegments[disposition].join(delimiter);
+      result[disposition] = path;
+      if (existing.has(path)) continue;
+      const created = await client.mailboxCreate(path);
+      await client.mailboxSubscribe(path).catch(() => undefined);
+      if (created.created) this.log.info({ folder: path }, 'IMAP folder created');
+    }
+    return result;
+  }
+
+  /** Handles every message above the cursor, oldest first, until none is left or stop() is called. */
+  private async drain(client: ImapFlow, handler: MessageHandler, folders: Record<Disposition, string>): Promise<void> {
+    const mailboxName = this.config.mailbox;
+    for (;;) {
+      if (!this.running) return;
+      const lock = await client.getMailboxLock(mailboxName);
+      let batch: FetchMessageObject[];
+      let uidValidity: string;
+      let lastUid: number;
+      try {
+        const box = client.mailbox;
+        if (!box) throw new Error(`mailbox ${mailboxName} is not selected`);
+        uidValidity = box.uidValidity.toString();
+        lastUid = await this.resolveLastUid(uidValidity);
+        if (box.exists === 0) return;
+        const found = await client.search({ uid: `${lastUid + 1}:*` }, { uid: true });
+        // `n:*` always matches the highest UID, even one at or below the cursor.
+        const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
+        if (uids.length === 0) return;
+        const wanted = uids.slice(0, this.fetchBatchSize);
+        // fetchAll collects before returning: no command may run inside a fetch iterator.
+        batch = (await client.fetchAll(wanted, { uid: true, source: true }, { uid: true })).sort((a, b) => a.uid - b.uid);
+      } finally {
+        lock.release();
+      }
+      if (batch.length === 0) return;
+      for (const message of batch) {
+        if (!this.running) return;
+        if (message.uid <= lastUid) continue;
+        await this.handleOne(client, handler, folders, message, uidValidity);
+        lastUid = message.uid;
+      }
+    }
+  }
+
+  /** The cursor's lastUid, or 0 (resync from the start) when the mailbox's UIDVALIDITY changed. */
+  private async resolveLastUid(uidValidity: string): Promise<number> {
+    const cursor = this.cursors.get(this.config.mailbox);
+    if (!cursor) return 0;
+    if (cursor.uidValidity === uidValidity) return cursor.lastUid;
+    this.log.warn(
+      { previous: cursor.uidValidity, current: uidValidity, lastUid: cursor.lastUid },
+      'UIDVALIDITY changed: resyncing the mailbox from its first message',
+    );
+    await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: 0 });
+    this.emit('uidvalidity', { previous: cursor.uidValidity, current: uidValidity });
+    return 0;
+  }
+
+  private async handleOne(
+    client: ImapFlow,
+    handler: MessageHandler,
+    folders: Record<Disposition, string>,
+    message: FetchMessageObject,
+    uidValidity: string,
+  ): Promise<void> {
+    const uid = message.uid;
+    const log = this.log.child({ uid, uidValidity });
+    let disposition: Disposition;
+    let failed = false;
+    if (!message.source) {
+      // Expunged by someone else between SEARCH and FETCH: nothing to handle or move.
+      log.info('message vanished before it could be fetched');
+      await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: uid });
+      return;
+    }
+    try {
+      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
+    } catch (err) {
+      // One bad message never stops the desk: it goes to Review and the loop moves on.
+      failed = true;
+      disposition = 'review';
+      log.error({ err: describeError(err) }, 'handler failed; message moved to Review');
+    }
+    const folder = folders[disposition];
+    const lock = await client.getMailboxLock(this.config.mailbox);
+    try {
+      await client.messageMove(String(uid), folder, { uid: true });
+    } finally {
+      lock.release();
+    }
+    await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: uid });
+    log.debug({ disposition, folder }, 'message handled');
+    this.emit('processed', { uid, uidValidity, disposition, folder, failed });
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Delivers the outbox (SPEC §7): every e-mail is stored before it is sent, and this is the only
+ * code that sends. A transient failure is retried with capped, jittered exponential backoff; a
+ * permanent one (or the last allowed attempt) marks the entry failed and queues an alert to
+ * support in the same commit, so a failure is never silent and nothing is dropped.
+ *
+ * Passes never overlap: two overlapping passes could both read an entry as queued and send it
+ * twice. A crash between send and commit can still resend an entry once; its Message-ID is
+ * fixed, so receivers see the same message again, not a new one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { OutboxEntry } from '../domain/records.js';
+import type { Clock } from '../ports/clock.js';
+import type { Mailer, SendResult } from '../ports/mailer.js';
+import type { RenderedMail, Renderer } from '../ports/renderer.js';
+import type { Store } from '../ports/store.js';
+import type { DeskInfo } from './template-names.js';
+
+export interface BackoffOptions {
+  /** Delay after the first failed attempt (default 30 s); doubles with each further attempt. */
+  baseMs?: number;
+  /** Longest delay (default 1 h). */
+  maxMs?: number;
+}
+
+export interface OutboxDeliveryOptions {
+  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit'>;
+  mailer: Mailer;
+  clock: Clock;
+  log: Logger;
+  /** Attempts before an entry that keeps failing transiently is marked failed (default 10). */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Renders the support alert about a failed e-mail; without it the failure is only logged. */
+  renderer?: Renderer;
+  /** The desk's facts: the alert goes to `supportEmail`, from `from`. */
+  desk?: DeskInfo;
+  /** A random number in [0, 1) for jitter; tests pass a fixed one. */
+  random?: () => number;
+}
+
+export interface DeliveryResult {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+export interface OutboxDelivery {
+  /** Sends every queued entry that is due. A call during a pass returns that pass's promise. */
+  deliverDue(): Promise<DeliveryResult>;
+  /** Asks for a pass now, after a commit queued e-mails. Kicks during a pass coalesce into one more pass. */
+  kick(): void;
+  /** Resolves when no pass is running or asked for (for a clean stop). */
+  idle(): Promise<void>;
+}
+
+export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDelivery {
+  const { store, mailer, clock, log, renderer, desk } = options;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
+  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
+  const random = options.random ?? Math.random;
+  if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
+
+  let running: Promise<DeliveryResult> | undefined;
+  let again = false;
+
+  function start(): Promise<DeliveryResult> {
+    const pass = runPass().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        start().catch((err: unknown) => log.error({ err }, 'outbox pass failed'));
+      }
+    });
+    running = pass;
+    return pass;
+  }
+
+  async function runPass(): Promise<DeliveryResult> {
+    const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
+    const now = clock.now().getTime();
+    const due = store.listQueuedOutbox().filter((e) => Date.parse(e.nextAttemptAt) <= now);
+    for (const queued of due) {
+      // Re-read: a command working on the same data may have sent or changed it since the list.
+      const entry = store.getOutbox(queued.id);
+      if (!entry || entry.status !== 'queued') continue;
+      const outcome = await attempt(entry);
+      const at = clock.now();
+      const change = settle(entry, outcome, at);
+      await store.commit({ outbox: change.entries });
+      result[change.counted] += 1;
+    }
+    if (due.length > 0) log.debug({ ...result }, 'outbox pass done');
+    return result;
+  }
+
+  async function attempt(entry: OutboxEntry): Promise<SendResult> {
+    try {
+      return await mailer.send(entry);
+    } catch (err) {
+      // A mailer should return its failures; one that throws is treated as a passing problem.
+      return { ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  function settle(entry: OutboxEntry, outcome: SendResult, at: Date): { entries: OutboxEntry[]; counted: keyof DeliveryResult } {
+    const attempts = entry.attempts + 1;
+    const logFields = { outboxId: entry.id, orderId: entry.orderId, template: entry.template, attempts };
+    if (outcome.ok) {
+      const { lastError: _dropped, ...rest } = entry;
+      return { entries: [{ ...rest, status: 'sent', attempts, sentAt: at.toISOString() }], counted: 'sent' };
+    }
+    if (!outcome.permanent && attempts < maxAttempts) {
+      const delay = computeBackoffMs(attempts, backoff, random());
+      const nextAttemptAt = new Date(at.getTime() + delay).toISOString();
+      log.warn({ ...logFields, error: outcome.error, nextAttemptAt }, 'e-mail not sent, will retry');
+      return { entries: [{ ...entry, attempts, lastError: outcome.error, nextAttemptAt }], counted: 'retried' };
+    }
+    const failed: OutboxEntry = { ...entry, status: 'failed', attempts, lastError: outcome.error };
+    log.error({ ...logFields, error: outcome.error, permanent: outcome.permanent }, 'e-mail failed for good');
+    const alert = buildFailureAlert(failed, at);
+    return { entries: alert ? [failed, alert] : [failed], counted: 'failed' };
+  }
+
+  function buildFailureAlert(failed: OutboxEntry, at: Date): OutboxEntry | undefined {
+    if (!renderer || !desk) return undefined;
+    // An alert about an alert would loop: mail to support that cannot be delivered is only logged.
+    const support = normaliseAddress(desk.supportEmail);
+    if (failed.to.every((to) => normaliseAddress(to) === support)) return undefined;
+    try {
+      const rendered = renderer.render('support-alert', {
+        desk,
+        title: 'An e-mail could not be delivered',
+        lines: [
+          `To: ${failed.to.join(', ')}`,
+          ...(failed.cc.length ? [`Cc: ${failed.cc.join(', ')}`] : []),
+          `Subject: ${failed.subject}`,
+          `Template: ${failed.template}`,
+          `Outbox id: ${failed.id}`,
+          `Message-ID: ${failed.messageId}`,
+          `Attempts: ${failed.attempts}`,
+          `Last error: ${failed.lastError ?? 'unknown'}`,
+        ],
+        ...(failed.orderId ? { orderId: failed.orderId } : {}),
+      });
+      return buildOutboxEntry({
+        // Derived from the failed entry, so committing the same failure twice cannot alert twice.
+        id: `${failed.id}.alert`,
+        messageId: newMessageId(domainOf(desk.from)),
+        template: 'support-alert',
+        rendered,
+        from: desk.from,
+        to: desk.supportEmail,
+        autoSubmitted: 'auto-generated',
+        ...(failed.orderId ? { orderId: failed.orderId } : {}),
+        now: at,
+      });
+    } catch (err) {
+      log.error({ err, outboxId: failed.id }, 'could not build the support alert for a failed e-mail');
+      return undefined;
+    }
+  }
+
+  return {
+    deliverDue() {
+      return running ?? start();
+    },
+    kick() {
+      if (running) {
+        again = true;
+        return;
+      }
+      start().catch((err: unknown) => log.error({ err }, 'outbox pass failed'));
+    },
+    async idle() {
+      while (running) await running.catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Delay before the next attempt after `attempts` failed ones: base·2^(attempts−1), capped at
+ * maxMs, then jittered down by up to half so that entries that failed together spread out.
+ */
+export function computeBackoffMs(attempts: number, backoff: Required<BackoffOptions>, random: number): number {
+  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
+  const capped = Math.min(backoff.maxMs, backoff.baseMs * 2 ** exponent);
+  const jittered = capped / 2 + (capped / 2) * Math.min(Math.max(random, 0), 1);
+  return Math.round(jittered);
+}
+
+export interface OutboxEntryInput {
+  id: string;
+  messageId: string;
+  template: string;
+  rendered: RenderedMail;
+  from: string;
+  to: string | string[];
+  cc?: string[];
+  replyTo?: string;
+  inReplyTo?: string;
+  references?: string[];
+  autoSubmitted: OutboxEntry['autoSubmitted'];
+  orderId?: string;
+  now: Date;
+}
+
+/** A queued outbox entry, due at once. Pure: the caller stores it with the change that caused it. */
+export function buildOutboxEntry(input: OutboxEntryInput): OutboxEntry {
+  const at = input.now.toISOString();
+  return {
+    id: input.id,
+    messageId: input.messageId,
+    template: input.template,
+    from: input.from,
+    to: Array.isArray(input.to) ? [...input.to] : [input.to],
+    cc: input.cc ? [...input.cc] : [],
+    ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+    subject: input.rendered.subject,
+    text: input.rendered.text,
+    html: input.rendered.html,
+    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
+    references: input.references ? [...input.references] : [],
+    autoSubmitted: input.autoSubmitted,
+    ...(input.orderId ? { orderId: input.orderId } : {}),
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAt: at,
+    createdAt: at,
+  };
+}
+
+/**
+ * A new random Message-ID, without angle brackets (as the Ids port keeps them), e.g.
+ * `pd.3f9c…@example.com`. It is stored with the entry, so every resend carries the same one.
+ */
+export function newMessageId(domain: string): string {
+  return `pd.${randomBytes(16).toString('hex')}@${domain}`;
+}
+
+/** The domain of an address (`Porting Desk <porting@example.com>` → `example.com`). */
+export function domainOf(address: string): string {
+  const bare = normaliseAddress(address);
+  const at = bare.lastIndexOf('@');
+  return at >= 0 && at < bare.length - 1 ? bare.slice(at + 1) : 'localhost';
+}
+
+function normaliseAddress(address: string): string {
+  const angle = /<([^>]+)>/.exec(address);
+  return (angle ? angle[1]! : address).trim().toLowerCase();
+}

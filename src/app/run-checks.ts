@@ -1,0 +1,119 @@
+/**
+ * `portdesk check`: the configuration is already valid when this runs (loadConfig threw
+ * otherwise); here each connection and directory is tried, and every failure says how to fix it.
+ */
+import { access, mkdir, writeFile, rm, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+async function checkDataDir(cfg: Config): Promise<CheckResult> {
+  try {
+    await mkdir(cfg.dataDir, { recursive: true });
+    const probe = path.join(cfg.dataDir, `.check-${process.pid}`);
+    await writeFile(probe, 'ok');
+    await rm(probe);
+    return { name: 'data directory', ok: true, detail: `${cfg.dataDir} is writable` };
+  } catch (err) {
+    return {
+      name: 'data directory',
+      ok: false,
+      detail: `${cfg.dataDir}: ${(err as Error).message}`,
+      fix: 'set DATA_DIR to a directory the desk may write, or fix its owner and permissions',
+    };
+  }
+}
+
+async function checkTemplates(cfg: Config): Promise<CheckResult> {
+  try {
+    await access(cfg.templatesDir, constants.R_OK);
+  } catch {
+    return {
+      name: 'templates',
+      ok: false,
+      detail: `TEMPLATES_DIR ${cfg.templatesDir} cannot be read`,
+      fix: 'unset TEMPLATES_DIR to use the built-in templates, or point it at a readable directory',
+    };
+  }
+  try {
+    const { buildRenderer } = await import('../main.js');
+    const problems = buildRenderer(cfg).validateTemplates();
+    if (problems.length) {
+      return { name: 'templates', ok: false, detail: problems.join('; '), fix: `correct the template files under ${cfg.templatesDir}` };
+    }
+    return { name: 'templates', ok: true, detail: 'every template renders' };
+  } catch (err) {
+    return { name: 'templates', ok: false, detail: (err as Error).message, fix: `correct the template files under ${cfg.templatesDir}` };
+  }
+}
+
+async function checkImap(cfg: Config, log: Logger): Promise<CheckResult> {
+  if (!cfg.imap) return { name: 'IMAP', ok: true, detail: `not configured: mail is taken by the embedded SMTP listener on 127.0.0.1:${cfg.inboundSmtpPort}` };
+  const i = cfg.imap;
+  const client = new ImapFlow({
+    host: i.host,
+    port: i.port,
+    secure: i.secure,
+    auth: { user: i.user, pass: i.password },
+    logger: false,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+  });
+  client.on('error', (err) => log.debug({ err }, 'imap check error'));
+  try {
+    await client.connect();
+    const boxes = await client.list();
+    const found = boxes.some((b) => b.path.toLowerCase() === i.mailbox.toLowerCase() || (i.mailbox.toUpperCase() === 'INBOX' && b.specialUse === '\\Inbox'));
+    const portDesk = boxes.filter((b) => /portdesk/i.test(b.path)).map((b) => b.path);
+    await client.logout();
+    if (!found) return { name: 'IMAP', ok: false, detail: `logged in as ${i.user}, but mailbox ${i.mailbox} does not exist`, fix: 'set IMAP_MAILBOX to an existing mailbox' };
+    return {
+      name: 'IMAP',
+      ok: true,
+      detail: `logged in to ${i.host}:${i.port} as ${i.user}; ${i.mailbox} found; ${portDesk.length ? `folders ${portDesk.join(', ')}` : 'PortDesk folders will be created at start'}`,
+    };
+  } catch (err) {
+    const e = err as Error & { authenticationFailed?: boolean; code?: string };
+    client.close();
+    const fix = e.authenticationFailed
+      ? 'check IMAP_USER and IMAP_PASSWORD'
+      : 'check IMAP_HOST, IMAP_PORT and IMAP_SECURE (993 with IMAP_SECURE=true, 143 with false), and that the server is reachable';
+    return { name: 'IMAP', ok: false, detail: `${i.host}:${i.port}: ${e.code ? `${e.code} ` : ''}${e.message}`, fix };
+  }
+}
+
+async function checkSmtp(cfg: Config): Promise<CheckResult> {
+  if (!cfg.smtp) return { name: 'SMTP', ok: true, detail: `not configured: e-mails are written as .eml files to ${path.join(cfg.dataDir, 'outbox-files')}` };
+  const s = cfg.smtp;
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    ...(s.user ? { auth: { user: s.user, pass: s.password } } : {}),
+    connectionTimeout: 15_000,
+  });
+  try {
+    await transport.verify();
+    return { name: 'SMTP', ok: true, detail: `${s.host}:${s.port} accepts connections${s.user ? ` and the login of ${s.user}` : ''}` };
+  } catch (err) {
+    const e = err as Error & { code?: string; responseCode?: number };
+    const fix = e.code === 'EAUTH' ? 'check SMTP_USER and SMTP_PASSWORD' : 'check SMTP_HOST, SMTP_PORT and SMTP_SECURE (465 with SMTP_SECURE=true, 587 or 25 with false)';
+    return { name: 'SMTP', ok: false, detail: `${s.host}:${s.port}: ${e.code ? `${e.code} ` : ''}${e.message}`, fix };
+  } finally {
+    transport.close();
+  }
+}
+
+export async function runChecks(cfg: Config, { log }: { log: Logger }): Promise<CheckResult[]> {
+  const config: CheckResult = { name: 'configuration', ok: true, detail: `valid (match fields: ${cfg.matchPreset ?? cfg.matchFields.join(',')}; time zone ${cfg.timezone})` };
+  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg)];
+}

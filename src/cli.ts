@@ -1,0 +1,436 @@
+#!/usr/bin/env node
+/**
+ * The `portdesk` command line (SPEC §9). Thin: parse the arguments, build what the command needs,
+ * call into app/, print. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { ORDER_STATES, type Account, type PortOrder } from './domain/records.js';
+import { formatNumber } from './domain/phone.js';
+import { createLogger, silentLogger } from './logger.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+  }
+}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+}
+
+function print(json: boolean | undefined, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+function table(rows: string[][]): string {
+  if (!rows.length) return '';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** PINs are shown to nobody: `orders show` prints whether one was given, not its value. */
+function maskOrder(o: PortOrder): PortOrder {
+  return o.provided.pin ? { ...o, provided: { ...o.provided, pin: '***' } } : o;
+}
+
+function maskAccount(a: Account): Account {
+  return a.portOutPin ? { ...a, portOutPin: '***' } : a;
+}
+
+async function openReadStore(cfg: Config) {
+  const { openFileStore } = await import('./adapters/file-store.js');
+  if (!existsSync(cfg.dataDir)) throw new CliError(`no data directory at ${cfg.dataDir} (set DATA_DIR, or import accounts first)`);
+  return openFileStore(cfg.dataDir, { readOnly: true });
+}
+
+/**
+ * Runs a command that changes records: through the running daemon when there is one (it holds
+ * the data directory), otherwise directly under the data-directory lock.
+ */
+async function withWriter<T>(
+  cfg: Config,
+  viaDaemon: () => Promise<{ ok: true; result?: unknown } | { ok: false; error: { code: string; message: string } } | undefined>,
+  direct: (daemon: Awaited<ReturnType<typeof startOffline>>) => Promise<T>,
+): Promise<T | unknown> {
+  const answer = await viaDaemon();
+  if (answer) {
+    if (!answer.ok) throw new CliError(`${answer.error.code}: ${answer.error.message}`);
+    return answer.result;
+  }
+  const offline = await startOffline(cfg);
+  try {
+    return await direct(offline);
+  } finally {
+    await offline.close();
+  }
+}
+
+/** The desk without sources or schedules, for one command while no daemon runs. */
+async function startOffline(cfg: Config) {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(cfg.dataDir, { recursive: true });
+  const { acquireDataDirLock } = await import('./adapters/data-dir-lock.js');
+  const { openFileStore } = await import('./adapters/file-store.js');
+  const { createOutboxDelivery } = await import('./app/deliver-outbox.js');
+  const { createDesk } = await import('./app/desk.js');
+  const { createCalendar } = await import('./domain/calendar.js');
+  const { createRandomIds } = await import('./adapters/random-ids.js');
+  const { buildMailer, buildRenderer } = await import('./main.js');
+  const { systemClock } = await import('./ports/clock.js');
+  const lock = await acquireDataDirLock(cfg.dataDir).catch((err: Error) => {
+    throw new CliError(`cannot use ${cfg.dataDir}: ${err.message}`);
+  });
+  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const store = await openFileStore(cfg.dataDir, { clock: systemClock });
+  const { mailer } = buildMailer(cfg, log);
+  const delivery = createOutboxDelivery({ store, mailer, clock: systemClock, log });
+  const desk = createDesk({
+    store,
+    renderer: buildRenderer(cfg),
+    ids: createRandomIds(cfg.mailFrom.slice(cfg.mailFrom.lastIndexOf('@') + 1)),
+    clock: systemClock,
+    calendar: createCalendar({ timezone: cfg.timezone, holidays: cfg.holidays }),
+    log,
+    config: cfg,
+  });
+  return {
+    desk,
+    store,
+    delivery,
+    close: async () => {
+      await desk.idle();
+      await delivery.deliverDue();
+      await mailer.close();
+      await store.close();
+      await lock.release();
+    },
+  };
+}
+
+function orderRow(o: PortOrder): string[] {
+  return [o.id, o.state, o.accountId, o.carrier.name, o.dids.map(formatNumber).join(', '), o.focDate ?? '', o.updatedAt];
+}
+
+function showOrder(o: PortOrder): string {
+  const lines = [
+    `Order ${o.id}  (${o.state})`,
+    `  account:    ${o.accountId}`,
+    `  numbers:    ${o.dids.map(formatNumber).join(', ')}`,
+    `  carrier:    ${o.carrier.name} <${o.carrier.email}>${o.carrier.pon ? `  PON ${o.carrier.pon}` : ''}`,
+    `  requested:  ${o.requestedDate ?? '-'}    completion date: ${o.focDate ?? '-'}`,
+  ];
+  const p = o.provided;
+  lines.push(`  provided:   ${[p.name, p.company, p.street, p.city, p.state, p.zip].filter(Boolean).join(', ') || '-'}`);
+  if (p.accountNumber) lines.push(`              account number ${p.accountNumber}`);
+  if (p.pin) lines.push('              PIN given');
+  if (o.verification) {
+    const v = o.verification;
+    lines.push(`  verification: sent to ${v.sentTo} at ${v.sentAt}, expires ${v.expiresAt}${v.reminderSentAt ? `, reminded ${v.reminderSentAt}` : ''}`);
+  }
+  if (o.decision) {
+    lines.push(`  decision:   ${o.state} by ${o.decision.by} at ${o.decision.at}${o.decision.reasonCodes.length ? ` — ${o.decision.reasonCodes.join(', ')}` : ''}`);
+    if (o.decision.note) lines.push(`              ${o.decision.note}`);
+    for (const f of o.decision.matchReport?.fields ?? []) {
+      lines.push(`    ${f.result.padEnd(8)} ${f.field.padEnd(14)} ${f.reason}`);
+    }
+  }
+  lines.push('  history:');
+  for (const h of o.history) lines.push(`    ${h.at}  ${h.event}${h.detail ? `  ${h.detail}` : ''}`);
+  return lines.join('\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('portdesk')
+    .description('Port-out desk over e-mail: reads port requests, verifies with customers, answers carriers.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('start')
+    .description('run the daemon until SIGINT or SIGTERM')
+    .action(async () => {
+      const cfg = config();
+      const log = createLogger(cfg.logLevel);
+      const { startDaemon } = await import('./main.js');
+      const daemon = await startDaemon(cfg, { log });
+      const banner = [
+        'portdesk is running.',
+        `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,
+        `  mail out:  ${daemon.outbound}${cfg.smtp ? '' : '   (.eml files; set SMTP_HOST to send)'}`,
+        `  data:      ${cfg.dataDir}`,
+        `  jobs:      ${cfg.jobsSchedule}   digest: ${cfg.digestSchedule} (${cfg.timezone})`,
+        'Stop with Ctrl-C or SIGTERM.',
+      ];
+      process.stderr.write(`${banner.join('\n')}\n`);
+      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir }, 'started');
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: string) => {
+          log.info({ signal }, 'signal received');
+          resolve();
+        };
+        process.once('SIGTERM', () => onSignal('SIGTERM'));
+        process.once('SIGINT', () => onSignal('SIGINT'));
+      });
+      await daemon.stop();
+    });
+
+  const accounts = program.command('accounts').description('customer accounts');
+  accounts
+    .command('import')
+    .description('load accounts from a JSON or CSV file; every row is checked and nothing changes on error')
+    .argument('<file>', 'accounts.json or accounts.csv')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const cfg = config();
+      const { parseAccountsFile, planAccountImport } = await import('./app/import-accounts.js');
+      const content = await readFile(file, 'utf8').catch((err: Error) => {
+        throw new CliError(`cannot read ${file}: ${err.message}`);
+      });
+      const format = path.extname(file).toLowerCase() === '.csv' ? 'csv' : 'json';
+      const parsed = parseAccountsFile(content, format);
+      if (!parsed.ok) {
+        const lines = parsed.errors.map((e) => `  row ${e.row}: ${e.problems.join('; ')}`);
+        throw new CliError(`${file}: ${parsed.errors.length} row(s) with errors, nothing imported\n${lines.join('\n')}`);
+      }
+      const { sendControlRequest } = await import('./adapters/control-server.js');
+      const result = await withWriter(
+        cfg,
+        () => sendControlRequest(cfg.dataDir, { cmd: 'import-accounts', accounts: parsed.accounts }),
+        async ({ store }) => {
+          const plan = planAccountImport(store, parsed.accounts);
+          if (!plan.ok) {
+            throw new CliError(`${file}: nothing imported\n${plan.errors.map((e) => `  row ${e.row}: ${e.problems.join('; ')}`).join('\n')}`);
+          }
+          await store.commit(plan.changes);
+          return { imported: parsed.accounts.length };
+        },
+      );
+      print(opts.json, result, () => `imported ${parsed.accounts.length} account(s) into ${cfg.dataDir}`);
+    });
+  accounts
+    .command('list')
+    .description('list accounts')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const store = await openReadStore(config());
+      const list = store.listAccounts().map(maskAccount);
+      print(opts.json, list, () =>
+        table([
+          ['ID', 'NAME', 'COMPANY', 'EMAIL', 'NUMBERS', 'FLAGS'],
+          ...list.map((a) => [
+            a.id,
+            a.name,
+            a.company ?? '',
+            a.email,
+            String(a.dids.filter((d) => d.status === 'active').length),
+            [a.portOutLock ? 'locked' : '', a.portOutPin ? 'pin' : '', a.status === 'closed' ? 'closed' : ''].filter(Boolean).join(','),
+          ]),
+        ]),
+      );
+    });
+  accounts
+    .command('show')
+    .description('show one account')
+    .argument('<id>')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const store = await openReadStore(config());
+      const a = store.getAccount(id);
+      if (!a) throw new CliError(`no account ${id}`);
+      const m = maskAccount(a);
+      print(opts.json, m, () =>
+        [
+          `Account ${m.id}  (${m.status})`,
+          `  name:     ${m.name}${m.company ? ` — ${m.company}` : ''}`,
+          `  email:    ${m.email}`,
+          `  number:   ${m.accountNumber}   tech prefix: ${m.techPrefix}`,
+          `  address:  ${m.address.street}${m.address.unit ? `, ${m.address.unit}` : ''}, ${m.address.city}, ${m.address.state} ${m.address.zip}`,
+          `  port-out: ${m.portOutLock ? 'LOCKED' : 'allowed'}${m.portOutPin ? ', PIN required' : ''}`,
+          '  numbers:',
+          ...m.dids.map((d) => `    ${formatNumber(d.number).padEnd(16)} ${d.status}${d.portOrderId ? ` (${d.portOrderId})` : ''}`),
+        ].join('\n'),
+      );
+    });
+
+  const orders = program.command('orders').description('port-out orders');
+  orders
+    .command('list')
+    .description('list orders')
+    .addOption(new Option('--state <state>', 'only orders in this state').choices([...ORDER_STATES]))
+    .option('--all', 'include archived orders')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { state?: PortOrder['state']; json?: boolean; all?: boolean }) => {
+      const store = await openReadStore(config());
+      const list = store.listOrders({ ...(opts.state ? { state: opts.state } : {}), ...(opts.all ? { includeArchived: true } : {}) }).map(maskOrder);
+      print(opts.json, list, () =>
+        list.length ? table([['ID', 'STATE', 'ACCOUNT', 'CARRIER', 'NUMBERS', 'FOC', 'UPDATED'], ...list.map(orderRow)]) : 'no orders',
+      );
+    });
+  orders
+    .command('show')
+    .description('show one order with its history and match report')
+    .argument('<id>')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const store = await openReadStore(config());
+      const o = store.getOrder(id.trim().toUpperCase());
+      if (!o) throw new CliError(`no order ${id}`);
+      print(opts.json, maskOrder(o), () => showOrder(maskOrder(o)));
+    });
+  orders
+    .command('complete')
+    .description('mark an approved order completed; the customer gets the completion e-mail')
+    .argument('<id>')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const cfg = config();
+      const { sendControlRequest } = await import('./adapters/control-server.js');
+      const order = (await withWriter(
+        cfg,
+        () => sendControlRequest(cfg.dataDir, { cmd: 'complete', id }),
+        ({ desk }) => desk.completeOrder(id),
+      ).catch(rethrowAction)) as PortOrder;
+      print(opts.json, maskOrder(order), () => `${order.id} is now ${order.state}`);
+    });
+  orders
+    .command('cancel')
+    .description('cancel an open order; carrier and customer are told')
+    .argument('<id>')
+    .requiredOption('--reason <text>', 'why, in words (sent to the carrier and the customer)')
+    .option('--code <code>', 'reason code', 'CARRIER_CANCELED')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { reason: string; code: string; json?: boolean }) => {
+      const cfg = config();
+      const { sendControlRequest } = await import('./adapters/control-server.js');
+      const order = (await withWriter(
+        cfg,
+        () => sendControlRequest(cfg.dataDir, { cmd: 'cancel', id, reason: opts.reason, code: opts.code }),
+        ({ desk }) => desk.cancelOrder(id, opts.reason, opts.code),
+      ).catch(rethrowAction)) as PortOrder;
+      print(opts.json, maskOrder(order), () => `${order.id} is now ${order.state}`);
+    });
+
+  program
+    .command('jobs')
+    .description('timed jobs')
+    .command('run')
+    .description('run every job once, now (reminders, expiry, overdue cancellation, outbox)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const cfg = config();
+      const { sendControlRequest } = await import('./adapters/control-server.js');
+      const result = await withWriter(
+        cfg,
+        () => sendControlRequest(cfg.dataDir, { cmd: 'jobs-run' }),
+        async ({ desk, delivery }) => {
+          const jobs = await desk.runOrderJobs();
+          const outbox = await delivery.deliverDue();
+          return { jobs, outbox };
+        },
+      );
+      print(opts.json, result ?? { ok: true }, () => `jobs ran: ${JSON.stringify(result ?? {})}`);
+    });
+
+  program
+    .command('inspect')
+    .description('show how the desk reads one message; changes nothing')
+    .argument('<file>', 'an .eml file')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const cfg = config();
+      const raw = await readFile(file).catch((err: Error) => {
+        throw new CliError(`cannot read ${file}: ${err.message}`);
+      });
+      const { inspectMessage } = await import('./app/inspect-message.js');
+      let orderExists: ((id: string) => boolean) | undefined;
+      if (existsSync(path.join(cfg.dataDir, 'desk.json')) || existsSync(path.join(cfg.dataDir, 'journal.jsonl'))) {
+        const store = await openReadStore(cfg).catch(() => undefined);
+        if (store) orderExists = (id) => !!store.getOrder(id);
+      }
+      const result = await inspectMessage(raw, { deskAddresses: [cfg.mailFrom], ...(orderExists ? { orderExists } : {}) });
+      print(opts.json, result, () => {
+        const lines = [`kind:      ${result.kind}`];
+        if (result.decision) lines.push(`decision:  ${result.decision}`);
+        if (result.request) {
+          lines.push('request:');
+          for (const [k, v] of Object.entries(result.request)) {
+            lines.push(`  ${k.padEnd(15)} ${Array.isArray(v) ? v.map(formatNumber).join(', ') : k === 'pin' ? '(given)' : v}`);
+          }
+        }
+        if (result.notes.length) lines.push('notes:', ...result.notes.map((n) => `  - ${n}`));
+        return lines.join('\n');
+      });
+    });
+
+  program
+    .command('check')
+    .description('validate the configuration and try every connection')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const cfg = config();
+      const { runChecks } = await import('./app/run-checks.js');
+      const results = await runChecks(cfg, { log: silentLogger() });
+      print(opts.json, results, () => results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.detail}${r.fix ? `\n        fix: ${r.fix}` : ''}`).join('\n'));
+      if (results.some((r) => !r.ok)) process.exitCode = EXIT_FAILURE;
+    });
+
+  return program;
+}
+
+function rethrowAction(err: unknown): never {
+  if (err instanceof CliError) throw err;
+  const e = err as Error & { code?: string };
+  throw new CliError(e.code ? `${e.code}: ${e.message}` : e.message);
+}
+
+export async function runCli(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; everything else commander refuses is bad usage.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`portdesk: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`portdesk: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+// An unhandled rejection means a bug: log it and exit non-zero rather than run on in an unknown state.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`portdesk: unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}\n`);
+  process.exit(EXIT_FAILURE);
+});
+
+runCli().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`portdesk: ${(err as Error).message}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

@@ -1,0 +1,157 @@
+/**
+ * Telephone numbers in free text: every common US form, and ranges, to de-duplicated E.164.
+ *
+ * Carriers write numbers as `+1 206 555 0100`, `(206) 555-0100`, `206.555.0100`, `2065550100`,
+ * `1-206-555-0100`, and ranges as `206-555-0100 thru 0109`, `206-555-0100 - 0109`,
+ * `2065550100-2065550109` or `206-555-0100 to 206-555-0109`. The pattern insists on the 3-3-4
+ * shape, so dates (12/01/2026, 2026-12-01), ZIP+4 (98101-1234) and short PINs never fit it; lines
+ * labelled as an account number, PIN, PON, ZIP, date or a contact's phone are skipped, because a
+ * ten-digit account number or the sender's own callback number looks exactly like a DID.
+ */
+import { toE164 } from '../domain/phone.js';
+
+export interface ExtractedNumbers {
+  /** Valid numbers in E.164, in order of first appearance. */
+  dids: string[];
+  /** Number-like text that is not a valid US number, and ranges that are reversed or too large. */
+  invalid: string[];
+}
+
+/** A range longer than this is a typo or an attack, not a port request. */
+export const MAX_RANGE_SIZE = 1000;
+
+const SEP = String.raw`(?:[ \t]*[.\-–][ \t]*|[ \t]+)?`;
+const NUMBER = String.raw`(?:\+?1${SEP})?(?:\([ \t]*\d{3}[ \t]*\)|\d{3})${SEP}\d{3}${SEP}\d{4}`;
+const RANGE_WORD = String.raw`(?:-|–|—|to|thru|through)`;
+const NUMBER_RE = new RegExp(
+  String.raw`(?<![\w+.\/-])(${NUMBER})(?:[ \t]*${RANGE_WORD}[ \t]*(?:(${NUMBER})|-?(\d{2,4})))?(?![\w]|[.\/-]\d)`,
+  'gi',
+);
+
+/**
+ * Labels whose value is never a number to port. Matched at the start of a line (after a bullet);
+ * `an` and `st` style two-letter codes need a real separator so prose is not mistaken for a label.
+ */
+const SKIPPED_LABEL_RE = new RegExp(
+  String.raw`^[ \t]*(?:[-*•>][ \t]*)?(?:` +
+    [
+      String.raw`account[ \t]*(?:number|num|no\.?|#)`,
+      String.raw`acct\.?[ \t]*(?:number|num|no\.?|#)?`,
+      'an',
+      String.raw`(?:port[- ]?out[ \t]*)?pin`,
+      'passcode',
+      String.raw`security[ \t]*code`,
+      'pon',
+      String.raw`purchase[ \t]*order(?:[ \t]*(?:number|no\.?|#))?`,
+      String.raw`ref(?:erence)?(?:[ \t]*(?:number|no\.?|#))?`,
+      String.raw`zip(?:[ \t]*code)?`,
+      String.raw`postal[ \t]*code`,
+      'spid',
+      'nnsp',
+      'ccna',
+      'ver',
+      String.raw`(?:desired[ \t]*)?due[ \t]*date`,
+      'ddd',
+      String.raw`(?:requested|port)[ \t]*(?:due[ \t]*)?date`,
+      'date',
+      String.raw`(?:order|ticket|case)[ \t]*(?:id|number|no\.?|#)`,
+      String.raw`contact(?:[ \t]+[a-z]+){0,2}`,
+      String.raw`(?:direct|office|mobile|cell|fax|callback|call[ \t]*back|support)(?:[ \t]*(?:phone|line|number|no\.?|#))?`,
+    ].join('|') +
+    String.raw`)[ \t]*(?:[:=#\t]|[ \t]-[ \t])`,
+  'i',
+);
+
+/** The same labels just before a number in running text ("…, PON 2065550199, …"). */
+const LABEL_BEFORE_RE =
+  /(?:account\s*(?:number|num|no\.?|#)|acct\.?\s*(?:number|num|no\.?|#)?|\bpin|passcode|\bpon|purchase\s*order(?:\s*(?:number|no\.?|#))?|\bref(?:erence)?(?:\s*(?:number|no\.?|#))?|\bzip(?:\s*code)?|(?:order|ticket|case)\s*(?:id|number|no\.?|#)|\bfax|\bspid)\s*[:=#-]?\s*$/i;
+
+/** Where the next labelled field starts on the same line ("PIN: 1234   TN: 206-555-0100"). */
+const NEXT_FIELD_RE = /(?:[ \t]{2,}|\t|[|;])[ \t]*[A-Za-z][\w #./-]{0,30}[:=]/;
+
+export function extractNumbers(text: string): ExtractedNumbers {
+  const seen = new Set<string>();
+  const dids: string[] = [];
+  const invalidSeen = new Set<string>();
+  const invalid: string[] = [];
+  const add = (e164: string): void => {
+    if (seen.has(e164)) return;
+    seen.add(e164);
+    dids.push(e164);
+  };
+  const reject = (raw: string): void => {
+    const trimmed = raw.trim();
+    if (invalidSeen.has(trimmed)) return;
+    invalidSeen.add(trimmed);
+    invalid.push(trimmed);
+  };
+
+  for (const line of text.split(/\r?\n/)) {
+    const scanned = dropSkippedLabel(line);
+    if (!/\d{3}/.test(scanned)) continue;
+    NUMBER_RE.lastIndex = 0;
+    for (const match of scanned.matchAll(NUMBER_RE)) {
+      const [whole, first, fullEnd, shortEnd] = match;
+      if (LABEL_BEFORE_RE.test(scanned.slice(Math.max(0, match.index - 40), match.index))) continue;
+      const start = tenDigits(first ?? '');
+      if (!start) continue;
+      if (fullEnd === undefined && shortEnd === undefined) {
+        const e164 = validate(start);
+        if (e164) add(e164);
+        else reject(whole);
+        continue;
+      }
+      const end = fullEnd !== undefined ? tenDigits(fullEnd) : start.slice(0, 10 - (shortEnd ?? '').length) + (shortEnd ?? '');
+      expandRange(whole, start, end, add, reject);
+    }
+  }
+  return { dids, invalid };
+}
+
+function dropSkippedLabel(line: string): string {
+  const label = SKIPPED_LABEL_RE.exec(line);
+  if (!label) return line;
+  const rest = line.slice(label[0].length);
+  const next = NEXT_FIELD_RE.exec(rest);
+  return next ? rest.slice(next.index) : '';
+}
+
+function expandRange(
+  whole: string,
+  start: string,
+  end: string | undefined,
+  add: (e164: string) => void,
+  reject: (raw: string) => void,
+): void {
+  if (!end) {
+    reject(whole);
+    return;
+  }
+  const first = Number(start);
+  const last = Number(end);
+  const size = last - first + 1;
+  const startE164 = validate(start);
+  const endE164 = validate(end);
+  if (!startE164 || !endE164 || size < 1 || size > MAX_RANGE_SIZE) {
+    reject(whole);
+    return;
+  }
+  const samePrefix = start.slice(0, 6) === end.slice(0, 6);
+  for (let n = first; n <= last; n += 1) {
+    const digits = String(n);
+    // Inside one NPA-NXX every line number is valid once both ends are; across exchanges check each.
+    const e164 = samePrefix ? `+1${digits}` : validate(digits);
+    if (e164) add(e164);
+  }
+}
+
+function tenDigits(text: string): string | undefined {
+  const digits = text.replace(/\D/g, '');
+  if (digits.length === 10) return digits;
+  if (digits.length === 11 && digits.startsWith('1')) return digits.slice(1);
+  return undefined;
+}
+
+function validate(digits: string): string | undefined {
+  return toE164(digits);
+}

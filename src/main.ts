@@ -1,0 +1,170 @@
+/**
+ * The composition root: configuration in, every adapter built and wired, the daemon running.
+ * Nothing else in the project builds adapters or reads the environment.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config } from './config.js';
+import { durationMs } from './domain/duration.js';
+import { createCalendar } from './domain/calendar.js';
+import { createDesk, type Desk } from './app/desk.js';
+import { createOutboxDelivery } from './app/deliver-outbox.js';
+import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
+import { openFileStore, type FileStore } from './adapters/file-store.js';
+import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
+import { createEmlFileMailer } from './adapters/eml-file-mailer.js';
+import { createSmtpMailer } from './adapters/smtp-mailer.js';
+import { createRandomIds } from './adapters/random-ids.js';
+import { ImapSource } from './adapters/imap-source.js';
+import { SmtpSource } from './adapters/smtp-source.js';
+import { startControlServer, type ControlServer } from './adapters/control-server.js';
+import type { Logger } from './logger.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Mailer } from './ports/mailer.js';
+import type { MailSource } from './ports/mail-source.js';
+
+/** The templates shipped with the package (TEMPLATES_DIR overrides them file by file). */
+export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+
+export interface DaemonOptions {
+  log: Logger;
+  clock?: Clock;
+  /** For tests: how often the IMAP source resyncs without an EXISTS. */
+  imapResyncIntervalMs?: number;
+}
+
+export interface Daemon {
+  desk: Desk;
+  store: FileStore;
+  /** Where mail comes in, for the banner: `imap://user@host:port/INBOX` or `smtp://127.0.0.1:2525`. */
+  inbound: string;
+  /** Where mail goes out: `smtp://host:port` or the .eml directory. */
+  outbound: string;
+  /** Runs every order job and an outbox pass now (what `portdesk jobs run` asks for). */
+  runJobs(): Promise<unknown>;
+  /** Finishes the message in hand, stops the jobs, flushes the store, releases the data directory. */
+  stop(): Promise<void>;
+}
+
+/** Builds the mailer the configuration asks for: SMTP, or .eml files under DATA_DIR. */
+export function buildMailer(config: Config, log: Logger): { mailer: Mailer; outbound: string } {
+  if (config.smtp) {
+    return { mailer: createSmtpMailer(config.smtp, { log }), outbound: `smtp://${config.smtp.host}:${config.smtp.port}` };
+  }
+  const dir = path.join(config.dataDir, 'outbox-files');
+  return { mailer: createEmlFileMailer(dir), outbound: dir };
+}
+
+export function buildRenderer(config: Config) {
+  const overrideDir = path.resolve(config.templatesDir) === path.resolve(BUILTIN_TEMPLATES_DIR) ? undefined : config.templatesDir;
+  return createHandlebarsRenderer({ builtinDir: BUILTIN_TEMPLATES_DIR, ...(overrideDir ? { overrideDir } : {}) });
+}
+
+function mailDomain(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
+}
+
+export async function startDaemon(config: Config, opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts;
+  const clock = opts.clock ?? systemClock;
+  await mkdir(config.dataDir, { recursive: true });
+  const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
+  let store: FileStore | undefined;
+  try {
+    store = await openFileStore(config.dataDir, { clock });
+    const renderer = buildRenderer(config);
+    const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
+    const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }) });
+    const desk = createDesk({
+      store,
+      renderer,
+      ids: createRandomIds(mailDomain(config.mailFrom)),
+      clock,
+      calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
+      log: log.child({ role: 'desk' }),
+      config,
+      onQueued: () => delivery.kick(),
+    });
+
+    const openStore = store;
+    let source: MailSource;
+    let inbound: string;
+    if (config.imap) {
+      source = new ImapSource({
+        config: config.imap,
+        cursors: {
+          get: (mailbox) => openStore.getCursor(mailbox),
+          save: (mailbox, cursor) => openStore.commit({ cursors: { [mailbox]: cursor } }),
+        },
+        log: log.child({ role: 'imap' }),
+        ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
+      });
+      inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;
+    } else {
+      const smtp = new SmtpSource({ port: config.inboundSmtpPort, host: '127.0.0.1', log: log.child({ role: 'smtp-in' }) });
+      source = smtp;
+      inbound = `smtp://127.0.0.1:${config.inboundSmtpPort}`;
+    }
+
+    // Jobs: node-cron's noOverlap keeps a slow run from starting twice; each job is also safe to
+    // run twice by construction (it decides from the records and the clock alone).
+    const jobLog = log.child({ role: 'jobs' });
+    const runJobs = async () => {
+      try {
+        await desk.runOrderJobs();
+        await delivery.deliverDue();
+      } catch (err) {
+        jobLog.error({ err }, 'job run failed');
+      }
+    };
+    const runDigest = async () => {
+      try {
+        await desk.sendDigest();
+        delivery.kick();
+      } catch (err) {
+        jobLog.error({ err }, 'digest failed');
+      }
+    };
+    const tasks: ScheduledTask[] = [
+      cron.schedule(config.jobsSchedule, runJobs, { name: 'order-jobs', noOverlap: true, timezone: config.timezone }),
+      cron.schedule(config.digestSchedule, runDigest, { name: 'daily-digest', noOverlap: true, timezone: config.timezone }),
+    ];
+
+    const control: ControlServer = await startControlServer(config.dataDir, {
+      desk,
+      runJobs,
+      afterChange: () => delivery.kick(),
+      log: log.child({ role: 'control' }),
+    });
+
+    await source.start((raw, meta) => desk.handleMessage(raw, meta));
+    if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
+
+    // Catch up at once after downtime: what fell due while the desk was down, and the outbox.
+    void runJobs();
+    void desk.sendDigest({ onlyIfMissedSince: durationMs({ amount: 25, unit: 'h' }) }).catch((err) => jobLog.error({ err }, 'digest catch-up failed'));
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('stopping');
+        await source.stop();
+        for (const t of tasks) await t.stop();
+        await control.close();
+        await desk.idle();
+        await delivery.idle();
+        await mailer.close();
+        await openStore.close();
+        await lock.release();
+        log.info('stopped');
+      })());
+
+    return { desk, store: openStore, inbound, outbound, runJobs, stop };
+  } catch (err) {
+    await store?.close().catch(() => undefined);
+    await lock.release();
+    throw err;
+  }
+}
