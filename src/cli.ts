@@ -99,10 +99,12 @@ async function startOffline(cfg: Config) {
   const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
   const store = await openFileStore(cfg.dataDir, { clock: systemClock });
   const { mailer } = buildMailer(cfg, log);
-  const delivery = createOutboxDelivery({ store, mailer, clock: systemClock, log });
+  const renderer = buildRenderer(cfg);
+  const { deskData, deskIdentity } = await import('./app/compose-email.js');
+  const delivery = createOutboxDelivery({ store, mailer, clock: systemClock, log, renderer, desk: deskData(deskIdentity(cfg)) });
   const desk = createDesk({
     store,
-    renderer: buildRenderer(cfg),
+    renderer,
     ids: createRandomIds(cfg.mailFrom.slice(cfg.mailFrom.lastIndexOf('@') + 1)),
     clock: systemClock,
     calendar: createCalendar({ timezone: cfg.timezone, holidays: cfg.holidays }),

@@ -11,6 +11,7 @@ import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
 import { createOutboxDelivery } from './app/deliver-outbox.js';
+import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
 import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
@@ -76,7 +77,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     store = await openFileStore(config.dataDir, { clock });
     const renderer = buildRenderer(config);
     const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
-    const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }) });
+    const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)) });
     const desk = createDesk({
       store,
       renderer,

@@ -62,7 +62,7 @@ import { parseJournal } from './file-store/journal.js';
 import {
   ChangesSchema,
   STORE_FORMAT_VERSION,
-  SnapshotSchema,
+  parseSnapshot,
   describeIssues,
   emptySnapshot,
   type ParsedChanges,
@@ -191,9 +191,9 @@ function readSnapshot(file: string): SnapshotRead {
       { file },
     );
   }
-  const parsed = SnapshotSchema.safeParse(raw);
+  const parsed = parseSnapshot(raw);
   if (!parsed.success) {
-    throw new StoreError('STORE_CORRUPT', `${file} does not match the record schemas: ${describeIssues(parsed.error)}; it was left untouched`, {
+    throw new StoreError('STORE_CORRUPT', `${file} does not match the record schemas: ${parsed.problems}; it was left untouched`, {
       file,
     });
   }

@@ -9,6 +9,7 @@ import type { Account, OutboxEntry } from '../domain/records.js';
 import type { Ids } from '../ports/ids.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes } from '../ports/store.js';
+import type { DeskInfo } from './template-names.js';
 
 export interface DeskIdentity {
   mailFrom: string;
@@ -25,7 +26,17 @@ export function subaddress(address: string, token: string): string {
   return `${address.slice(0, at)}+${token}${address.slice(at)}`;
 }
 
-export function deskData(desk: DeskIdentity): Record<string, unknown> {
+export function deskIdentity(c: DeskIdentity): DeskIdentity {
+  return {
+    mailFrom: c.mailFrom,
+    supportEmail: c.supportEmail,
+    adminFee: c.adminFee,
+    verificationWindow: c.verificationWindow,
+    replySubaddress: c.replySubaddress,
+  };
+}
+
+export function deskData(desk: DeskIdentity): DeskInfo {
   return {
     name: 'Port-out desk',
     from: desk.mailFrom,

@@ -11,7 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes, Store } from '../ports/store.js';
-import { addEffects, type DeskIdentity } from './compose-email.js';
+import { addEffects, deskIdentity, type DeskIdentity } from './compose-email.js';
 import { SerialQueue } from './serial-queue.js';
 
 export type DeskConfig = Pick<
@@ -45,15 +45,8 @@ export class DeskCore {
   readonly deskAddresses: string[];
 
   constructor(readonly deps: DeskDeps) {
-    const c = deps.config;
-    this.desk = {
-      mailFrom: c.mailFrom,
-      supportEmail: c.supportEmail,
-      adminFee: c.adminFee,
-      verificationWindow: c.verificationWindow,
-      replySubaddress: c.replySubaddress,
-    };
-    this.deskAddresses = [c.mailFrom.toLowerCase()];
+    this.desk = deskIdentity(deps.config);
+    this.deskAddresses = [deps.config.mailFrom.toLowerCase()];
   }
 
   context(now: Date = this.deps.clock.now()): DeskContext {

@@ -67,7 +67,7 @@ export interface FieldResult {
   reason: string;
 }
 
-interface VerificationData {
+type VerificationData = {
   account: { name: string };
   order: { id: string };
   /** E.164 numbers; the templates print them in national form. */
@@ -79,7 +79,7 @@ interface VerificationData {
   deadline: string;
   approveWord: 'APPROVE';
   rejectWord: 'REJECT';
-}
+};
 
 /** The data of each template, without `desk` (see TemplateData). */
 export interface TemplateDataMap {

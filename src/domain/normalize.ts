@@ -548,7 +548,9 @@ function readStreetParts(text: string): StreetParts {
     front.push(pair);
     start += 2;
   }
-  if (start >= tokens.length) {
+  // Nothing but units, or units and a bare house number: not a street with a leading unit. (The
+  // second would also not read back: "1 ofc 3" keeps a designator after a house number as a name.)
+  if (start >= tokens.length || (start === tokens.length - 1 && isHouseNumber(tokens[start]))) {
     front.length = 0;
     start = 0;
   }
@@ -571,15 +573,23 @@ function canonicalDirections(tokens: readonly string[]): string[] {
   const out = [...tokens];
   const first = isHouseNumber(out[0]) && out.length > 1 ? 1 : 0;
   let nameStart = first;
-  if (isDirection(out[first]) && out.slice(first + 1).some((t) => !SUFFIX_ABBREVIATIONS.has(t))) {
+  if (isDirection(out[first]) && hasName(out.slice(first + 1))) {
     out[first] = DIRECTIONS[out[first] as string] as string;
     nameStart = first + 1;
   }
   const last = out.length - 1;
-  if (last > nameStart && isDirection(out[last]) && out.slice(nameStart, last).some((t) => !SUFFIX_ABBREVIATIONS.has(t))) {
+  if (last > nameStart && isDirection(out[last]) && hasName(out.slice(nameStart, last))) {
     out[last] = DIRECTIONS[out[last] as string] as string;
   }
   return out;
+}
+
+/**
+ * Whether `tokens` hold a street name besides the street type: "main st", "hbr dr" (Harbor Drive:
+ * many names are also suffix words) do; a lone "st" or "ave" does not.
+ */
+function hasName(tokens: readonly string[]): boolean {
+  return tokens.length > 1 || (tokens.length === 1 && !SUFFIX_ABBREVIATIONS.has(tokens[0] as string));
 }
 
 function formatUnits(units: readonly UnitPair[]): string {

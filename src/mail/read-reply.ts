@@ -44,6 +44,12 @@ export const NEGATABLE_VERBS: readonly string[] = [
   'allow', 'allowed', 'recognize', 'recognise', 'give', 'gave', 'sign', 'signed', 'apply', 'applied',
 ];
 
+/**
+ * New text longer than this is not an answer typed to a verification but history that stripping did
+ * not find (or a pasted document); its words are not read.
+ */
+const MAX_ANSWER_CHARS = 20_000;
+
 /** How many words may stand between a negator and what it negates ("I have not ever requested"). */
 const NEGATION_WINDOW = 3;
 
@@ -89,6 +95,10 @@ export function readReply(body: ReplyBody): ReplyReading {
 
   if (newText.trim() === '') {
     return { decision: 'unclear', newText, notes: [...notes, 'no new text in the reply'] };
+  }
+  if (newText.length > MAX_ANSWER_CHARS) {
+    notes.push(`the new text is ${newText.length} characters long, too long to be an answer: not read`);
+    return { decision: 'unclear', newText, notes };
   }
   const instruction = newText.split('\n').find((line) => INSTRUCTION_PATTERNS.some((pattern) => pattern.test(line)));
   if (instruction !== undefined) {

@@ -97,43 +97,58 @@ const HTML_HISTORY_STARTS: readonly string[] = [
 const replyParser = new EmailReplyParser();
 
 /**
+ * How much of a part is read. A customer's answer sits near the top (or under a quote of one
+ * e-mail); reading megabytes of a runaway body would only stall the daemon.
+ */
+const MAX_PART_CHARS = 200_000;
+
+/**
  * Returns the new text of a reply. The plain text part is read unless it shows no quote while the
  * HTML part marks one: then the text part is the HTML flattened by the sender (or by the parser),
  * and the HTML's structure is the better guide.
  */
 export function extractNewText(body: ReplyBody): NewTextExtraction {
-  const hasText = body.text.trim() !== '';
-  const hasHtml = body.html !== undefined && body.html.trim() !== '';
-  const fromText = hasText ? stripPlainText(body.text) : undefined;
-  const fromHtml = hasHtml && body.html !== undefined ? stripHtml(body.html) : undefined;
+  const limitNotes: string[] = [];
+  const limit = (part: string, label: string): string => {
+    if (part.length <= MAX_PART_CHARS) return part;
+    limitNotes.push(`read only the first ${MAX_PART_CHARS} characters of the ${label} (${part.length} in all)`);
+    return part.slice(0, MAX_PART_CHARS);
+  };
+  const text = limit(body.text, 'plain text part');
+  const html = body.html === undefined ? undefined : limit(body.html, 'HTML part');
+  const hasText = text.trim() !== '';
+  const hasHtml = html !== undefined && html.trim() !== '';
+  const fromText = hasText ? stripPlainText(text) : undefined;
+  const fromHtml = hasHtml && html !== undefined ? stripHtml(html) : undefined;
 
   if (fromText === undefined && fromHtml === undefined) {
     return { newText: '', notes: ['the message has no body'] };
   }
   if (fromText !== undefined && (fromHtml === undefined || fromText.quoteFound || !fromHtml.quoteFound)) {
-    return { newText: fromText.newText, notes: ['read the plain text part', ...fromText.notes] };
+    return { newText: fromText.newText, notes: ['read the plain text part', ...limitNotes, ...fromText.notes] };
   }
   if (fromHtml !== undefined) {
     const why = hasText
       ? 'read the HTML part: the plain text part shows no quoted history but the HTML marks some'
       : 'read the HTML part: the message has no plain text part';
-    return { newText: fromHtml.newText, notes: [why, ...fromHtml.notes] };
+    return { newText: fromHtml.newText, notes: [why, ...limitNotes, ...fromHtml.notes] };
   }
   return { newText: '', notes: ['the message has no body'] };
 }
 
 function stripPlainText(text: string): Stripped {
-  const normalized = normalizeText(text);
-  // The raw structure says whether there was quoted history at all, whoever removes it.
-  const raw = stripLines(normalized.split('\n'));
-  // The library recognises the common clients; its output is then read line by line for what it
-  // misses (wrapped and foreign headers, Outlook blocks without an address, bottom-posting).
-  const visible = normalizeText(replyParser.parseReply(normalized));
-  const notes: string[] = [];
-  if (visible.trim() !== normalized.trim()) notes.push('email-reply-parser removed quoted or signature lines');
-  const final = stripLines(visible.split('\n'));
-  for (const note of [...raw.notes, ...final.notes]) if (!notes.includes(note)) notes.push(note);
-  return { newText: tidy(final.kept), notes, quoteFound: raw.quoteFound || final.quoteFound };
+  // Our own pass goes first: it knows where a quoted block ends, so text after it (bottom-posting,
+  // inline answers) stays. The library's output loses that structure (it keeps a quote header once
+  // the quote under it is gone), so it only gets the new text, to catch headers and signatures that
+  // our rules miss.
+  const own = stripLines(normalizeText(text).split('\n'));
+  const ownText = tidy(own.kept);
+  const email = replyParser.read(ownText);
+  const libraryQuote = email.getFragments().some((fragment) => fragment.isQuoted() && fragment.getContent().trim() !== '');
+  const newText = tidy(normalizeText(email.getVisibleText()).split('\n'));
+  const notes = [...own.notes];
+  if (newText !== ownText) notes.push('email-reply-parser removed further quoted or signature lines');
+  return { newText, notes, quoteFound: own.quoteFound || libraryQuote };
 }
 
 /** Walks the lines top to bottom, keeping new text before, between and after quoted blocks. */
@@ -181,6 +196,12 @@ function stripLines(lines: readonly string[]): { kept: string[]; notes: string[]
     if (isOutlookHeaderBlock(lines, index)) {
       noteQuote('removed an Outlook "From: / Sent: / To: / Subject:" block and everything after it');
       break;
+    }
+
+    // Rules left by flattened HTML (<hr>) carry nothing; dropping them keeps the new text clean.
+    if (/^[-_=~*]{3,}$/.test(trimmed) && !/^--$/.test(trimmed)) {
+      index += 1;
+      continue;
     }
 
     if (SIGNATURE_STARTS.some((pattern) => pattern.test(trimmed))) {

@@ -55,8 +55,11 @@ export interface DovecotServer {
   /** Every folder of the user as the server lists it. */
   folders(user: string): Promise<FolderSummary[]>;
   createMailbox(user: string, mailbox: string): Promise<void>;
-  /** Drops every IMAP connection of the user (doveadm kick); false when none was open. */
-  kick(user: string): Promise<boolean>;
+  /**
+   * Drops every IMAP connection of the user (doveadm kick) and resolves once their processes
+   * exited; false when no connection showed up within `waitMs` (default 1 s).
+   */
+  kick(user: string, options?: { waitMs?: number }): Promise<boolean>;
   /** Stops and starts the server on the same port with the same data. */
   restart(): Promise<void>;
   /** Empties the mailbox and gives it a new UIDVALIDITY, with UIDs starting again at 1. */
@@ -326,16 +329,25 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       withClient(user, async (client) => {
         await client.mailboxCreate(mailbox);
       }),
-    kick: async (user) => {
+    kick: async (user, { waitMs = 1000 } = {}) => {
       // The imap processes serving the user (one per connection): kick returns once they are
       // signalled, and waiting for them to exit makes "the connection is gone" a fact the test
       // can build on (a command sent right after a kick must fail, not race the signal).
-      const who = await doveadm(['who', '-1', user]);
-      const pids = who
-        .split('\n')
-        .slice(1)
-        .map((line) => Number(line.trim().split(/\s+/)[2]))
-        .filter((pid) => Number.isInteger(pid) && pid > 0);
+      // A fresh login reaches anvil (which kick asks) a moment after the client saw OK, so
+      // wait briefly for the session to show up instead of kicking nobody.
+      const deadline = Date.now() + waitMs;
+      let pids: number[] = [];
+      for (;;) {
+        const who = await doveadm(['who', '-1', user]);
+        pids = who
+          .split('\n')
+          .slice(1)
+          .map((line) => Number(line.trim().split(/\s+/)[2]))
+          .filter((pid) => Number.isInteger(pid) && pid > 0);
+        if (pids.length > 0 || Date.now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (pids.length === 0) return false;
       try {
         await execFileAsync(DOVEADM, ['-c', configPath, 'kick', user], { timeout: 15_000 });
       } catch (err) {

@@ -40,37 +40,32 @@ export class ArchiveFile<H> {
    * set it is cut away so the next append starts on a line boundary.
    */
   scan(truncateTorn: boolean): void {
+    while (!this.scanStep(Number.POSITIVE_INFINITY, truncateTorn));
+  }
+
+  /**
+   * Indexes up to about `maxBytes` more; true once everything that was in the file when this
+   * round of scanning began is indexed. Lets start-up hand the indexing to idle time.
+   */
+  scanStep(maxBytes: number, truncateTorn: boolean): boolean {
     let fd: number;
     try {
       fd = openSync(this.path, truncateTorn ? 'r+' : 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
       throw err;
     }
     try {
       const size = fstatSync(fd).size;
       if (size < this.scanned) this.scanned = 0; // replaced behind our back: start again
-      let pos = this.scanned;
-      let carry: Buffer = Buffer.alloc(0);
-      let carryStart = pos;
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      while (pos < size) {
-        const n = readSync(fd, chunk, 0, Math.min(CHUNK, size - pos), pos);
-        if (n <= 0) break;
-        pos += n;
-        const buf: Buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-        let lineStart = 0;
-        for (;;) {
-          const nl = buf.indexOf(NEWLINE, lineStart);
-          if (nl < 0) break;
-          this.indexLine(buf, lineStart, nl, carryStart + lineStart);
-          lineStart = nl + 1;
-        }
-        carry = Buffer.from(buf.subarray(lineStart));
-        carryStart += lineStart;
-      }
-      this.scanned = carryStart;
-      if (truncateTorn && carryStart < size) ftruncateSync(fd, carryStart);
+      const to = Math.min(size, this.scanned + maxBytes);
+      const end = forEachLine(fd, this.scanned, to, (buf, start, nl, offset) => this.indexLine(buf, start, nl, offset));
+      const done = to === size;
+      // A step that stopped inside a line (no complete line in it) must still make progress.
+      if (!done && end === this.scanned) return this.scanStep(maxBytes * 2, truncateTorn);
+      this.scanned = end;
+      if (done && truncateTorn && end < size) ftruncateSync(fd, end);
+      return done;
     } finally {
       closeSync(fd);
     }
@@ -163,40 +158,67 @@ export class ArchiveFile<H> {
   }
 
   /** Every complete line, in file order (for listings that include the archive). */
-  *readAll(): Generator<{ offset: number; header: H; record: unknown }> {
+  readAll(): { offset: number; header: H; record: unknown }[] {
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+    const out: { offset: number; header: H; record: unknown }[] = [];
     try {
-      const size = Math.min(fstatSync(fd).size, this.scanned);
-      let pos = 0;
-      let carry: Buffer = Buffer.alloc(0);
-      let carryStart = 0;
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      while (pos < size) {
-        const n = readSync(fd, chunk, 0, Math.min(CHUNK, size - pos), pos);
-        if (n <= 0) break;
-        pos += n;
-        const buf: Buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-        let lineStart = 0;
-        for (;;) {
-          const nl = buf.indexOf(NEWLINE, lineStart);
-          if (nl < 0) break;
-          const line = buf.subarray(lineStart, nl);
-          const tab = line.indexOf(TAB);
-          const header = this.parseHeader(JSON.parse(line.toString('utf8', 0, tab))) as H;
-          yield { offset: carryStart + lineStart, header, record: this.parseRecord(line, line.length, carryStart + lineStart) };
-          lineStart = nl + 1;
-        }
-        carry = Buffer.from(buf.subarray(lineStart));
-        carryStart += lineStart;
-      }
+      forEachLine(fd, 0, Math.min(fstatSync(fd).size, this.scanned), (buf, start, nl, offset) => {
+        const line = buf.subarray(start, nl);
+        const header = this.parseHeader(JSON.parse(line.toString('utf8', 0, line.indexOf(TAB)))) as H;
+        out.push({ offset, header, record: this.parseRecord(line, line.length, offset) });
+      });
     } finally {
       closeSync(fd);
     }
+    return out;
   }
+}
+
+/**
+ * Calls `onLine(buf, start, newlineIndex, fileOffset)` for each complete line of `fd` between
+ * `from` and `to`, reading through one reused buffer; returns the offset just past the last
+ * complete line.
+ */
+function forEachLine(
+  fd: number,
+  from: number,
+  to: number,
+  onLine: (buf: Buffer, start: number, nl: number, offset: number) => void,
+): number {
+  let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(to - from, 1)));
+  let bufStart = from; // file offset of buf[0]
+  let filled = 0;
+  let pos = from;
+  while (pos < to) {
+    if (filled === buf.length) {
+      // One line longer than the buffer: grow it.
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, filled);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, filled, Math.min(buf.length - filled, to - pos), pos);
+    if (n <= 0) break;
+    pos += n;
+    const scanFrom = filled;
+    filled += n;
+    let lineStart = 0;
+    let nl = buf.indexOf(NEWLINE, scanFrom);
+    while (nl >= 0 && nl < filled) {
+      onLine(buf, lineStart, nl, bufStart + lineStart);
+      lineStart = nl + 1;
+      nl = buf.indexOf(NEWLINE, lineStart);
+    }
+    if (lineStart > 0) {
+      buf.copy(buf, 0, lineStart, filled);
+      filled -= lineStart;
+      bufStart += lineStart;
+    }
+  }
+  return bufStart;
 }

@@ -20,9 +20,11 @@ import type { ParsedChanges, Snapshot } from './schemas.js';
 import { STORE_FORMAT_VERSION } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  const obj = value as Record<string, unknown>;
+  Object.freeze(obj);
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== null && typeof v === 'object') deepFreeze(v);
   }
   return value;
 }

@@ -25,6 +25,57 @@ export const ChangesSchema = z.object({
 });
 export type ParsedChanges = z.infer<typeof ChangesSchema>;
 
+const SNAPSHOT_RECORDS = {
+  accounts: AccountSchema,
+  orders: PortOrderSchema,
+  csrRequests: CsrRequestSchema,
+  inbound: InboundEntrySchema,
+  outbox: OutboxEntrySchema,
+} as const;
+
+/** The snapshot's frame; the records in its arrays are checked one by one (see parseSnapshot). */
+const SnapshotFrameSchema = z.object({
+  version: z.literal(STORE_FORMAT_VERSION),
+  seq: z.number().int().nonnegative(),
+  savedAt: z.string().optional(),
+  accounts: z.array(z.unknown()),
+  orders: z.array(z.unknown()),
+  csrRequests: z.array(z.unknown()),
+  inbound: z.array(z.unknown()),
+  outbox: z.array(z.unknown()),
+  cursors: z.record(z.string(), MailboxCursorSchema),
+});
+
+/**
+ * Validates a parsed desk.json. Same result as SnapshotSchema.safeParse, but each record is
+ * replaced in place by its validated copy, so the raw tree is released as validation goes
+ * instead of both copies of 50,000 accounts being alive at once.
+ */
+export function parseSnapshot(raw: unknown): { success: true; data: Snapshot } | { success: false; problems: string } {
+  const frame = SnapshotFrameSchema.safeParse(raw);
+  if (!frame.success) return { success: false, problems: describeIssues(frame.error) };
+  const issues: string[] = [];
+  let more = 0;
+  const data = frame.data;
+  for (const key of Object.keys(SNAPSHOT_RECORDS) as (keyof typeof SNAPSHOT_RECORDS)[]) {
+    const schema: z.ZodType = SNAPSHOT_RECORDS[key];
+    const list = data[key];
+    for (let i = 0; i < list.length; i++) {
+      const r = schema.safeParse(list[i]);
+      if (r.success) {
+        list[i] = r.data;
+        continue;
+      }
+      for (const issue of r.error.issues) {
+        if (issues.length < 5) issues.push(`${[key, i, ...issue.path].map(String).join('.')}: ${issue.message}`);
+        else more++;
+      }
+    }
+  }
+  if (issues.length) return { success: false, problems: issues.join('; ') + (more ? ` (and ${more} more)` : '') };
+  return { success: true, data: data as Snapshot };
+}
+
 export const SnapshotSchema = z.object({
   version: z.literal(STORE_FORMAT_VERSION),
   /** Sequence number of the last journal line folded into this snapshot. */
