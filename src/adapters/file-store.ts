@@ -76,6 +76,8 @@ export const SNAPSHOT_FILE = 'desk.json';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const ARCHIVE_DIR = 'archive';
 const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
+/** Archive bytes indexed per idle step: a few milliseconds of work. */
+const INDEX_STEP_BYTES = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Data directories with a writable store open in this process (the lock file cannot tell two apart). */
 const openWriters = new Set<string>();
@@ -226,6 +228,8 @@ class FileStoreImpl implements FileStore {
   private closed = false;
   private failure: StoreError | undefined;
   private nextCompactionAt = 0;
+  private archivesIndexed = false;
+  private indexTimer: NodeJS.Immediate | undefined;
   private counters = { commits: 0, journalSyncs: 0, compactions: 0, lastCompactionError: undefined as string | undefined };
 
   constructor(
@@ -319,6 +323,9 @@ class FileStoreImpl implements FileStore {
     for (let attempt = 0; ; attempt++) {
       try {
         this.loadOnce();
+        // Archives are scanned after the snapshot is read: a compaction appends to them before
+        // it replaces the snapshot, so whatever this snapshot no longer holds is already there.
+        this.indexArchivesInBackground();
         return;
       } catch (err) {
         if (!(err instanceof SequenceGap)) throw err;
@@ -341,9 +348,6 @@ class FileStoreImpl implements FileStore {
     const chunk = parseJournal(buf, this.journalPath);
     applyJournalLines(state, chunk.lines);
     if (chunk.tornBytes > 0 && !this.readOnly) truncateSync(this.journalPath, chunk.validEnd);
-    // Archives are scanned after the snapshot is read: a compaction appends to them before it
-    // replaces the snapshot, so whatever this snapshot no longer holds is already there.
-    for (const a of Object.values(this.archives)) a.scan(!this.readOnly);
     this.state = state;
     this.snapshotBytes = snap.bytes;
     this.snapshotIdentity = snap.identity;
@@ -396,6 +400,39 @@ class FileStoreImpl implements FileStore {
     });
   }
 
+  /**
+   * Indexing 100,000 archived orders takes a few hundred milliseconds, so start-up hands it to
+   * idle time in small steps; any read that needs the archive first finishes it synchronously.
+   * A damaged archive line therefore surfaces as STORE_CORRUPT from that read, not at open.
+   */
+  private indexArchivesInBackground(): void {
+    this.archivesIndexed = false;
+    if (this.indexTimer) clearImmediate(this.indexTimer);
+    const step = () => {
+      this.indexTimer = undefined;
+      if (this.closed || this.archivesIndexed) return;
+      try {
+        const unfinished = Object.values(this.archives).find((a) => !a.scanStep(INDEX_STEP_BYTES, !this.readOnly));
+        if (!unfinished) {
+          this.archivesIndexed = true;
+          return;
+        }
+      } catch {
+        return; // ensureArchiveIndex() meets the same line again and throws it to its caller
+      }
+      this.indexTimer = setImmediate(step).unref();
+    };
+    this.indexTimer = setImmediate(step).unref();
+  }
+
+  private ensureArchiveIndex(): void {
+    if (this.archivesIndexed) return;
+    if (this.indexTimer) clearImmediate(this.indexTimer);
+    this.indexTimer = undefined;
+    for (const a of Object.values(this.archives)) a.scan(!this.readOnly);
+    this.archivesIndexed = true;
+  }
+
   // ---------------------------------------------------------------- reads
 
   getAccount(id: string): Account | undefined {
@@ -414,6 +451,7 @@ class FileStoreImpl implements FileStore {
   getOrder(id: string): PortOrder | undefined {
     const live = this.state.orders.get(id);
     if (live) return live;
+    this.ensureArchiveIndex();
     const offset = this.index.orderOffsets.get(id);
     return offset === undefined ? undefined : (this.archives.orders.readAt(offset) as PortOrder);
   }
@@ -423,6 +461,7 @@ class FileStoreImpl implements FileStore {
       (filter.state === undefined || o.state === filter.state) && (filter.accountId === undefined || o.accountId === filter.accountId);
     const out = [...this.state.orders.values()].filter(wanted);
     if (filter.includeArchived) {
+      this.ensureArchiveIndex();
       for (const { offset, header, record } of this.archives.orders.readAll()) {
         if (this.state.orders.has(header.id) || this.index.orderOffsets.get(header.id) !== offset) continue;
         if (wanted(record as PortOrder)) out.push(record as PortOrder);
@@ -450,16 +489,20 @@ class FileStoreImpl implements FileStore {
   }
 
   findOrderByToken(token: string): PortOrder | undefined {
-    const id = this.state.orderIdByToken.get(token) ?? this.index.orderIdByToken.get(token);
+    let id = this.state.orderIdByToken.get(token);
+    if (id === undefined) {
+      this.ensureArchiveIndex();
+      id = this.index.orderIdByToken.get(token);
+    }
     return id === undefined ? undefined : this.getOrder(id);
   }
 
   findOrderByOutboundMessageId(messageId: string): PortOrder | undefined {
-    const id =
-      this.state.orderIdByVerificationId.get(messageId) ??
-      this.state.orderIdByOutboxMessageId.get(messageId) ??
-      this.index.orderIdByMessageId.get(messageId) ??
-      this.index.orderIdByOutboxMessageId.get(messageId);
+    let id = this.state.orderIdByVerificationId.get(messageId) ?? this.state.orderIdByOutboxMessageId.get(messageId);
+    if (id === undefined) {
+      this.ensureArchiveIndex();
+      id = this.index.orderIdByMessageId.get(messageId) ?? this.index.orderIdByOutboxMessageId.get(messageId);
+    }
     return id === undefined ? undefined : this.getOrder(id);
   }
 
@@ -470,6 +513,7 @@ class FileStoreImpl implements FileStore {
   getInbound(key: string): InboundEntry | undefined {
     const live = this.state.inbound.get(key);
     if (live) return live;
+    this.ensureArchiveIndex();
     const offset = this.index.inboundOffsets.get(key);
     return offset === undefined ? undefined : (this.archives.inbound.readAt(offset) as InboundEntry);
   }
@@ -477,6 +521,7 @@ class FileStoreImpl implements FileStore {
   getOutbox(id: string): OutboxEntry | undefined {
     const live = this.state.outbox.get(id);
     if (live) return live;
+    this.ensureArchiveIndex();
     const offset = this.index.outboxOffsets.get(id);
     return offset === undefined ? undefined : (this.archives.outbox.readAt(offset) as OutboxEntry);
   }
@@ -500,6 +545,7 @@ class FileStoreImpl implements FileStore {
   }
 
   stats(): FileStoreStats {
+    this.ensureArchiveIndex();
     const s = this.state;
     return {
       seq: s.seq,
@@ -631,6 +677,7 @@ class FileStoreImpl implements FileStore {
    * already holds (replay skips them by sequence number).
    */
   private async compactNow(): Promise<void> {
+    this.ensureArchiveIndex(); // appends continue from the indexed end
     const now = this.clock.now().getTime();
     const s = this.state;
     const oldOrders: PortOrder[] = [];
@@ -695,6 +742,7 @@ class FileStoreImpl implements FileStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.indexTimer) clearImmediate(this.indexTimer);
     try {
       await this.runExclusive(async () => {});
       await this.journal?.close();

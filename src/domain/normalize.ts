@@ -540,6 +540,26 @@ interface StreetParts {
  * designator straight after the house number starts the street name, not a unit.
  */
 function readStreetParts(text: string): StreetParts {
+  // A written-out normal form is read again until it reads back as itself. Real addresses settle
+  // on the first pass; a few odd token orders (a unit moved from the front next to a stray '#')
+  // need one more. Without this, normalizeStreet would not be idempotent on them.
+  let parts = readStreetPartsOnce(text);
+  let written = formatStreetParts(parts);
+  for (let i = 0; i < 8; i += 1) {
+    const again = readStreetPartsOnce(written);
+    const rewritten = formatStreetParts(again);
+    parts = again;
+    if (rewritten === written) break;
+    written = rewritten;
+  }
+  return parts;
+}
+
+function formatStreetParts({ street, units }: StreetParts): string {
+  return [...street, formatUnits(units)].filter(Boolean).join(' ');
+}
+
+function readStreetPartsOnce(text: string): StreetParts {
   const tokens = readStreetTokens(text);
 
   const front: UnitPair[] = [];
@@ -602,8 +622,7 @@ function formatUnits(units: readonly UnitPair[]): string {
  * A unit is always written after the street, whatever side it came on.
  */
 export function normalizeStreet(text: string): string {
-  const { street, units } = readStreetParts(text);
-  return [...street, formatUnits(units)].filter(Boolean).join(' ');
+  return formatStreetParts(readStreetParts(text));
 }
 
 /**

@@ -249,6 +249,8 @@ function classifyContent(content: Content, fromPerson: boolean, notes: string[])
     }
   }
 
+  // Machine-sent mail (newsletters, notifications) counts as a request only with a real form.
+  if (!fromPerson && content.portFields < 2) return undefined;
   if (portWording && (content.hasNumbers || content.portFields >= 2)) {
     notes.push(`port-out request wording with ${content.hasNumbers ? 'telephone numbers' : `${content.portFields} labelled fields`}`);
     if (!content.hasNumbers) notes.push('no telephone numbers found');

@@ -66,6 +66,9 @@ const SKIPPED_LABEL_RE = new RegExp(
 const LABEL_BEFORE_RE =
   /(?:account\s*(?:number|num|no\.?|#)|acct\.?\s*(?:number|num|no\.?|#)?|\bpin|passcode|\bpon|purchase\s*order(?:\s*(?:number|no\.?|#))?|\bref(?:erence)?(?:\s*(?:number|no\.?|#))?|\bzip(?:\s*code)?|(?:order|ticket|case)\s*(?:id|number|no\.?|#)|\bfax|\bspid)\s*[:=#-]?\s*$/i;
 
+/** A number offered as a way to reach the sender ("Questions? Call our desk at …") is not a DID. */
+const CALL_US_BEFORE_RE = /\b(?:call|contact|reach|questions?|dial|phone us|text us)\b[^,;]{0,30}$/i;
+
 /** Where the next labelled field starts on the same line ("PIN: 1234   TN: 206-555-0100"). */
 const NEXT_FIELD_RE = /(?:[ \t]{2,}|\t|[|;])[ \t]*[A-Za-z][\w #./-]{0,30}[:=]/;
 
@@ -92,7 +95,8 @@ export function extractNumbers(text: string): ExtractedNumbers {
     NUMBER_RE.lastIndex = 0;
     for (const match of scanned.matchAll(NUMBER_RE)) {
       const [whole, first, fullEnd, shortEnd] = match;
-      if (LABEL_BEFORE_RE.test(scanned.slice(Math.max(0, match.index - 40), match.index))) continue;
+      const before = scanned.slice(Math.max(0, match.index - 40), match.index);
+      if (LABEL_BEFORE_RE.test(before) || CALL_US_BEFORE_RE.test(before)) continue;
       const start = tenDigits(first ?? '');
       if (!start) continue;
       if (fullEnd === undefined && shortEnd === undefined) {

@@ -47,8 +47,10 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
   const alternation = ordered.map((spec) => spec.pattern).join('|');
   const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${SEPARATOR}`, 'i');
   const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}[ \\t]*[:=]?[ \\t]*$`, 'i');
+  // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
+  // carry fields such as VER or ACT that are not read but must still end the value before them).
   const nextFieldRe = new RegExp(
-    `(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t))`,
+    `(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
     'i',
   );
   const wholeRes = ordered.map((spec) => ({ key: spec.key, re: new RegExp(`^(?:${spec.pattern})$`, 'i') }));
@@ -61,9 +63,18 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
       let offset = 0;
       let rest = line;
       let first = true;
+      let read = false;
       for (;;) {
         const match = lineRe.exec(rest);
-        if (!match || (!first && match.index !== 0)) break;
+        if (!match) {
+          // A field that is not read (VER: 01): skip to the one after it.
+          const skip = first ? null : nextFieldRe.exec(rest.slice(1));
+          if (!skip) break;
+          const consumed = 1 + skip.index + skip[0].length;
+          offset += consumed;
+          rest = rest.slice(consumed);
+          continue;
+        }
         const label = match[1] ?? '';
         const key = keyOf(label);
         const valueStart = match.index + match[0].length;
@@ -73,6 +84,7 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
         const value = cleanValue(rawValue);
         if (key && value) {
           found.push({ key, label: label.trim(), value, line: index, start: offset + match.index, end: offset + valueStart + rawValue.length });
+          read = true;
         }
         if (!next) break;
         const consumed = valueStart + next.index + next[0].length;
@@ -80,7 +92,7 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
         rest = rest.slice(consumed);
         first = false;
       }
-      if (!lineRe.test(line)) {
+      if (!read) {
         // "Account Name:" alone, its value on the next non-empty line.
         const bare = bareLabelRe.exec(line);
         const key = bare ? keyOf(bare[1] ?? '') : undefined;

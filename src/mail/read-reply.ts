@@ -70,13 +70,18 @@ export const HEDGES: readonly string[] = [
 ];
 
 /**
- * The verification e-mail's instruction lines. If one is still in the new text, stripping failed
- * and the words around it may be the e-mail's own; the reply is not read.
+ * The verification e-mail's instruction lines (templates/partials/how-to-answer and if-no-answer,
+ * and the shorter "Reply APPROVE to approve or REJECT to reject"). If one is still in the new text,
+ * stripping failed and the words around it may be the e-mail's own; the reply is not read.
+ * Keep in step with the templates: a template line that matches none of these is caught only by
+ * holding both an approve and a reject word.
  */
 export const INSTRUCTION_PATTERNS: readonly RegExp[] = [
   /\breply\s+(?:with\s+)?(?:the\s+word\s+)?["“'‘]?(?:approve|reject|yes|no)\b["”'’]?\s+(?:to|or|if|and)\b/i,
   /\bto\s+(?:approve|reject)\b[^.\n]{0,60}\breply\b/i,
   /\b(?:approve|reject)\s+to\s+(?:approve|reject)\b/i,
+  /\bone word\b[^.\n]{0,40}\breply\b/i,
+  /^\s*(?:approve|reject)\s+[-–—:]\s+to\s/i,
 ];
 
 /**

@@ -54,17 +54,35 @@ const QUOTE_HEADERS: readonly { language: string; pattern: RegExp; wraps: boolea
   { language: 'Russian', pattern: /^.{1,200}\sнаписал(?:а)?\s*:$/i, wraps: false },
 ];
 
+/** "-----Original Message-----" and its translations, as the clients write them between dashes. */
+const ORIGINAL_MESSAGE_LABELS: readonly string[] = [
+  'Original Message', "Message d'origine", 'Ursprüngliche Nachricht', 'Mensaje original', 'Oorspronkelijk bericht',
+  'Messaggio originale', 'Mensagem original', 'Ursprungligt meddelande', 'Alkuperäinen viesti', 'Oprindelig meddelelse',
+  'Opprinnelig melding', 'Forwarded message', 'Message transféré', 'Weitergeleitete Nachricht', 'Mensaje reenviado',
+  'Doorgestuurd bericht',
+];
+
 /** Lines after which everything is the previous message (Outlook and most desktop clients). */
 const HISTORY_SEPARATORS: readonly RegExp[] = [
-  /^-{2,}\s*(?:Original Message|Message d'origine|Ursprüngliche Nachricht|Mensaje original|Oorspronkelijk bericht|Messaggio originale|Mensagem original|Ursprungligt meddelande|Alkuperäinen viesti|Oprindelig meddelelse|Opprinnelig melding|Forwarded message|Message transféré|Weitergeleitete Nachricht|Mensaje reenviado|Doorgestuurd bericht)\s*-*$/i,
+  new RegExp(`^-{2,}\\s*(?:${ORIGINAL_MESSAGE_LABELS.join('|')})\\s*-*$`, 'i'),
   // Outlook's rule line above its From:/Sent: block.
   /^_{10,}$/,
 ];
 
 /** Field names of the header block Outlook puts above the quoted message, in several languages. */
-const OUTLOOK_FROM = /^\*?\s*(?:From|De|Von|Van|Da|Från|Fra|Lähettäjä|Od|Expéditeur|Remitente|От)\s*:\*?\s*\S/i;
-const OUTLOOK_FIELD =
-  /^\*?\s*(?:Sent|Date|To|Cc|Subject|Envoyé|À|Objet|Gesendet|An|Betreff|Datum|Enviado|Fecha|Para|Asunto|Verzonden|Aan|Onderwerp|Inviato|Data|A|Oggetto|Assunto|Skickat|Till|Ämne|Sendt|Til|Emne|Lähetetty|Vastaanottaja|Aihe|Kopio)\s*:/i;
+const OUTLOOK_FROM_NAMES = ['From', 'De', 'Von', 'Van', 'Da', 'Från', 'Fra', 'Lähettäjä', 'Od', 'Expéditeur', 'Remitente', 'От'];
+const OUTLOOK_FIELD_NAMES = [
+  'Sent', 'Date', 'To', 'Cc', 'Subject', // English
+  'Envoyé', 'À', 'Objet', // French
+  'Gesendet', 'An', 'Betreff', 'Datum', // German
+  'Enviado', 'Fecha', 'Para', 'Asunto', 'Assunto', // Spanish, Portuguese
+  'Verzonden', 'Aan', 'Onderwerp', // Dutch
+  'Inviato', 'Data', 'A', 'Oggetto', // Italian
+  'Skickat', 'Till', 'Ämne', 'Sendt', 'Til', 'Emne', // Swedish, Danish, Norwegian
+  'Lähetetty', 'Vastaanottaja', 'Aihe', 'Kopio', // Finnish
+];
+const OUTLOOK_FROM = new RegExp(`^\\*?\\s*(?:${OUTLOOK_FROM_NAMES.join('|')})\\s*:\\*?\\s*\\S`, 'i');
+const OUTLOOK_FIELD = new RegExp(`^\\*?\\s*(?:${OUTLOOK_FIELD_NAMES.join('|')})\\s*:`, 'i');
 
 /**
  * Lines that open a signature. Everything after one, up to the next quoted block, is dropped.

@@ -484,7 +484,7 @@ describe('rule 6: no answer in the window → auto-match against the account', (
     expect(out.order.decision!.reasonCodes).toEqual(['NAME_MISMATCH']);
   });
 
-  it('counts a field the carrier left out as failed, with that field's code', () => {
+  it("counts a field the carrier left out as failed, with that field's code", () => {
     const order = pendingOrder({ provided: { company: 'Harbor Lane Bakery', zip: '98102' } });
     const out = apply(order, bakery, { type: 'expire' }, after(72));
     expect(out.order.state).toBe('rejected');

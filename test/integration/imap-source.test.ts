@@ -247,7 +247,7 @@ describe('ImapSource against Dovecot', () => {
     await until('all ten messages', () => state.processed.length === ids.length, 20_000);
     await until('idle after the reconnects', () => state.idles > 0);
     expect(kicks).toEqual([true]);
-    expect(state.disconnects).toBe(2);
+    expect(state.disconnects, JSON.stringify([...rec.counts]) + logLines().join('\n')).toBe(2);
 
     // A kick while idle: the message that arrives meanwhile is picked up after the reconnect.
     expect(await dovecot.kick(user)).toBe(true);

@@ -133,6 +133,17 @@ describe('the verification\'s own instructions', () => {
     expect(reading.notes.join('\n')).toContain("verification's instructions");
   });
 
+  it.each([
+    ['How to answer: reply to this e-mail from this address, with one word at the top of your reply:'],
+    ['  APPROVE  - to let the numbers move to Northwind Telecom'],
+    ['  REJECT   - to stop the request; the numbers stay with us'],
+    ['If you did not ask to change providers, reply REJECT and contact us at support@example.test.'],
+  ])('recognises the template line %j', (line) => {
+    const reading = readReply({ text: `Yes\n\n${line}` });
+    expect(reading.decision).toBe('unclear');
+    expect(reading.notes.join('\n')).toContain("verification's instructions");
+  });
+
   it('do not decide when quoted', () => {
     const reading = readReply({
       text: `Can you call me?\n\nOn Mon, Mar 10, 2025 at 2:05 PM Porting <porting@example.test> wrote:\n> ${instructions}\n`,
@@ -192,8 +203,14 @@ describe('extractNewText on plain text', () => {
     expect(extractNewText({ text }).newText).toBe('Approved');
   });
 
+  it('removes a German Outlook block (Von / Gesendet / An / Betreff)', () => {
+    const text = 'Reject\n\nVon: Porting Desk <porting@example.test>\nGesendet: Montag, 10. März 2025 15:05\nAn: Jana\nBetreff: [PO-7K3F9Q]\n\nHello';
+    expect(extractNewText({ text }).newText).toBe('Reject');
+  });
+
   it.each([
     ['-----Original Message-----'],
+    ['-----Ursprüngliche Nachricht-----'],
     ['________________________________'],
     ['-------- Original message --------'],
   ])('removes everything after %s', (separator) => {

@@ -1,0 +1,91 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyMessage } from '../../src/mail/classify-message.js';
+import { parseMessage } from '../../src/mail/parse-message.js';
+import { parseRequestedDate, readPortRequest } from '../../src/mail/read-port-request.js';
+import type { PortRequestFields } from '../../src/mail/types.js';
+
+const dir = join(import.meta.dirname, '..', 'fixtures', 'requests');
+const deskAddresses = ['porting@example.test'];
+
+interface Expected {
+  kind: string;
+  fields: Partial<Record<Exclude<keyof PortRequestFields, 'dids'>, string>>;
+  dids: string[];
+  missing: string[];
+  notesInclude?: string[];
+}
+
+const names = readdirSync(dir)
+  .filter((file) => file.endsWith('.eml'))
+  .map((file) => file.slice(0, -'.eml'.length))
+  .sort();
+
+describe('carrier requests in test/fixtures/requests', () => {
+  it('has at least 20 fixtures, each with its expected reading', () => {
+    expect(names.length).toBeGreaterThanOrEqual(20);
+    for (const name of names) expect(readdirSync(dir)).toContain(`${name}.expected.json`);
+  });
+
+  for (const name of names) {
+    describe(name, () => {
+      const expected = JSON.parse(readFileSync(join(dir, `${name}.expected.json`), 'utf8')) as Expected;
+      const load = async () => {
+        const msg = await parseMessage(readFileSync(join(dir, `${name}.eml`)));
+        return { msg, classification: classifyMessage(msg, { deskAddresses }), reading: readPortRequest(msg) };
+      };
+
+      it(`is classified as ${expected.kind}`, async () => {
+        const { classification } = await load();
+        expect(classification.kind, classification.notes.join(' | ')).toBe(expected.kind);
+      });
+
+      for (const [field, value] of Object.entries(expected.fields)) {
+        it(`reads ${field}`, async () => {
+          const { reading } = await load();
+          expect(reading.fields[field as keyof PortRequestFields]).toEqual(value);
+        });
+      }
+
+      it('reads the numbers', async () => {
+        const { reading } = await load();
+        expect(reading.fields.dids).toEqual(expected.dids);
+      });
+
+      it('names what is missing', async () => {
+        const { reading } = await load();
+        expect(reading.missing).toEqual(expected.missing);
+      });
+
+      if (expected.notesInclude) {
+        it('explains itself in notes', async () => {
+          const { reading } = await load();
+          for (const fragment of expected.notesInclude ?? []) {
+            expect(reading.notes.some((note) => note.includes(fragment)), reading.notes.join(' | ')).toBe(true);
+          }
+        });
+      }
+    });
+  }
+});
+
+describe('parseRequestedDate', () => {
+  it.each([
+    ['12/01/2026', '2026-12-01'],
+    ['2026-12-01', '2026-12-01'],
+    ['Dec 1 2026', '2026-12-01'],
+    ['December 1, 2026', '2026-12-01'],
+    ['1 December 2026', '2026-12-01'],
+    ['Tuesday, December 1, 2026', '2026-12-01'],
+    ['12-1-26', '2026-12-01'],
+    ['20261201', '2026-12-01'],
+    ['Sept 3, 2026', '2026-09-03'],
+  ])('reads %s as %s', (text, iso) => {
+    expect(parseRequestedDate(text)).toBe(iso);
+  });
+
+  it.each(['02/30/2026', 'next Tuesday', 'Decembre 1 2026', '13/01/2026'])('does not guess at %s', (text) => {
+    expect(parseRequestedDate(text)).toBeUndefined();
+  });
+});
