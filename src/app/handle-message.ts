@@ -325,10 +325,11 @@ function handleCsrRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext)
   if (account) {
     if (!sameAddress(sender, account.email)) problems.push('the request did not come from the e-mail address on file');
     if (reading.email && !sameAddress(reading.email, account.email)) problems.push('the account e-mail given does not match');
+    const same = (a: string, b: string) => a !== '' && a === b;
     const nameOk =
       !!reading.name &&
-      (normalizePersonName(reading.name) === normalizePersonName(account.name) ||
-        (!!account.company && normalizeCompany(reading.name) === normalizeCompany(account.company)));
+      (same(normalizePersonName(reading.name), normalizePersonName(account.name)) ||
+        (!!account.company && same(normalizeCompany(reading.name), normalizeCompany(account.company))));
     if (!reading.name) problems.push('no account name was given');
     else if (!nameOk) problems.push('the name does not match the account');
     if (!reading.techPrefix) problems.push('no tech prefix was given');
