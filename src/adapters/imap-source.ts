@@ -88,10 +88,14 @@ function describeError(err: unknown): { code?: string; message: string } {
   return { message: String(err) };
 }
 
-class WatchdogTimeout extends Error {
-  readonly code = 'IMAP_WATCHDOG_TIMEOUT';
-  constructor(ms: number) {
-    super(`the IMAP server did not answer NOOP within ${ms} ms`);
+/** A transient failure of the session; the loop reconnects and carries on. */
+export class ImapSourceError extends Error {
+  constructor(
+    readonly code: 'IMAP_MOVE_FAILED' | 'IMAP_SEARCH_FAILED' | 'IMAP_WATCHDOG_TIMEOUT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImapSourceError';
   }
 }
 
@@ -299,7 +303,10 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       await Promise.race([
         client.noop(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new WatchdogTimeout(this.watchdogTimeoutMs)), this.watchdogTimeoutMs);
+          timer = setTimeout(
+            () => reject(new ImapSourceError('IMAP_WATCHDOG_TIMEOUT', `no answer to NOOP within ${this.watchdogTimeoutMs} ms`)),
+            this.watchdogTimeoutMs,
+          );
         }),
       ]);
     } finally {
@@ -346,8 +353,10 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         lastUid = await this.resolveLastUid(uidValidity);
         if (box.exists === 0) return;
         const found = await client.search({ uid: `${lastUid + 1}:*` }, { uid: true });
+        // Like MOVE, a failed SEARCH comes back as a value, not an exception.
+        if (!Array.isArray(found)) throw new ImapSourceError('IMAP_SEARCH_FAILED', `could not search ${mailboxName}`);
         // `n:*` always matches the highest UID, even one at or below the cursor.
-        const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
+        const uids = found.filter((u) => u > lastUid).sort((a, b) => a - b);
         if (uids.length === 0) return;
         const wanted = uids.slice(0, this.fetchBatchSize);
         // fetchAll collects before returning: no command may run inside a fetch iterator.
@@ -406,11 +415,16 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     }
     const folder = folders[disposition];
     const lock = await client.getMailboxLock(this.config.mailbox);
+    let moved: unknown;
     try {
-      await client.messageMove(String(uid), folder, { uid: true });
+      moved = await client.messageMove(String(uid), folder, { uid: true });
     } finally {
       lock.release();
     }
+    // imapflow reports a failed MOVE (a NO, or a connection that closed under it) as a falsy
+    // result, not an exception. Recording the cursor anyway would strand the message in the
+    // mailbox below the cursor, never to be read again.
+    if (!moved) throw new ImapSourceError('IMAP_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
     await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: uid });
     log.debug({ disposition, folder }, 'message handled');
     this.emit('processed', { uid, uidValidity, disposition, folder, failed });

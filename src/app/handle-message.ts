@@ -223,7 +223,14 @@ function handleReply(core: DeskCore, msg: InboundMessage, ctx: DeskContext): Han
   const account = core.deps.store.getAccount(order.accountId);
   if (!account) return review(core, msg, `order ${order.id} refers to account ${order.accountId}, which does not exist`, [], order.id);
   const expected = order.verification?.sentTo ?? account.email;
-  if (!sameAddress(msg.from!.address, expected)) {
+  const sender = msg.from!.address;
+  if (!sameAddress(sender, expected) && isCarrierOf(order, sender)) {
+    // The carrier answering our approval or acknowledgement: a notice, not a customer decision.
+    if (COMPLETION_WORDS.test(`${msg.subject}\n${msg.text}`)) return handleCarrierNotice(core, msg, 'completion_notice', ctx, [order]);
+    if (CANCEL_WORDS.test(`${msg.subject}\n${msg.text}`)) return handleCarrierNotice(core, msg, 'cancellation', ctx, [order]);
+    return { ...review(core, msg, `message from carrier ${sender} about ${order.id} that is neither a completion nor a cancellation`, [], order.id), orderIds: [order.id] };
+  }
+  if (!sameAddress(sender, expected)) {
     return {
       ...review(core, msg, `reply to ${order.id} from ${msg.from!.address}, not from the address on file; not taken as a decision`, [], order.id),
       orderIds: [order.id],
@@ -254,11 +261,24 @@ function preApprovalRefusal(core: DeskCore, msg: InboundMessage, why: string): H
   return { outcome: 'processed', reason: `pre-approval refused: ${why}`, effects: [refusal, supportAlert(core, 'Pre-approval refused', [...describe(msg), `Why: ${why}`])] };
 }
 
-function handleCarrierNotice(core: DeskCore, msg: InboundMessage, kind: 'completion_notice' | 'cancellation', ctx: DeskContext): Handled {
+function isCarrierOf(order: PortOrder, sender: string): boolean {
+  return sameAddress(order.carrier.email, sender) || domainOf(order.carrier.email) === domainOf(sender);
+}
+
+const COMPLETION_WORDS = /\b(complete[d]?|completion|ported|activated|port (is )?done)\b/i;
+const CANCEL_WORDS = /\b(cancel(l?ed|l?ation)?|withdraw(n)?)\b/i;
+
+function handleCarrierNotice(
+  core: DeskCore,
+  msg: InboundMessage,
+  kind: 'completion_notice' | 'cancellation',
+  ctx: DeskContext,
+  tied: PortOrder[] = [],
+): Handled {
   const store = core.deps.store;
   const notice = readCarrierNotice(msg);
   const sender = msg.from!.address;
-  let orders = unique(notice.orderIds.map((id) => store.getOrder(id)).filter((o): o is PortOrder => !!o));
+  let orders = tied.length ? tied : unique(notice.orderIds.map((id) => store.getOrder(id)).filter((o): o is PortOrder => !!o));
   if (!orders.length) {
     const refs = findOrderRefs(msg, { deskAddresses: core.deskAddresses });
     orders = unique(refs.threadIds.map((id) => store.findOrderByOutboundMessageId(id)).filter((o): o is PortOrder => !!o));
@@ -272,7 +292,7 @@ function handleCarrierNotice(core: DeskCore, msg: InboundMessage, kind: 'complet
   const what = kind === 'completion_notice' ? 'completion notice' : 'cancellation';
   if (!orders.length) return review(core, msg, `carrier ${what} that matches no order`);
   // Only the carrier that placed an order may complete or cancel it.
-  const foreign = orders.filter((o) => !sameAddress(o.carrier.email, sender) && domainOf(o.carrier.email) !== domainOf(sender));
+  const foreign = orders.filter((o) => !isCarrierOf(o, sender));
   if (foreign.length) return review(core, msg, `${what} from ${sender} for order(s) placed by another carrier: ${foreign.map((o) => o.id).join(', ')}`, [], foreign[0]!.id);
 
   const changed: PortOrder[] = [];

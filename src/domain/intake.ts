@@ -186,6 +186,19 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
   }
   result.effects.push(...later);
 
+  // Rule 3: a carrier's word that the customer "already approved" counts for nothing; say so.
+  if (req.claimsApproval && result.created.length) {
+    result.effects.push({
+      kind: 'email',
+      template: 'preapproval-refusal',
+      to: [req.carrier.email],
+      data: { order: { id: result.created[0]!.id }, numbers: result.created.flatMap((o) => o.dids.map(formatNumber)) },
+      orderId: result.created[0]!.id,
+      ...thread,
+      autoSubmitted: 'auto-replied',
+    });
+  }
+
   // Rule 1: numbers on no account are rejected with their own reason.
   if (result.unknownNumbers.length) {
     result.effects.push({

@@ -9,6 +9,7 @@ import type { Duration } from './duration.js';
 import type { Effect, EmailEffect } from './effects.js';
 import type { MatchField } from './match-fields.js';
 import { matchAccount } from './matching.js';
+import { normalizePin } from './normalize.js';
 import { formatNumber } from './phone.js';
 import { REASON_TEXT, type ReasonCode } from './reason-codes.js';
 import type { Account, Decision, MatchReport, OrderState, PortOrder } from './records.js';
@@ -438,6 +439,14 @@ export function isExpired(order: PortOrder, ctx: DeskContext): boolean {
 /** Rule 6: no decision in the window → compare what the carrier provided with the account. */
 function expire(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
   if (!isExpired(order, ctx)) return refuse(order, 'the verification window has not expired', 'NOT_DUE');
+  // A lock or PIN set while the verification was pending still protects the account.
+  if (account.portOutLock) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PORT_PROTECTED'] });
+  if (account.portOutPin) {
+    if (!order.provided.pin) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PIN_MISSING'] });
+    if (normalizePin(order.provided.pin) !== normalizePin(account.portOutPin)) {
+      return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PIN_INVALID'] });
+    }
+  }
   const report = matchAccount({ provided: order.provided, dids: order.dids }, account, ctx.policy.matchFields);
   if (report.matched) return approve(order, account, ctx, 'auto-match', report);
   return reject(order, account, ctx, { by: 'auto-match', reasonCodes: report.reasonCodes, matchReport: report });

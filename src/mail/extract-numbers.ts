@@ -70,7 +70,7 @@ const LABEL_BEFORE_RE =
 const CALL_US_BEFORE_RE = /\b(?:call|contact|reach|questions?|dial|phone us|text us)\b[^,;]{0,30}$/i;
 
 /** Where the next labelled field starts on the same line ("PIN: 1234   TN: 206-555-0100"). */
-const NEXT_FIELD_RE = /(?:[ \t]{2,}|\t|[|;])[ \t]*[A-Za-z][\w #./-]{0,30}[:=]/;
+const NEXT_FIELD_RE = /(?<![ \t])(?:[ \t]{2,}|\t|[ \t]*[|;])[ \t]*[A-Za-z][\w #./-]{0,30}[:=]/;
 
 export function extractNumbers(text: string): ExtractedNumbers {
   const seen = new Set<string>();

@@ -49,8 +49,9 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
   const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}[ \\t]*[:=]?[ \\t]*$`, 'i');
   // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
   // carry fields such as VER or ACT that are not read but must still end the value before them).
+  // It starts only where a run of blanks starts, so a long run is not retried from every blank.
   const nextFieldRe = new RegExp(
-    `(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
+    `(?<![ \\t])(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
     'i',
   );
   const wholeRes = ordered.map((spec) => ({ key: spec.key, re: new RegExp(`^(?:${spec.pattern})$`, 'i') }));

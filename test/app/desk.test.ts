@@ -233,6 +233,81 @@ describe('a carrier port request', () => {
     expect(sent[0]!.inReplyTo).toBe('resend-1@northwind.example.test');
   });
 
+  it('rejects a request from another carrier for a number with an open order (TN_PENDING_ORDER), leaving the first order alone', async () => {
+    const first = await placeOrder();
+    const other = portRequest({ from: STRANGER, pon: 'BF-77' });
+    expect(await desk.handleMessage(other.raw)).toBe('processed');
+
+    expect(order(first.id)).toEqual(first);
+    const second = store.listOrders().find((o) => o.id !== first.id)!;
+    expect(second).toMatchObject({ state: 'rejected', decision: { by: 'desk', reasonCodes: ['TN_PENDING_ORDER'] } });
+    expect(only(outbox({ template: 'carrier-rejection' }))).toMatchObject({ to: [STRANGER], inReplyTo: other.messageId });
+    expect(only(outbox({ template: 'customer-decision' })).to).toEqual([DANA]);
+  });
+
+  it('sends a request without numbers to review and tells the carrier what is missing (MISSING_INFORMATION)', async () => {
+    const req = mail({
+      from: `Northwind Porting <${CARRIER}>`,
+      subject: 'Port-out request PON NW-5005',
+      text: ['Please port our numbers.', '', 'PON: NW-5005', 'Account Name: Dana Whitfield', 'Service Address: 1200 Market Street', 'ZIP: 98101'].join('\n'),
+    });
+    expect(await desk.handleMessage(req.raw)).toBe('review');
+    expect(store.listOrders()).toEqual([]);
+    const rejection = only(outbox({ template: 'carrier-rejection' }));
+    expect(rejection).toMatchObject({ to: [CARRIER], inReplyTo: req.messageId, autoSubmitted: 'auto-replied' });
+    const data = renderer.calls.find((c) => c.template === 'carrier-rejection')!.data;
+    expect((data['reasons'] as { code: string }[]).map((r) => r.code)).toEqual(['MISSING_INFORMATION']);
+    expect(data['missing']).toContain('telephone numbers');
+    expect(only(outbox({ template: 'support-alert' })).to).toEqual([SUPPORT]);
+  });
+
+  it('handles two concurrent deliveries of the same message once', async () => {
+    const req = portRequest();
+    const results = await Promise.all([desk.handleMessage(req.raw), desk.handleMessage(req.raw)]);
+    expect(results).toEqual(['processed', 'processed']);
+    expect(store.listOrders()).toHaveLength(1);
+    expect(outbox()).toHaveLength(2);
+  });
+
+  it('records nothing when the commit fails, so the redelivered message is handled in full', async () => {
+    const req = portRequest();
+    store.failNextCommit = new Error('disk full');
+    await expect(desk.handleMessage(req.raw)).rejects.toThrow('disk full');
+    expect(store.listOrders()).toEqual([]);
+    expect(outbox()).toEqual([]);
+    expect(store.getInbound(req.messageId)).toBeUndefined();
+
+    expect(await desk.handleMessage(req.raw)).toBe('processed');
+    expect(store.listOrders()).toHaveLength(1);
+    expect(outbox().map((e) => e.template).sort()).toEqual(['carrier-acknowledgement', 'customer-verification']);
+  });
+
+  it('ignores mail from its own address (a loop) without answering', async () => {
+    const loop = mail({ from: MAIL_FROM, subject: 'Re: [customer-verification] PO-AAAAA2', text: 'APPROVE' });
+    expect(await desk.handleMessage(loop.raw)).toBe('ignored');
+    expect(outbox()).toEqual([]);
+    expect(store.getInbound(loop.messageId)).toMatchObject({ kind: 'auto_reply', outcome: 'ignored' });
+  });
+
+  it('leaves out the +token Reply-To when REPLY_SUBADDRESS is off', async () => {
+    desk = createDesk({ store, renderer, ids, clock, calendar: createCalendar({ timezone: 'America/New_York' }), log: silentLogger(), config: { ...config, replySubaddress: false } });
+    await placeOrder();
+    expect(only(outbox({ template: 'customer-verification' })).replyTo).toBeUndefined();
+  });
+
+  // SPEC §3 rule 3: "a carrier's claim that the customer 'already approved' is never an approval.
+  // The sender gets an explanation". The claim is recorded in the order's history
+  // (approval-claim-disregarded) but the carrier is sent only the ordinary acknowledgement.
+  it('explains to a carrier that claims the customer already approved that the claim does not count', async () => {
+    const req = portRequest({ extra: ['Note: the customer has already approved this port.'] });
+    expect(await desk.handleMessage(req.raw)).toBe('processed');
+    const o = only(store.listOrders());
+    expect(o.state).toBe('pending_verification');
+    expect(o.history.map((h) => h.event)).toContain('approval-claim-disregarded');
+    const toCarrier = outbox({ to: CARRIER }).map((e) => e.template);
+    expect(toCarrier).toContain('preapproval-refusal');
+  });
+
   it('rejects a locked account at once and tells both the carrier and the account holder', async () => {
     const req = portRequest({ numbers: '208-555-0120' });
     expect(await desk.handleMessage(req.raw)).toBe('processed');
@@ -282,6 +357,38 @@ describe('verification replies (rules 3, 4, 5)', () => {
     expect(await desk.handleMessage(reply.raw)).toBe('processed');
     expect(order(o.id).state).toBe('approved');
     expect(order(o.id).history.at(-1)!.detail).toContain('order id in the subject');
+  });
+
+  it('takes a reply to the reminder, tied through the outbox Message-ID', async () => {
+    const o = await placeOrder();
+    at(25);
+    await desk.sendReminders();
+    const reminder = only(outbox({ template: 'customer-reminder' }));
+    at(26);
+    const reply = mail({ from: DANA, subject: 'Re: reminder', inReplyTo: reminder.messageId, text: 'APPROVE' });
+    expect(await desk.handleMessage(reply.raw)).toBe('processed');
+    expect(order(o.id).state).toBe('approved');
+  });
+
+  it('reads the decision from the new text only, not from the quoted verification', async () => {
+    const o = await placeOrder();
+    at(3);
+    const reply = mail({
+      from: DANA,
+      to: `porting+${o.token}@desk.example.test`,
+      subject: `Re: [customer-verification] ${o.id}`,
+      inReplyTo: o.verification!.messageId,
+      text: [
+        'No. I do not approve this, I never asked to move my number.',
+        '',
+        'On Mon, Mar 2, 2026 at 10:00 AM Port-out desk <porting@desk.example.test> wrote:',
+        '> To approve this port-out, reply APPROVE.',
+        '> To refuse it, reply REJECT.',
+      ].join('\n'),
+    });
+    expect(await desk.handleMessage(reply.raw)).toBe('processed');
+    expect(order(o.id).state).toBe('rejected');
+    expect(order(o.id).decision!.reasonCodes).toEqual(['CUSTOMER_REJECTED']);
   });
 
   it('does not take a reply from another address as a decision: review, support alerted, order unchanged', async () => {
@@ -464,6 +571,40 @@ describe('carrier notices (rules 9, 10)', () => {
     expect(order(o.id)).toEqual(o);
     expect(account('acct-bakery').dids.every((d) => d.status === 'active')).toBe(true);
     expect(newEntries(before).map((e) => e.template)).toEqual(['support-alert']);
+  });
+
+  // SPEC §3 rule 10: the carrier's completion notice completes the order. A carrier that answers
+  // the desk's approval e-mail ("Re: … PO-…", In-Reply-To the approval) is classified as a
+  // verification reply and handleReply sends it to Review because the sender is not the
+  // customer: the order stays approved and is later canceled as NOT_COMPLETED_IN_TIME.
+  it('completes the order when the carrier answers the approval e-mail with a completion notice', async () => {
+    const o = await approvedOrder();
+    const approval = only(outbox({ template: 'carrier-approval' }));
+    at(30);
+    const notice = mail({
+      from: CARRIER,
+      subject: `Re: ${approval.subject}`,
+      inReplyTo: approval.messageId,
+      references: [approval.messageId],
+      text: `The port for order ${o.id} has been completed.`,
+    });
+    expect(await desk.handleMessage(notice.raw)).toBe('processed');
+    expect(order(o.id).state).toBe('completed');
+  });
+
+  it('alerts support when a verification bounces, and sends nothing else', async () => {
+    const o = await placeOrder();
+    const before = store.listOutbox();
+    const bounce = mail({
+      from: 'MAILER-DAEMON@mx.example.test',
+      subject: 'Undelivered Mail Returned to Sender',
+      references: [o.verification!.messageId],
+      text: `Final-Recipient: rfc822; ${DANA}\nAction: failed\nStatus: 5.1.1\n`,
+    });
+    expect(await desk.handleMessage(bounce.raw)).toBe('ignored');
+    expect(order(o.id)).toEqual(o);
+    expect(newEntries(before).map((e) => [e.template, e.to])).toEqual([['support-alert', [SUPPORT]]]);
+    expect(store.getInbound(bounce.messageId)).toMatchObject({ kind: 'bounce', outcome: 'ignored', orderIds: [o.id] });
   });
 
   it('cancels an open order on the carrier cancellation, carrier and customer told', async () => {

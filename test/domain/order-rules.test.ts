@@ -420,6 +420,18 @@ describe('rule 5: the decision comes from the reply; unclear replies are asked a
     expect(isExpired(out.order, ctxAt(after(71.9)))).toBe(false);
     expect(isExpired(out.order, ctxAt(after(72)))).toBe(true);
   });
+  it('leaves an approved order alone on a late rejection and alerts support, who must look at it', () => {
+    const approved = approvedOrder();
+    const out = apply(approved, bakery, customerReply('reject', bakery.email), after(5));
+    expect(out.order.state).toBe('approved');
+    expect(out.order.decision).toEqual(approved.decision);
+    expect(out.order.focDate).toBe(approved.focDate);
+    expect(lastEvent(out.order)).toBe('reply-after-decision');
+    const alert = only(emails(out.effects), 'e-mail');
+    expect(alert.template).toBe('support-alert');
+    expect(alert.to).toEqual([SUPPORT]);
+    expect(alert.orderId).toBe(approved.id);
+  });
 });
 
 describe('rule 6: no answer in the window → auto-match against the account', () => {
@@ -787,6 +799,19 @@ describe('rule 12: port lock and PIN', () => {
     expect(order.state).toBe('pending_verification');
     expect(lastEvent(order)).toBe('verification-sent');
     expectCustomerTold(result.effects, pin, 'customer-verification');
+  });
+
+  // DOMAIN.md: a port-out lock is "a freeze that refuses all port-outs until lifted". Intake
+  // checks the lock (PORT_PROTECTED), but expire() in order-machine.ts only runs matchAccount, so
+  // a lock the customer sets while the verification is pending does not stop the auto-match
+  // from approving the port when the window runs out.
+  it('does not auto-approve at expiry an account locked while the verification was pending', () => {
+    const order = pendingOrder();
+    const nowLocked: Account = { ...bakery, portOutLock: true };
+    const out = apply(order, nowLocked, { type: 'expire' }, after(72));
+    expect(out.order.state).toBe('rejected');
+    expect(out.order.decision!.reasonCodes).toContain('PORT_PROTECTED');
+    expect(byTemplate(out.effects, 'carrier-approval')).toEqual([]);
   });
 });
 

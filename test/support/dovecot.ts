@@ -7,7 +7,7 @@
  * as that user.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,7 +57,8 @@ export interface DovecotServer {
   createMailbox(user: string, mailbox: string): Promise<void>;
   /**
    * Drops every IMAP connection of the user (doveadm kick) and resolves once their processes
-   * exited; false when no connection showed up within `waitMs` (default 1 s).
+   * exited; false when the user had no connection. `waitMs` (default 1 s) bounds the wait for
+   * Dovecot's connection registry to list a session that has just logged in.
    */
   kick(user: string, options?: { waitMs?: number }): Promise<boolean>;
   /** Stops and starts the server on the same port with the same data. */
@@ -104,6 +105,8 @@ auth_mechanisms = plain login
 # A wrong password is answered at once instead of after the default 2 s penalty.
 auth_failure_delay = 0
 mail_fsync = never
+# Puts "imap [user ip]" in each session process title, so kick() finds a session before anvil lists it.
+verbose_proctitle = yes
 mail_max_userip_connections = 100
 passdb {
   driver = passwd-file
@@ -136,6 +139,23 @@ service stats {
   chroot =
 }
 `;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function homeName(user: string): string {
@@ -282,6 +302,28 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     }
   };
 
+  /** The imap session processes of `user` in this instance (Linux /proc; verbose_proctitle). */
+  const findSessionPids = async (user: string): Promise<number[]> => {
+    const pgid = master?.pid;
+    if (pgid === undefined) return [];
+    const title = `/imap [${user} `;
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+        // Fields after the parenthesised command name: state, ppid, pgrp, ...
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(rest[2]) !== pgid) continue;
+        const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+        if (cmdline.includes(title)) pids.push(Number(entry));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    return pids;
+  };
+
   const withClient = async <T>(user: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> => {
     const client = new ImapFlow({
       host,
@@ -330,40 +372,29 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
         await client.mailboxCreate(mailbox);
       }),
     kick: async (user, { waitMs = 1000 } = {}) => {
-      // The imap processes serving the user (one per connection): kick returns once they are
-      // signalled, and waiting for them to exit makes "the connection is gone" a fact the test
-      // can build on (a command sent right after a kick must fail, not race the signal).
-      // A fresh login reaches anvil (which kick asks) a moment after the client saw OK, so
-      // wait briefly for the session to show up instead of kicking nobody.
-      const deadline = Date.now() + waitMs;
-      let pids: number[] = [];
-      for (;;) {
-        const who = await doveadm(['who', '-1', user]);
-        pids = who
-          .split('\n')
-          .slice(1)
-          .map((line) => Number(line.trim().split(/\s+/)[2]))
-          .filter((pid) => Number.isInteger(pid) && pid > 0);
-        if (pids.length > 0 || Date.now() >= deadline) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // anvil, which `doveadm kick` asks, learns of a login a moment after the client saw OK, and
+      // may still list a session that is logging out; a kick based on it alone can miss the
+      // connection the test means. So the sessions are found as processes of this instance
+      // (titled "imap [user ip]"), anvil is given time to list them, and the kick only counts
+      // once they have exited.
+      const pids = await findSessionPids(user);
       if (pids.length === 0) return false;
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const listed = await doveadm(['who', '-1', user]);
+        const known = new Set(listed.split('\n').slice(1).map((line) => Number(line.trim().split(/\s+/)[2])));
+        if (pids.every((pid) => known.has(pid)) || Date.now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
       try {
         await execFileAsync(DOVEADM, ['-c', configPath, 'kick', user], { timeout: 15_000 });
       } catch (err) {
-        // Exit code 68 is doveadm's "no users kicked".
-        if ((err as { code?: unknown }).code === 68) return false;
-        throw err;
+        // Exit code 68 is doveadm's "no users kicked"; the signal below still drops them.
+        if ((err as { code?: unknown }).code !== 68) throw err;
       }
-      const alive = (pid: number) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch (err) {
-          return (err as NodeJS.ErrnoException).code === 'EPERM';
-        }
-      };
-      for (let i = 0; i < 200 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 10));
+      // doveadm kick signals the session processes; do the same for any it did not know yet.
+      for (const pid of pids) signalPid(pid, 'SIGTERM');
+      for (let i = 0; i < 500 && pids.some(pidAlive); i++) await new Promise((r) => setTimeout(r, 10));
       return true;
     },
     restart: async () => {

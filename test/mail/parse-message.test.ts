@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { htmlToText, parseMessage } from '../../src/mail/parse-message.js';
+
+const requests = join(import.meta.dirname, '..', 'fixtures', 'requests');
+
+function eml(lines: string[]): Buffer {
+  return Buffer.from(lines.join('\r\n'), 'utf8');
+}
+
+describe('parseMessage', () => {
+  it('reads addresses, threading headers and the Message-ID without brackets', async () => {
+    const msg = await parseMessage(
+      eml([
+        'From: "Dana W" <dana@harbordental.example.test>',
+        'To: Porting Desk <porting+T8XQ@example.test>, other@example.test',
+        'Cc: Group: a@example.test, b@example.test;',
+        'Reply-To: office@harbordental.example.test',
+        'Subject: Re: [PO-7K3F9Q] Confirm',
+        'Date: Wed, 11 Nov 2026 10:00:00 -0800',
+        'Message-ID: <reply-1@harbordental.example.test>',
+        'In-Reply-To: <verify-1@example.test>',
+        'References: <first@example.test> <verify-1@example.test>',
+        'Auto-Submitted: no',
+        '',
+        'Approve',
+      ]),
+    );
+    expect(msg.messageId).toBe('reply-1@harbordental.example.test');
+    expect(msg.key).toBe('reply-1@harbordental.example.test');
+    expect(msg.from).toEqual({ address: 'dana@harbordental.example.test', name: 'Dana W' });
+    expect(msg.to.map((m) => m.address)).toEqual(['porting+T8XQ@example.test', 'other@example.test']);
+    expect(msg.cc.map((m) => m.address)).toEqual(['a@example.test', 'b@example.test']);
+    expect(msg.replyTo?.address).toBe('office@harbordental.example.test');
+    expect(msg.inReplyTo).toBe('verify-1@example.test');
+    expect(msg.references).toEqual(['first@example.test', 'verify-1@example.test']);
+    expect(msg.headers['auto-submitted']).toBe('no');
+    expect(msg.date?.toISOString()).toBe('2026-11-11T18:00:00.000Z');
+    expect(msg.text.trim()).toBe('Approve');
+    expect(msg.defects).toEqual([]);
+  });
+
+  it('keys a message without Message-ID by the sha256 of its raw bytes', async () => {
+    const raw = eml(['From: a@example.test', 'Subject: hi', '', 'body']);
+    const msg = await parseMessage(raw);
+    expect(msg.messageId).toBeUndefined();
+    expect(msg.key).toBe(`sha256:${createHash('sha256').update(raw).digest('hex')}`);
+    expect(msg.defects).toContain('no Message-ID');
+  });
+
+  it('keeps the report type in contentType', async () => {
+    const msg = await parseMessage(
+      eml(['From: MAILER-DAEMON@mx.example.test', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'failed', '--b--']),
+    );
+    expect(msg.contentType).toMatch(/^multipart\/report; .*report-type=delivery-status/);
+  });
+
+  it('derives text from HTML-only mail with table rows kept on one line', async () => {
+    const msg = await parseMessage(readFileSync(join(requests, '04-html-only.eml')));
+    expect(msg.html).toContain('<table>');
+    expect(msg.text).toContain('End User Name\tOrchard Law & Mediation');
+    expect(msg.text).toContain('Purchase Order Number\tRT-7781');
+    expect(msg.text).not.toContain('padding');
+  });
+
+  it('parses an attached message/rfc822 as an embedded message', async () => {
+    const msg = await parseMessage(readFileSync(join(requests, '11-forwarded-attached.eml')));
+    expect(msg.embedded).toHaveLength(1);
+    expect(msg.embedded?.[0]?.from?.address).toBe('porting@summitvoice.example.test');
+    expect(msg.embedded?.[0]?.text).toContain('Tideline Kayaks');
+  });
+
+  it('decodes quoted-printable and base64 bodies and encoded-word subjects', async () => {
+    const qp = await parseMessage(readFileSync(join(requests, '13-quoted-printable.eml')));
+    expect(qp.subject).toBe('Port-out request – Café Lumière');
+    expect(qp.text).toContain('so the line is joined');
+    const b64 = await parseMessage(readFileSync(join(requests, '14-base64.eml')));
+    expect(b64.text).toContain('Stonebridge Dental PC');
+  });
+});
+
+describe('htmlToText', () => {
+  it('reads a layout table as blocks and a data table row by row', () => {
+    const text = htmlToText(
+      '<table><tr><td><p>Hello</p><table><tr><td>PON</td><td>X-1</td></tr><tr><td>ZIP</td><td>98101</td></tr></table></td></tr></table>',
+    );
+    expect(text.split('\n')).toEqual(['Hello', 'PON\tX-1', 'ZIP\t98101']);
+  });
+
+  it('puts a definition term beside its description and decodes entities', () => {
+    expect(htmlToText('<dl><dt>Name</dt><dd>Oak &amp; Ash</dd></dl>')).toBe('Name\tOak & Ash');
+  });
+
+  it('skips style and script', () => {
+    expect(htmlToText('<style>p{color:red}</style><script>var x=1</script><p>Hi</p>')).toBe('Hi');
+  });
+});
