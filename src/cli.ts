@@ -201,30 +201,28 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { json?: boolean }) => {
       const cfg = config();
-      const { parseAccountsFile, planAccountImport } = await import('./app/import-accounts.js');
+      const { formatImportErrors, parseAccountsFile, planAccountImport } = await import('./app/import-accounts.js');
       const content = await readFile(file, 'utf8').catch((err: Error) => {
         throw new CliError(`cannot read ${file}: ${err.message}`);
       });
       const format = path.extname(file).toLowerCase() === '.csv' ? 'csv' : 'json';
       const parsed = parseAccountsFile(content, format);
       if (!parsed.ok) {
-        const lines = parsed.errors.map((e) => `  row ${e.row}: ${e.problems.join('; ')}`);
+        const lines = formatImportErrors(parsed.errors).map((l) => `  ${l}`);
         throw new CliError(`${file}: ${parsed.errors.length} row(s) with errors, nothing imported\n${lines.join('\n')}`);
       }
       const { sendControlRequest } = await import('./adapters/control-server.js');
-      const result = await withWriter(
+      const result = (await withWriter(
         cfg,
         () => sendControlRequest(cfg.dataDir, { cmd: 'import-accounts', accounts: parsed.accounts }),
         async ({ store }) => {
           const plan = planAccountImport(store, parsed.accounts);
-          if (!plan.ok) {
-            throw new CliError(`${file}: nothing imported\n${plan.errors.map((e) => `  row ${e.row}: ${e.problems.join('; ')}`).join('\n')}`);
-          }
+          if (!plan.ok) throw new CliError(`${file}: nothing imported\n${formatImportErrors(plan.errors).map((l) => `  ${l}`).join('\n')}`);
           await store.commit(plan.changes);
-          return { imported: parsed.accounts.length };
+          return { created: plan.created, updated: plan.updated };
         },
-      );
-      print(opts.json, result, () => `imported ${parsed.accounts.length} account(s) into ${cfg.dataDir}`);
+      )) as { created: string[]; updated: string[] };
+      print(opts.json, result, () => `imported ${parsed.accounts.length} account(s) into ${cfg.dataDir}: ${result.created.length} new, ${result.updated.length} updated`);
     });
   accounts
     .command('list')

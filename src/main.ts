@@ -11,6 +11,7 @@ import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
 import { createOutboxDelivery } from './app/deliver-outbox.js';
+import { formatImportErrors, planAccountImport } from './app/import-accounts.js';
 import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
@@ -138,6 +139,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       runJobs,
       afterChange: () => delivery.kick(),
       log: log.child({ role: 'control' }),
+      // Runs in the desk's queue so an import never interleaves with a message being decided.
+      importAccounts: (accounts) =>
+        desk.core.queue.run(async () => {
+          const plan = planAccountImport(openStore, accounts);
+          if (!plan.ok) throw Object.assign(new Error(`nothing imported\n${formatImportErrors(plan.errors).join('\n')}`), { code: 'IMPORT_INVALID' });
+          await openStore.commit(plan.changes);
+          return { created: plan.created, updated: plan.updated };
+        }),
     });
 
     await source.start((raw, meta) => desk.handleMessage(raw, meta));

@@ -462,10 +462,11 @@ class FileStoreImpl implements FileStore {
     const out = [...this.state.orders.values()].filter(wanted);
     if (filter.includeArchived) {
       this.ensureArchiveIndex();
-      for (const { offset, header, record } of this.archives.orders.readAll()) {
-        if (this.state.orders.has(header.id) || this.index.orderOffsets.get(header.id) !== offset) continue;
-        if (wanted(record as PortOrder)) out.push(record as PortOrder);
-      }
+      this.archives.orders.forEachLine((offset, header, readRecord) => {
+        if (this.state.orders.has(header.id) || this.index.orderOffsets.get(header.id) !== offset) return;
+        const order = readRecord() as PortOrder;
+        if (wanted(order)) out.push(order);
+      });
     }
     return out.sort(byCreatedAt);
   }
@@ -586,7 +587,11 @@ class FileStoreImpl implements FileStore {
       this.pending.push({ changes: parsed.data, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        void this.runExclusive(() => this.drain());
+        this.runExclusive(() => this.drain()).catch((err: unknown) => {
+          // drain() settles every commit itself; this only guards against a bug leaving callers hanging.
+          this.draining = false;
+          for (const p of this.pending.splice(0)) p.reject(err);
+        });
       }
     });
   }

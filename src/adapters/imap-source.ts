@@ -332,7 +332,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       if (existing.has(path)) continue;
       const created = await client.mailboxCreate(path);
       await client.mailboxSubscribe(path).catch(() => undefined);
-      if (created.created) this.log.info({ folder: path }, 'IMAP folder created');
+      if (created?.created) this.log.info({ folder: path }, 'IMAP folder created');
     }
     return result;
   }

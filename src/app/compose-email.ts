@@ -9,6 +9,7 @@ import type { Account, OutboxEntry } from '../domain/records.js';
 import type { Ids } from '../ports/ids.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes } from '../ports/store.js';
+import { buildOutboxEntry } from './deliver-outbox.js';
 import type { DeskInfo } from './template-names.js';
 
 export interface DeskIdentity {
@@ -52,28 +53,22 @@ export function composeEmail(
 ): OutboxEntry {
   const { renderer, ids, desk, now } = deps;
   const rendered = renderer.render(effect.template, { ...effect.data, desk: deskData(desk) });
-  const at = now.toISOString();
   const replyTo = effect.replyToToken && desk.replySubaddress ? subaddress(desk.mailFrom, effect.replyToToken) : undefined;
-  return {
+  return buildOutboxEntry({
     id: ids.recordId('mail'),
     messageId: effect.messageId ?? ids.messageId(),
     template: effect.template,
+    rendered,
     from: desk.mailFrom,
     to: effect.to,
-    cc: effect.cc ?? [],
+    ...(effect.cc ? { cc: effect.cc } : {}),
     ...(replyTo ? { replyTo } : {}),
-    subject: rendered.subject,
-    text: rendered.text,
-    html: rendered.html,
     ...(effect.inReplyTo ? { inReplyTo: effect.inReplyTo } : {}),
-    references: effect.references ?? [],
+    ...(effect.references ? { references: effect.references } : {}),
     autoSubmitted: effect.autoSubmitted,
     ...(effect.orderId ? { orderId: effect.orderId } : {}),
-    status: 'queued',
-    attempts: 0,
-    nextAttemptAt: at,
-    createdAt: at,
-  };
+    now,
+  });
 }
 
 /** Adds the effects (rendered e-mails, changed accounts) to one set of changes. */

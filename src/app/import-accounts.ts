@@ -44,22 +44,20 @@ const NUMBER_RUN = /(?:\+?1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}\b/g;
 function readNumberList(text: string, field: string, problems: string[]): string[] {
   const out: string[] = [];
   for (const chunk of text.split(/[;,|\n]/)) {
-    const trimmed = chunk.trim();
-    if (!trimmed) continue;
-    const whole = toE164(trimmed);
-    if (whole && !/\s\d/.test(trimmed.replace(/^\+?1\s/, '').replace(/\)\s/, ')'))) {
-      out.push(whole);
-      continue;
-    }
-    let rest = trimmed;
-    for (const m of trimmed.matchAll(NUMBER_RUN)) {
+    let rest = chunk.trim();
+    if (!rest) continue;
+    for (const m of chunk.matchAll(NUMBER_RUN)) {
       const e164 = toE164(m[0]);
-      if (e164) {
-        out.push(e164);
-        rest = rest.replace(m[0], ' ');
-      }
+      if (!e164) continue;
+      out.push(e164);
+      rest = rest.replace(m[0].trim(), ' ');
     }
-    if (rest.trim()) problems.push(`${field}: "${rest.trim()}" is not a valid US phone number`);
+    rest = rest.trim();
+    if (!rest) continue;
+    // What is left may be a number in international form (+44 20 7946 0958); anything else is not a number.
+    const international = /^\+[\d\s().-]+$/.test(rest) ? toE164(rest) : undefined;
+    if (international) out.push(international);
+    else problems.push(`${field}: "${rest}" is not a valid phone number`);
   }
   return out;
 }
@@ -111,9 +109,7 @@ function readAccount(input: Record<string, unknown>, problems: string[]): Accoun
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const where = issue.path.map(String).join('.') || 'account';
-      // The numbers were reported above, with the text as written.
-      if (where.startsWith('dids.') && problems.some((p) => p.startsWith('dids'))) continue;
-      const missing = issue.code === 'invalid_type' && issue.input === undefined;
+      const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
       problems.push(`${where}: ${missing ? 'required' : issue.message}`);
     }
     return undefined;
@@ -231,69 +227,56 @@ function readBoolean(text: string, field: string, problems: string[]): boolean |
 }
 
 function parseCsvAccounts(content: string): ParseAccountsResult {
-  let columns: (Column | undefined)[] = [];
-  const headerProblems: string[] = [];
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(content, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-      columns: (header: string[]) => {
-        const seen = new Set<Column>();
-        columns = header.map((h) => {
-          const col = COLUMN_BY_ALIAS.get(simplify(h));
-          if (!col) headerProblems.push(`line 1: unknown column "${h}"`);
-          else if (seen.has(col)) headerProblems.push(`line 1: column "${h}" repeats ${col}`);
-          else seen.add(col);
-          return col;
-        });
-        return header.map((h, i) => columns[i] ?? `?${i}:${h}`);
-      },
-    }) as { record: Record<string, string>; info: { lines: number } }[];
+    records = parseCsv(content, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
   } catch (err) {
     const e = err as Error & { lines?: number };
     return { ok: false, errors: [{ row: 0, ...(e.lines ? { line: e.lines } : {}), problems: [`not readable as CSV: ${e.message}`] }] };
   }
-  const present = new Set(columns.filter((c): c is Column => c !== undefined));
+  const [head, ...body] = records;
+  if (!head) return { ok: false, errors: [{ row: 0, problems: ['the file is empty'] }] };
+
+  const headerProblems: string[] = [];
+  const seen = new Set<Column>();
+  const columns = head.record.map((h) => {
+    const col = COLUMN_BY_ALIAS.get(simplify(h));
+    if (!col) headerProblems.push(`line ${head.info.lines}: unknown column "${h}"`);
+    else if (seen.has(col)) headerProblems.push(`line ${head.info.lines}: column "${h}" is a second ${col} column`);
+    else seen.add(col);
+    return col;
+  });
   for (const required of ['id', 'name', 'email', 'techPrefix', 'accountNumber', 'street', 'city', 'state', 'zip', 'dids'] as const) {
-    if (!present.has(required)) headerProblems.push(`line 1: missing column ${required}`);
+    if (!seen.has(required)) headerProblems.push(`line ${head.info.lines}: missing column ${required}`);
   }
-  if (headerProblems.length) return { ok: false, errors: [{ row: 0, line: 1, problems: headerProblems }] };
+  if (headerProblems.length) return { ok: false, errors: [{ row: 0, line: head.info.lines, problems: headerProblems }] };
 
   const errors: ImportRowError[] = [];
   const rows: { row: number; account: Account }[] = [];
   const lineOfRow = new Map<number, number>();
-  records.forEach(({ record, info }, i) => {
+  body.forEach(({ record, info }, i) => {
     const row = i + 1;
     const line = info.lines;
     lineOfRow.set(row, line);
     const problems: string[] = [];
-    const cell = (c: Column): string | undefined => {
-      const v = record[c];
-      return v === undefined || v === '' ? undefined : v;
-    };
-    const extra = Object.keys(record).filter((k) => k.startsWith('?') || !present.has(k as Column));
-    if (extra.length) problems.push(`has more cells than the header has columns`);
-    const lock = readBoolean(cell('portOutLock') ?? '', 'portOutLock', problems);
+    if (record.length > columns.length) problems.push(`has ${record.length} cells but the header has ${columns.length} columns`);
+    const cells = new Map<Column, string>();
+    columns.forEach((c, k) => {
+      const v = record[k];
+      if (c && v !== undefined && v !== '') cells.set(c, v);
+    });
+    const lock = readBoolean(cells.get('portOutLock') ?? '', 'portOutLock', problems);
+    const pick = (keys: Column[]) => Object.fromEntries(keys.filter((k) => cells.has(k)).map((k) => [k, cells.get(k)]));
     const input: Record<string, unknown> = {
-      id: cell('id'),
-      name: cell('name'),
-      company: cell('company'),
-      email: cell('email'),
-      techPrefix: cell('techPrefix'),
-      accountNumber: cell('accountNumber'),
-      address: { street: cell('street'), unit: cell('unit'), city: cell('city'), state: cell('state'), zip: cell('zip') },
-      dids: cell('dids') ?? [],
-      portOutPin: cell('portOutPin'),
+      ...pick(['id', 'name', 'company', 'email', 'techPrefix', 'accountNumber', 'portOutPin']),
+      address: pick(['street', 'unit', 'city', 'state', 'zip']),
+      dids: cells.get('dids') ?? [],
       ...(lock === undefined ? {} : { portOutLock: lock }),
-      status: cell('status')?.toLowerCase(),
+      ...(cells.has('status') ? { status: cells.get('status')!.toLowerCase() } : {}),
     };
-    for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
-    const address = input['address'] as Record<string, unknown>;
-    for (const k of Object.keys(address)) if (address[k] === undefined) delete address[k];
     const account = readAccount(input, problems);
     if (problems.length || !account) errors.push({ row, line, problems: problems.map((p) => `line ${line}: ${p}`) });
     else rows.push({ row, account });

@@ -60,8 +60,11 @@ const NO_REPLY_SENDER_RE = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]
 const DAEMON_SENDER_RE = /^(?:mailer[-_.]?daemon|postmaster)(?:[+-][^@]*)?@/i;
 const DSN_TEXT_RE = /^(?:final-recipient|original-recipient|reporting-mta|diagnostic-code):|^action:\s*(?:failed|delayed)|^status:\s*[45]\.\d+\.\d+/im;
 
-/** `Re:` in the languages mail clients use; forwards (Fwd, FW, TR, WG, RV) are not replies. */
-const REPLY_SUBJECT_RE = /^\s*(?:(?:re|aw|sv|antw|réf|ref|rif|odp|vs|ynt|atb|res|r)\s*(?:\[\d+\])?\s*:\s*)+/i;
+/**
+ * `Re:` in the languages mail clients use; forwards (Fwd, FW, TR, WG, RV, and VS, which Danish and
+ * Norwegian clients use for forwards) are not replies.
+ */
+const REPLY_SUBJECT_RE = /^\s*(?:(?:re|aw|sv|antw|réf|ref|rif|odp|ynt|atb|res|r)\s*(?:\[\d+\])?\s*:\s*)+/i;
 
 const PORT_WORDING_RE =
   /\bport[- ]?(?:out|ing)?\s+request\b|\bport[- ]out\b|\bporting\b|\blsr\b|\blocal service request\b|\bplease port\b|\brequest(?:ing)? to port\b|\bport (?:the |these |this |our |my )?(?:following )?(?:numbers?|tns?|dids?|lines?)\b|\bnumber portability\b|\bport away\b/i;

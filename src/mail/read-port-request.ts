@@ -98,7 +98,9 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
         const bare = bareLabelRe.exec(line);
         const key = bare ? keyOf(bare[1] ?? '') : undefined;
         if (bare && key) {
-          const nextIndex = lines.findIndex((candidate, i) => i > index && candidate.trim() !== '');
+          let nextIndex = index + 1;
+          while (nextIndex < lines.length && (lines[nextIndex] ?? '').trim() === '') nextIndex += 1;
+          if (nextIndex >= lines.length) nextIndex = -1;
           const nextLine = nextIndex >= 0 ? (lines[nextIndex] ?? '') : '';
           const value = cleanValue(nextLine);
           if (value && !lineRe.test(nextLine) && !bareLabelRe.test(nextLine)) {
@@ -211,6 +213,9 @@ export interface ForwardedPart {
 
 const FORWARD_SUBJECT_RE = /^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|vs|doorst|i)\s*:\s*)/i;
 
+/** A reply's quoted history also starts with Outlook's block; it is not a forward there. */
+const REPLY_PREFIX_RE = /^\s*(?:re|aw|sv|antw|réf|ref|rif|odp|r)\s*(?:\[\d+\])?\s*:/i;
+
 export function hasForwardSubject(subject: string): boolean {
   return FORWARD_SUBJECT_RE.test(subject);
 }
@@ -233,7 +238,8 @@ export function findForwardedPart(msg: InboundMessage): ForwardedPart | undefine
       attachments: attached.attachments,
     };
   }
-  const inline = findInlineForward(msg.text, hasForwardSubject(msg.subject));
+  const reply = !hasForwardSubject(msg.subject) && (REPLY_PREFIX_RE.test(msg.subject) || msg.inReplyTo !== undefined || msg.references.length > 0);
+  const inline = findInlineForward(msg.text, hasForwardSubject(msg.subject), reply);
   if (!inline) return undefined;
   return { ...inline, attachments: msg.attachments };
 }
@@ -246,6 +252,7 @@ const OUTLOOK_BLOCK = /^[ \t>]*(?:\*\*|_)?from:(?:\*\*|_)?[ \t]+\S.*\r?\n[ \t>]*
 function findInlineForward(
   text: string,
   forwardSubject: boolean,
+  reply = false,
 ): Omit<ForwardedPart, 'attachments'> | undefined {
   const strong: Array<[ForwardedPart['style'], RegExp]> = [
     ['gmail', GMAIL_MARKER],
@@ -263,7 +270,7 @@ function findInlineForward(
     const match = re.exec(text);
     if (!match) continue;
     const before = text.slice(0, match.index);
-    if (!forwardSubject && extractNumbers(before).dids.length > 0) continue;
+    if (!forwardSubject && (reply || extractNumbers(before).dids.length > 0)) continue;
     return readForwardBlock(style, text.slice(skipMarker ? match.index + match[0].length : match.index));
   }
   return undefined;

@@ -243,6 +243,17 @@ describe('file store: compaction and archive', () => {
     check(await reopen(again, { clock }));
   });
 
+  it('reads back archived records larger than one read buffer', async () => {
+    const store = await open();
+    const old = daysBefore(T0, 40);
+    const history = Array.from({ length: 200 }, (_, i) => ({ at: old, event: `note-${i}`, detail: 'x'.repeat(300) }));
+    await store.commit({ orders: [makeOrder(7, { state: 'canceled', createdAt: old, updatedAt: old, history })] });
+    await store.compact();
+    const again = await reopen(store);
+    expect(again.stats().archived.orders).toBe(1);
+    expect(again.getOrder(orderId(7))?.history).toEqual(history);
+  });
+
   it('compacts by itself once the journal outgrows the threshold', async () => {
     const store = await open({ compactBytes: 4096 });
     for (let i = 0; i < 40; i++) await store.commit({ inbound: [makeInbound(`<auto-${i}@example.test>`)] });

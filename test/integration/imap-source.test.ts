@@ -17,6 +17,8 @@ const USERS = {
   resilient: 'resilient@example.test',
   uidvalidity: 'renumbered@example.test',
   failing: 'failing@example.test',
+  renumberedLive: 'renumbered-live@example.test',
+  frozen: 'frozen@example.test',
   folders: 'folders@example.test',
 };
 
@@ -291,6 +293,49 @@ describe('ImapSource against Dovecot', () => {
     expect(rec.counts.get(mid('uv05'))).toBe(1);
     expect(second.logLines().some((l) => l.includes('UIDVALIDITY changed'))).toBe(true);
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+  });
+
+  it('resyncs when the UIDVALIDITY changes while it is connected', async () => {
+    const user = USERS.renumberedLive;
+    for (const id of ['ul01', 'ul02', 'ul03']) await dovecot.append(user, 'INBOX', makeMessage(id));
+    const rec = recordingHandler();
+    const { source, cursors, until, state, logLines } = makeSource(dovecot, user);
+    await source.start(rec.handler);
+    await until('the first three', () => state.processed.length === 3);
+    await until('idle', () => state.idles > 0);
+    const before = cursors.get('INBOX');
+
+    await dovecot.recreateMailbox(user, 'INBOX');
+    await dovecot.append(user, 'INBOX', makeMessage('ul04'));
+    await dovecot.append(user, 'INBOX', makeMessage('ul05'));
+    await until('the renumbered messages', () => state.processed.length === 5);
+
+    expect(state.uidvalidityChanges).toBe(1);
+    expect(cursors.get('INBOX')?.uidValidity).not.toBe(before?.uidValidity);
+    expect(state.processed.slice(3).map((e) => e.uid)).toEqual([1, 2]);
+    expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
+    expect(logLines().some((l) => l.includes('UIDVALIDITY changed'))).toBe(true);
+  });
+
+  it('reconnects when the server stops answering during IDLE (watchdog)', async () => {
+    const user = USERS.frozen;
+    const rec = recordingHandler();
+    // A short probe interval and deadline stand in for the default 5 min / 30 s.
+    const { source, until, state, logLines } = makeSource(dovecot, user, { resyncIntervalMs: 300, watchdogTimeoutMs: 300 });
+    await source.start(rec.handler);
+    await until('idle', () => state.idles > 0);
+
+    // The session process is frozen: no EXISTS, no answer, no FIN. Only the probe can tell.
+    const thaw = await dovecot.freeze(user);
+    try {
+      await dovecot.append(user, 'INBOX', makeMessage('fz01'));
+      await until('the message, after the reconnect', () => state.processed.length === 1, 10_000);
+    } finally {
+      thaw();
+    }
+    expect(state.disconnects).toBeGreaterThanOrEqual(1);
+    expect(logLines().some((l) => l.includes('IMAP_WATCHDOG_TIMEOUT'))).toBe(true);
+    expect(rec.counts.get(mid('fz01'))).toBe(1);
   });
 
   it('moves a message whose handler throws to Review, logs the code and goes on', async () => {

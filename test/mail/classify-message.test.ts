@@ -69,7 +69,7 @@ describe('classifyMessage rules', () => {
     expect(result.kind).toBe('verification_reply');
   });
 
-  it.each(['Fwd', 'FW', 'TR'])('does not read a "%s:" subject as a reply', (prefix) => {
+  it.each(['Fwd', 'FW', 'TR', 'WG', 'VS'])('does not read a "%s:" subject as a reply', (prefix) => {
     const result = classifyMessage(message({ subject: `${prefix}: [PO-ABC123] Confirm`, text: 'see below' }), ctx);
     expect(result.kind).not.toBe('verification_reply');
   });

@@ -89,3 +89,47 @@ describe('parseRequestedDate', () => {
     expect(parseRequestedDate(text)).toBeUndefined();
   });
 });
+
+describe('readPortRequest on messages built in the test', () => {
+  const build = (text: string) =>
+    parseMessage(Buffer.from(`From: LNP <lnp@carrier.example.test>\r\nSubject: Port request\r\n\r\n${text.replace(/\n/g, '\r\n')}`));
+
+  it('splits a "City/State/Zip" field', async () => {
+    const reading = readPortRequest(await build('Street: 1 Main St\nCity/State/Zip: Everett, WA 98201\nTN: 425-555-0100'));
+    expect(reading.fields).toMatchObject({ street: '1 Main St', city: 'Everett', state: 'WA', zip: '98201' });
+  });
+
+  it('keeps a PIN out of its notes when it is given twice', async () => {
+    const reading = readPortRequest(await build('PIN: 1111\nPIN: 2222\nTN: 425-555-0100'));
+    expect(reading.fields.pin).toBe('1111');
+    expect(reading.notes.join(' ')).not.toMatch(/1111|2222/);
+  });
+
+  it('takes numbers from a CSV without a header row from every column', async () => {
+    const raw = [
+      'From: LNP <lnp@carrier.example.test>',
+      'Subject: Port request',
+      'Content-Type: multipart/mixed; boundary="m"',
+      '',
+      '--m',
+      'Content-Type: text/plain',
+      '',
+      'Port request, numbers attached. Account Name: Acme',
+      '--m',
+      'Content-Type: application/octet-stream; name="list.csv"',
+      'Content-Disposition: attachment; filename="list.csv"',
+      '',
+      '425-555-0100;425-555-0101',
+      '425-555-0102;',
+      '--m--',
+    ].join('\r\n');
+    const reading = readPortRequest(await parseMessage(Buffer.from(raw)));
+    expect(reading.fields.dids).toEqual(['+14255550100', '+14255550101', '+14255550102']);
+  });
+
+  it('reports number-like text that is not a valid number', async () => {
+    const reading = readPortRequest(await build('Numbers: 425-555-0100, 123-555-0100'));
+    expect(reading.invalidNumbers).toEqual(['123-555-0100']);
+    expect(reading.fields.dids).toEqual(['+14255550100']);
+  });
+});

@@ -61,9 +61,17 @@ export interface DovecotServer {
    * Dovecot's connection registry to list a session that has just logged in.
    */
   kick(user: string, options?: { waitMs?: number }): Promise<boolean>;
+  /**
+   * Stops (SIGSTOP) the user's session processes: their connections stay open but nothing is
+   * answered, like a peer that vanished without a FIN. Resolves with a function that resumes them.
+   */
+  freeze(user: string): Promise<() => void>;
   /** Stops and starts the server on the same port with the same data. */
   restart(): Promise<void>;
-  /** Empties the mailbox and gives it a new UIDVALIDITY, with UIDs starting again at 1. */
+  /**
+   * Empties the mailbox and gives it a new UIDVALIDITY, with UIDs starting again at 1. For INBOX
+   * (which cannot be deleted) the user's open sessions are dropped as part of it.
+   */
   recreateMailbox(user: string, mailbox: string): Promise<void>;
   /** Dovecot's own log, for failure messages. */
   readLog(): Promise<string>;
@@ -397,6 +405,12 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       for (let i = 0; i < 500 && pids.some(pidAlive); i++) await new Promise((r) => setTimeout(r, 10));
       return true;
     },
+    freeze: async (user) => {
+      const pids = await findSessionPids(user);
+      if (pids.length === 0) throw new Error(`no IMAP session of ${user} to freeze`);
+      for (const pid of pids) signalPid(pid, 'SIGSTOP');
+      return () => pids.forEach((pid) => signalPid(pid, 'SIGCONT'));
+    },
     restart: async () => {
       await shutdown();
       await launch();
@@ -404,15 +418,18 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     recreateMailbox: async (user, mailbox) => {
       if (mailbox.toUpperCase() === 'INBOX') {
         // INBOX cannot be deleted. Expunge it, then drop its UID list and indexes so Dovecot
-        // rebuilds them with a fresh UIDVALIDITY and UIDs from 1 — what a recreated folder does.
+        // rebuilds them with a fresh UIDVALIDITY (from its per-user dovecot-uidvalidity counter)
+        // and UIDs from 1 — what a recreated folder looks like to a client.
         await doveadm(['expunge', '-u', user, 'mailbox', 'INBOX', 'all']);
         const maildir = path.join(homes.get(user) ?? '', 'Maildir');
         for (const f of ['dovecot-uidlist', 'dovecot.index', 'dovecot.index.log', 'dovecot.index.cache', 'dovecot.index.log.2']) {
           await rm(path.join(maildir, f), { force: true });
         }
-        // Dovecot hands out UIDVALIDITY values from its per-user dovecot-uidvalidity counter, so
-        // the rebuilt INBOX gets a new one; the status call makes it rebuild now.
         await doveadm(['mailbox', 'status', '-u', user, 'uidvalidity', 'INBOX']);
+        // Sessions that had INBOX open now hold an index that no longer exists; Dovecot would
+        // only notice at their next command and idles on. A real server ends such sessions, so
+        // end them here too.
+        await server.kick(user, { waitMs: 0 });
         return;
       }
       await doveadm(['mailbox', 'delete', '-u', user, mailbox]);

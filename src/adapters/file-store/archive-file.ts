@@ -157,26 +157,28 @@ export class ArchiveFile<H> {
     return parsed.data;
   }
 
-  /** Every complete line, in file order (for listings that include the archive). */
-  readAll(): { offset: number; header: H; record: unknown }[] {
+  /**
+   * Visits every complete line in file order (for listings that include the archive). The
+   * visitor sees the header first and asks for the record only when it wants it, so a listing
+   * filtered by state does not hold 100,000 archived orders in memory at once.
+   */
+  forEachLine(visit: (offset: number, header: H, readRecord: () => unknown) => void): void {
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    const out: { offset: number; header: H; record: unknown }[] = [];
     try {
       forEachLine(fd, 0, Math.min(fstatSync(fd).size, this.scanned), (buf, start, nl, offset) => {
         const line = buf.subarray(start, nl);
         const header = this.parseHeader(JSON.parse(line.toString('utf8', 0, line.indexOf(TAB)))) as H;
-        out.push({ offset, header, record: this.parseRecord(line, line.length, offset) });
+        visit(offset, header, () => this.parseRecord(line, line.length, offset));
       });
     } finally {
       closeSync(fd);
     }
-    return out;
   }
 }
 

@@ -1,0 +1,138 @@
+/**
+ * The embedded SMTP listener (SPEC §6): with no IMAP server configured, mail is delivered straight
+ * to the desk on 127.0.0.1. A message is answered 250 only after the handler resolved, i.e. after
+ * its effects were durably recorded; a handler failure answers 451 so the sending MTA keeps the
+ * message and tries again later. Nothing is ever accepted and then lost.
+ */
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import type { Logger } from '../logger.js';
+import type { MailSource, MessageHandler } from '../ports/mail-source.js';
+
+export interface SmtpSourceOptions {
+  /** TCP port; 0 picks a free one (read it from `port` after start). */
+  port: number;
+  /** Loopback by default: the listener has no authentication, so it must not face a network. */
+  host?: string;
+  /** Largest message accepted, in bytes (default 25 MB); larger ones are refused with 552. */
+  maxBytes?: number;
+  log: Logger;
+  /** How long stop() lets open sessions finish before closing them (default 5 s). */
+  closeTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+export class SmtpSource implements MailSource {
+  private readonly host: string;
+  private readonly requestedPort: number;
+  private readonly maxBytes: number;
+  private readonly closeTimeoutMs: number;
+  private readonly log: Logger;
+  private server: SMTPServer | undefined;
+  private boundPort: number | undefined;
+  private accepting = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: SmtpSourceOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    this.requestedPort = options.port;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.log = options.log.child({ source: 'smtp' });
+  }
+
+  /** The port the listener is bound to; defined once start() resolved. */
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  async start(handler: MessageHandler): Promise<void> {
+    if (this.server) throw new Error('SmtpSource already started');
+    const server = new SMTPServer({
+      secure: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      // smtp-server's logger would log envelopes and client chatter outside our redaction.
+      logger: false,
+      banner: 'portdesk inbound',
+      size: this.maxBytes,
+      closeTimeout: this.closeTimeoutMs,
+      onData: (stream, session, reply) => {
+        let answered = false;
+        const callback = (err: Error | null, message?: string) => {
+          if (answered) return;
+          answered = true;
+          reply(err, message);
+        };
+        const chunks: Buffer[] = [];
+        // Keep reading past the limit (smtp-server stops counting into the message but the
+        // client is still sending), and keep nothing beyond it in memory.
+        stream.on('data', (chunk: Buffer) => {
+          if (!stream.sizeExceeded) chunks.push(chunk);
+        });
+        stream.on('error', (err) => callback(err));
+        stream.on('end', () => {
+          const log = this.log.child({ session: session.id });
+          if (stream.sizeExceeded) {
+            log.warn({ maxBytes: this.maxBytes }, 'message refused: over the size limit');
+            callback(smtpError(552, `message exceeds the maximum size of ${this.maxBytes} bytes`));
+            return;
+          }
+          if (!this.accepting) {
+            callback(smtpError(421, 'shutting down, try again later'));
+            return;
+          }
+          const raw = Buffer.concat(chunks);
+          const work = handler(raw, {}).then(
+            (disposition) => {
+              log.info({ bytes: raw.length, disposition }, 'message received');
+              callback(null, 'accepted');
+            },
+            (err: unknown) => {
+              const code = (err as { code?: unknown }).code;
+              log.error(
+                { err: { code: typeof code === 'string' ? code : undefined, message: (err as Error)?.message } },
+                'handler failed; message deferred',
+              );
+              // Transient: the sender keeps the message and retries, and nothing is lost.
+              callback(smtpError(451, 'could not record the message, try again later'));
+            },
+          );
+          this.inFlight.add(work);
+          void work.finally(() => this.inFlight.delete(work));
+        });
+      },
+    });
+    server.on('error', (err) => this.log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'SMTP listener error'));
+
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.server.once('error', onError);
+      server.listen(this.requestedPort, this.host, () => {
+        server.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.accepting = true;
+    this.boundPort = (server.server.address() as AddressInfo).port;
+    this.log.info({ host: this.host, port: this.boundPort, maxBytes: this.maxBytes }, 'SMTP listener started');
+  }
+
+  /** Stops taking connections, lets messages being handled finish and be answered, then closes. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.accepting = false;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.allSettled([...this.inFlight]);
+    await closed;
+    this.log.info('SMTP listener stopped');
+  }
+}
