@@ -243,7 +243,10 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       disableAutoIdle: true,
       connectionTimeout: this.connectTimeoutMs,
       greetingTimeout: this.connectTimeoutMs,
-      socketTimeout: Math.max(this.connectTimeoutMs, 5 * 60_000),
+      // Longer than the probe interval, so an IDLE on a server that sends no keep-alives is
+      // broken by our probe rather than torn down by this timer; still bounds a command that
+      // hangs mid-drain, where the probe does not run.
+      socketTimeout: Math.max(2 * this.resyncIntervalMs, this.connectTimeoutMs, 60_000),
     });
   }
 
@@ -289,11 +292,22 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     } finally {
       this.client = undefined;
       if (!closed) {
-        if (!this.running) await client.logout().catch(() => client.close());
+        if (!this.running) await this.logoutQuietly(client);
         else client.close();
       }
       client.removeAllListeners('exists');
     }
+  }
+
+  /** LOGOUT, but never waits longer than the watchdog allows: a dead server must not hold up stop(). */
+  private async logoutQuietly(client: ImapFlow): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.logout().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.watchdogTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!client.isClosed) client.close();
   }
 
   /** NOOP with a deadline: a connection that stopped answering is closed so the loop reconnects. */

@@ -237,9 +237,10 @@ function handleReply(core: DeskCore, msg: InboundMessage, ctx: DeskContext): Han
     };
   }
   const outcome = transition(order, account, { type: 'customer-reply', decision: reading.decision, from: msg.from!.address, ...(msg.messageId ? { messageId: msg.messageId } : {}) }, ctx);
-  const tied: PortOrder = { ...outcome.order, history: [...outcome.order.history] };
-  const last = tied.history[tied.history.length - 1];
-  if (last) last.detail = `${last.detail ?? ''} (reply read as ${reading.decision}; tied by ${how})`.trim();
+  const history = [...outcome.order.history];
+  const last = history.pop();
+  if (last) history.push({ ...last, detail: `${last.detail ?? ''} (reply read as ${reading.decision}; tied by ${how})`.trim() });
+  const tied: PortOrder = { ...outcome.order, history };
   return {
     outcome: 'processed',
     orderIds: [order.id],

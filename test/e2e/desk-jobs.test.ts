@@ -51,7 +51,7 @@ describe('timed jobs', () => {
     expect(text(rejection)).not.toContain('122 N Main');
     const order = h.daemon.store.getOrder(orderId)!;
     expect(order.state).toBe('rejected');
-    expect(order.decision?.reasonCodes.sort()).toEqual(['ADDRESS_MISMATCH', 'ZIP_MISMATCH']);
+    expect([...(order.decision?.reasonCodes ?? [])].sort()).toEqual(['ADDRESS_MISMATCH', 'ZIP_MISMATCH']);
   });
 
   it('an approved order not completed by focDate + grace is canceled; carrier and customer told', async () => {
