@@ -112,7 +112,6 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
 
   private running = false;
   private loop: Promise<void> | undefined;
-  private client: ImapFlow | undefined;
   /** Set by EXISTS, session close and stop(); cleared before each pass over the mailbox. */
   private wakePending = false;
   private readonly wakeWaiters = new Set<() => void>();
@@ -252,7 +251,6 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
 
   private async runSession(handler: MessageHandler, onReady: () => void): Promise<void> {
     const client = this.createClient();
-    this.client = client;
     let closed = false;
     client.on('error', (err) => this.log.warn({ err: describeError(err) }, 'IMAP connection error'));
     client.on('close', () => {
@@ -290,7 +288,6 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         }
       }
     } finally {
-      this.client = undefined;
       if (!closed) {
         if (!this.running) await this.logoutQuietly(client);
         else client.close();
