@@ -99,25 +99,11 @@ function accountView(account: Account) {
   return { name: account.name, company: account.company };
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  nameOrCompany: 'Name or company',
-  name: 'Name',
-  company: 'Company',
-  street: 'Service address',
-  city: 'City',
-  state: 'State',
-  zip: 'ZIP code',
-  accountNumber: 'Account number',
-  pin: 'Port-out PIN',
-  dids: 'Telephone numbers',
-  btn: 'Billing telephone number',
-};
-
 /** The match report as the carrier may see it: what they provided and the result, nothing on file. */
 export function carrierFieldLines(report: MatchReport | undefined) {
   if (!report) return [];
   return report.fields.map((f) => ({
-    field: FIELD_LABELS[f.field] ?? f.field,
+    field: f.field,
     provided: f.field === 'pin' ? (f.provided ? '(given)' : undefined) : f.provided,
     result: f.result,
     reason: f.code ? REASON_TEXT[f.code] : 'Matches the account.',
@@ -178,6 +164,24 @@ function supportAlert(ctx: DeskContext, title: string, lines: string[], orderId?
     to: [ctx.policy.supportEmail],
     data: { title, lines, orderId },
     orderId,
+    autoSubmitted: 'auto-generated',
+  };
+}
+
+/** The account holder is told of every decision on a request for their numbers (rules 8, 12). */
+function customerDecision(
+  order: PortOrder,
+  next: PortOrder,
+  account: Account,
+  decision: { outcome: 'approved' | 'rejected'; decidedBy: Decision['by']; focDate?: string; reasons: { code: ReasonCode; text: string }[] },
+): EmailEffect {
+  return {
+    kind: 'email',
+    template: 'customer-decision',
+    to: [customerAddress(order, account)],
+    data: { account: accountView(account), order: orderView(next), numbers: numbersOf(next), carrier: carrierView(next), ...decision },
+    orderId: order.id,
+    ...customerThread(order),
     autoSubmitted: 'auto-generated',
   };
 }
@@ -262,23 +266,7 @@ function reject(
         ...carrierThread(order),
         autoSubmitted: 'auto-replied',
       },
-      {
-        kind: 'email',
-        template: 'customer-decision',
-        to: [customerAddress(order, account)],
-        data: {
-          account: accountView(account),
-          order: orderView(next),
-          numbers: numbersOf(next),
-          carrier: carrierView(next),
-          outcome: 'rejected',
-          decidedBy: decision.by,
-          reasons,
-        },
-        orderId: order.id,
-        ...customerThread(order),
-        autoSubmitted: 'auto-generated',
-      },
+      customerDecision(order, next, account, { outcome: 'rejected', decidedBy: decision.by, reasons }),
     ],
   };
 }
@@ -306,24 +294,7 @@ function approve(order: PortOrder, account: Account, ctx: DeskContext, by: Decis
         ...carrierThread(order),
         autoSubmitted: 'auto-replied',
       },
-      {
-        kind: 'email',
-        template: 'customer-decision',
-        to: [customerAddress(order, account)],
-        data: {
-          account: accountView(account),
-          order: orderView(next),
-          numbers: numbersOf(next),
-          carrier: carrierView(next),
-          outcome: 'approved',
-          decidedBy: by,
-          focDate: focWords,
-          reasons: [],
-        },
-        orderId: order.id,
-        ...customerThread(order),
-        autoSubmitted: 'auto-generated',
-      },
+      customerDecision(order, next, account, { outcome: 'approved', decidedBy: by, focDate: focWords, reasons: [] }),
     ],
   };
 }
