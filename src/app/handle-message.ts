@@ -30,6 +30,9 @@ interface Handled {
   effects?: Effect[];
 }
 
+/** Beyond this a request is a bulk (project) port: support handles it by hand. */
+export const MAX_NUMBERS_PER_REQUEST = 1000;
+
 const APPROVAL_CLAIM = /\b(already|has|have|previously)\s+(been\s+)?(approved|authori[sz]ed|confirmed)\b|\bpre-?approved\b/i;
 
 function sameAddress(a: string | undefined, b: string | undefined): boolean {
@@ -113,6 +116,10 @@ export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMet
 function dispatch(core: DeskCore, msg: InboundMessage, kind: MessageKind, ctx: DeskContext, log: Logger): Handled {
   if (kind === 'auto_reply' || kind === 'bounce') return handleAutomatic(core, msg, kind);
   if (!msg.from?.address) return review(core, msg, 'the message has no sender address, so it cannot be answered');
+  // A message the parser had to repair may not say what its sender wrote (a misread charset, a
+  // lost part or attachment): a port-out is not decided on it. A missing Message-ID is harmless.
+  const repairs = msg.defects.filter((d) => d !== 'no Message-ID');
+  if (repairs.length) return review(core, msg, `the message had to be repaired to be read (${repairs.join('; ')}); not acted on`);
   switch (kind) {
     case 'port_request':
       return handlePortRequest(core, msg, ctx, log);
@@ -148,6 +155,9 @@ function handleAutomatic(core: DeskCore, msg: InboundMessage, kind: 'auto_reply'
 function handlePortRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext, log: Logger): Handled {
   const reading = readPortRequest(msg);
   const f = reading.fields;
+  if (f.dids.length > MAX_NUMBERS_PER_REQUEST) {
+    return review(core, msg, `port request for ${f.dids.length} numbers; more than ${MAX_NUMBERS_PER_REQUEST} is a project port for a person to handle`);
+  }
   const carrierEmail = f.carrierEmail ?? msg.from!.address;
   const result = intakePortRequest(
     {
@@ -196,7 +206,7 @@ function handlePortRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext
 function tieReply(core: DeskCore, msg: InboundMessage): { orders: PortOrder[]; how: string } {
   const store = core.deps.store;
   const refs = findOrderRefs(msg, { deskAddresses: core.deskAddresses });
-  const byToken = refs.tokens.map((t) => store.findOrderByToken(t)).filter((o): o is PortOrder => !!o);
+  const byToken = refs.tokens.map((t) => store.findOrderByToken(t.toLowerCase())).filter((o): o is PortOrder => !!o);
   if (byToken.length) return { orders: unique(byToken), how: 'reply address token' };
   const byThread = refs.threadIds.map((id) => store.findOrderByOutboundMessageId(id)).filter((o): o is PortOrder => !!o);
   if (byThread.length) return { orders: unique(byThread), how: 'threading headers' };

@@ -128,7 +128,7 @@ describe('bad input never throws and says what is wrong', () => {
     expect(classification.kind).toBe('other');
   });
 
-  it('5,000 numbers in one request are all read, quickly', async () => {
+  it('5,000 numbers in one request are all read', async () => {
     const numbers = Array.from({ length: 5000 }, (_, i) => {
       const exchange = 200 + Math.floor(i / 1000);
       return `(425) ${exchange}-${String(i % 1000).padStart(4, '0')}`;
@@ -146,13 +146,10 @@ describe('bad input never throws and says what is wrong', () => {
         ...numbers,
       ].join('\r\n'),
     );
-    const started = performance.now();
     const { classification, reading } = await read(raw);
-    const elapsed = performance.now() - started;
     expect(classification.kind).toBe('port_request');
     expect(reading.fields.dids).toHaveLength(5000);
     expect(reading.fields.dids[0]).toBe('+14252000000');
     expect(reading.fields.dids[4999]).toBe('+14252040999');
-    expect(elapsed).toBeLessThan(2000);
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * The real surroundings of a benchmarked desk: a private Dovecot holding its mailbox, an SMTP
+ * sink in a child process, a data directory, and the daemon configured for them.
+ */
+import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ImapFlow } from 'imapflow';
+import { loadConfig, type Config } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { startDaemon, type Daemon } from '../src/main.js';
+import { startDovecot, type DovecotServer } from '../test/support/dovecot.js';
+import type { SinkReport } from './sink-child.js';
+import { DESK_ADDRESS } from './fixtures.js';
+
+export const DESK_USER = 'desk@example.test';
+export const SUPPORT = 'support@example.test';
+
+export interface Sink {
+  port: number;
+  readonly reports: readonly SinkReport[];
+  /** Resolves once `predicate` holds over everything received so far (checked on each arrival). */
+  until(predicate: (reports: readonly SinkReport[]) => boolean, timeoutMs: number): Promise<void>;
+  onReport(listener: (r: SinkReport) => void): void;
+  stop(): Promise<void>;
+}
+
+export async function startSinkProcess(): Promise<Sink> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./sink-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const reports: SinkReport[] = [];
+  const checks = new Set<() => void>();
+  const listeners: ((r: SinkReport) => void)[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
+    child.on('message', (msg: { type: string; port?: number; reports?: SinkReport[] }) => {
+      if (msg.type === 'ready') resolve(msg.port!);
+      if (msg.type === 'mail') {
+        for (const r of msg.reports!) {
+          reports.push(r);
+          for (const l of listeners) l(r);
+        }
+        for (const c of [...checks]) c();
+      }
+    });
+  });
+  return {
+    port,
+    reports,
+    until(predicate, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!predicate(reports)) return;
+          checks.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          checks.delete(check);
+          reject(new Error(`sink condition not met within ${timeoutMs} ms (${reports.length} e-mails received)`));
+        }, timeoutMs);
+        checks.add(check);
+        check();
+      });
+    },
+    onReport(l) {
+      listeners.push(l);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'stop' });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+export interface Mailbox {
+  dovecot: DovecotServer;
+  /** Writes messages straight into the user's Maildir/new, as a local delivery agent does. */
+  deliver(messages: Buffer[], user?: string): Promise<void>;
+  /** Messages in the mailbox (a STATUS over a short-lived connection). */
+  count(mailbox?: string, user?: string): Promise<number>;
+  client(user?: string): Promise<ImapFlow>;
+  stop(): Promise<void>;
+}
+
+let deliveries = 0;
+
+export async function startMailbox(users: string[] = [DESK_USER]): Promise<Mailbox> {
+  const dovecot = await startDovecot({ users });
+  const homeOf = (user: string) => path.join(dovecot.baseDir, 'home', user.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const client = async (user = DESK_USER) => {
+    const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user, pass: 'secret' }, logger: false, disableAutoIdle: true });
+    c.on('error', () => undefined);
+    await c.connect();
+    return c;
+  };
+  return {
+    dovecot,
+    async deliver(messages, user = DESK_USER) {
+      const home = homeOf(user);
+      const maildir = path.join(home, 'Maildir');
+      for (const d of ['cur', 'new', 'tmp']) await mkdir(path.join(maildir, d), { recursive: true });
+      const { uid, gid } = await stat(home);
+      // The delivery agent's way: write into tmp/, then rename into new/, so Dovecot (which may
+      // be watching new/ for IDLE) never sees a half-written message.
+      const stamp = Math.floor(Date.now() / 1000);
+      const batch = ++deliveries;
+      const width = String(messages.length).length;
+      const names = messages.map((raw, i) => `${stamp}.B${batch}M${String(i).padStart(width, '0')}P${process.pid}.bench,S=${raw.length}`);
+      await Promise.all(messages.map((raw, i) => writeFile(path.join(maildir, 'tmp', names[i]!), raw, { mode: 0o600 })));
+      execFileSync('chown', ['-R', `${uid}:${gid}`, maildir]);
+      await Promise.all(names.map((n) => rename(path.join(maildir, 'tmp', n), path.join(maildir, 'new', n))));
+    },
+    async count(mailbox = 'INBOX', user = DESK_USER) {
+      const c = await client(user);
+      try {
+        const s = await c.status(mailbox, { messages: true });
+        return s.messages ?? 0;
+      } finally {
+        await c.logout().catch(() => c.close());
+      }
+    },
+    client,
+    stop: () => dovecot.stop(),
+  };
+}
+
+export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-bench-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Config {
+  const imap = mailbox.dovecot.imapConfig(DESK_USER);
+  return loadConfig(
+    {
+      IMAP_HOST: imap.host,
+      IMAP_PORT: String(imap.port),
+      IMAP_SECURE: 'false',
+      IMAP_USER: imap.user,
+      IMAP_PASSWORD: imap.password,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(sink.port),
+      MAIL_FROM: DESK_ADDRESS,
+      SUPPORT_EMAIL: SUPPORT,
+      DATA_DIR: dataDir,
+      TIMEZONE: 'America/New_York',
+      // The jobs stay out of the way of what is measured (the jobs scenario runs them itself).
+      JOBS_SCHEDULE: '0 0 1 1 *',
+      DIGEST_SCHEDULE: '0 0 1 1 *',
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
+    { dotenv: false },
+  );
+}
+
+export function runDaemon(config: Config): Promise<Daemon> {
+  return startDaemon(config, { log: silentLogger() });
+}
+
+/** Polls `probe` every `everyMs` until it returns true. */
+export async function pollUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(value, null, 2) + '\n');
+}
