@@ -29,8 +29,11 @@ export interface OutboxDeliveryOptions {
   mailer: Mailer;
   clock: Clock;
   log: Logger;
-  /** Attempts before an entry that keeps failing transiently is marked failed (default 10). */
-  maxAttempts?: number;
+  /**
+   * Transient failures are retried without limit (nothing is dropped); after this many attempts
+   * support is told once that the e-mail is still waiting (default 10).
+   */
+  alertAfterAttempts?: number;
   backoff?: BackoffOptions;
   /** Renders the support alert about a failed e-mail; without it the failure is only logged. */
   renderer?: Renderer;
@@ -57,7 +60,7 @@ export interface OutboxDelivery {
 
 export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDelivery {
   const { store, mailer, clock, log, renderer, desk } = options;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
+  const alertAfter = Math.max(1, options.alertAfterAttempts ?? 10);
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const random = options.random ?? Math.random;
   if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
@@ -111,19 +114,22 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       const { lastError: _dropped, ...rest } = entry;
       return { entries: [{ ...rest, status: 'sent', attempts, sentAt: at.toISOString() }], counted: 'sent' };
     }
-    if (!outcome.permanent && attempts < maxAttempts) {
+    if (!outcome.permanent) {
       const delay = computeBackoffMs(attempts, backoff, random());
       const nextAttemptAt = new Date(at.getTime() + delay).toISOString();
       log.warn({ ...logFields, error: outcome.error, nextAttemptAt }, 'e-mail not sent, will retry');
-      return { entries: [{ ...entry, attempts, lastError: outcome.error, nextAttemptAt }], counted: 'retried' };
+      const retried: OutboxEntry = { ...entry, attempts, lastError: outcome.error, nextAttemptAt };
+      // A long outage is worth a person's attention once; the e-mail itself keeps waiting.
+      const alert = attempts === alertAfter ? buildFailureAlert(retried, at, 'delayed') : undefined;
+      return { entries: alert ? [retried, alert] : [retried], counted: 'retried' };
     }
     const failed: OutboxEntry = { ...entry, status: 'failed', attempts, lastError: outcome.error };
     log.error({ ...logFields, error: outcome.error, permanent: outcome.permanent }, 'e-mail failed for good');
-    const alert = buildFailureAlert(failed, at);
+    const alert = buildFailureAlert(failed, at, 'failed');
     return { entries: alert ? [failed, alert] : [failed], counted: 'failed' };
   }
 
-  function buildFailureAlert(failed: OutboxEntry, at: Date): OutboxEntry | undefined {
+  function buildFailureAlert(failed: OutboxEntry, at: Date, kind: 'failed' | 'delayed'): OutboxEntry | undefined {
     if (!renderer || !desk) return undefined;
     // An alert about an alert would loop: mail to support that cannot be delivered is only logged.
     const support = normaliseAddress(desk.supportEmail);
@@ -131,7 +137,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     try {
       const rendered = renderer.render('support-alert', {
         desk,
-        title: 'An e-mail could not be delivered',
+        title: kind === 'failed' ? 'An e-mail could not be delivered' : 'An e-mail is still waiting to be delivered',
         lines: [
           `To: ${failed.to.join(', ')}`,
           ...(failed.cc.length ? [`Cc: ${failed.cc.join(', ')}`] : []),
@@ -141,12 +147,13 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
           `Message-ID: ${failed.messageId}`,
           `Attempts: ${failed.attempts}`,
           `Last error: ${failed.lastError ?? 'unknown'}`,
+          ...(kind === 'delayed' ? ['The desk keeps retrying; nothing is dropped. Please check the SMTP server.'] : []),
         ],
         ...(failed.orderId ? { orderId: failed.orderId } : {}),
       });
       return buildOutboxEntry({
         // Derived from the failed entry, so committing the same failure twice cannot alert twice.
-        id: `${failed.id}.alert`,
+        id: kind === 'failed' ? `${failed.id}.alert` : `${failed.id}.delayed`,
         messageId: newMessageId(domainOf(desk.from)),
         template: 'support-alert',
         rendered,

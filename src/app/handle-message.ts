@@ -10,7 +10,8 @@ import { transition, type DeskContext, type OrderEvent } from '../domain/order-m
 import { formatNumber } from '../domain/phone.js';
 import type { CsrRequest, InboundEntry, MessageKind, PortOrder } from '../domain/records.js';
 import type { Logger } from '../logger.js';
-import { classifyMessage } from '../mail/classify-message.js';
+import { classifyMessage, readsAsCancellation, readsAsCompletion } from '../mail/classify-message.js';
+import { extractNewText } from '../mail/strip-quoted-text.js';
 import { findOrderRefs } from '../mail/find-order-refs.js';
 import { parseMessage } from '../mail/parse-message.js';
 import { readCarrierNotice } from '../mail/read-carrier-notice.js';
@@ -37,6 +38,18 @@ const APPROVAL_CLAIM = /\b(already|has|have|previously)\s+(been\s+)?(approved|au
 
 function sameAddress(a: string | undefined, b: string | undefined): boolean {
   return !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** A display name as it may appear in our e-mails: one line, no links, not too long. */
+function cleanName(name: string | undefined): string | undefined {
+  const clean = (name ?? '')
+    .replace(/\b(?:https?:\/\/|www\.)\S+/gi, '')
+    .replace(/[\r\n\t<>"]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 60)
+    .trim();
+  return clean || undefined;
 }
 
 function domainOf(address: string): string {
@@ -107,7 +120,20 @@ export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMet
     };
     const changes = handled.changes ?? {};
     changes.inbound = [entry];
-    await core.commit(changes, handled.effects ?? [], now);
+    try {
+      await core.commit(changes, handled.effects ?? [], now);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      // A store that cannot write is the machine's problem: the source keeps the message.
+      if (e.code !== 'TEMPLATE_ERROR') throw err;
+      // A broken template override must not lose the message: park it and say why.
+      log.error({ err, kind: classification.kind }, 'message effects could not be prepared; parked for review');
+      const reason = `the desk could not prepare its answer (${e.code ?? 'ERROR'}: ${e.message}); nothing was changed`;
+      const parked: InboundEntry = { ...entry, outcome: 'review', reason };
+      const alert = supportAlert(core, `Needs review: ${reason}`, [...describe(msg), `Reason: ${reason}`]);
+      await core.commit({ inbound: [parked] }, [alert], now).catch(async () => core.commit({ inbound: [parked] }, [], now));
+      return 'review';
+    }
     log.info({ kind: classification.kind, outcome: handled.outcome, reason: handled.reason, orderIds: entry.orderIds }, 'message handled');
     return handled.outcome;
   });
@@ -162,7 +188,7 @@ function handlePortRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext
   const result = intakePortRequest(
     {
       carrier: {
-        name: f.carrierName ?? msg.from!.name ?? domainOf(carrierEmail),
+        name: cleanName(f.carrierName ?? msg.from!.name) ?? domainOf(carrierEmail),
         email: carrierEmail,
         ...(f.spid ? { spid: f.spid } : {}),
         ...(f.pon ? { pon: f.pon } : {}),
@@ -183,7 +209,7 @@ function handlePortRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext
       ...(f.requestedDate ? { requestedDate: f.requestedDate } : {}),
       missing: reading.missing,
       ...(msg.messageId ? { sourceMessageId: msg.messageId } : {}),
-      claimsApproval: APPROVAL_CLAIM.test(msg.text),
+      claimsApproval: APPROVAL_CLAIM.test(extractNewText(msg).newText),
     },
     core.deps.store,
     ctx,
@@ -235,10 +261,13 @@ function handleReply(core: DeskCore, msg: InboundMessage, ctx: DeskContext): Han
   const expected = order.verification?.sentTo ?? account.email;
   const sender = msg.from!.address;
   if (!sameAddress(sender, expected) && isCarrierOf(order, sender)) {
-    // The carrier answering our approval or acknowledgement: a notice, not a customer decision.
-    if (COMPLETION_WORDS.test(`${msg.subject}\n${msg.text}`)) return handleCarrierNotice(core, msg, 'completion_notice', ctx, [order]);
-    if (CANCEL_WORDS.test(`${msg.subject}\n${msg.text}`)) return handleCarrierNotice(core, msg, 'cancellation', ctx, [order]);
-    return { ...review(core, msg, `message from carrier ${sender} about ${order.id} that is neither a completion nor a cancellation`, [], order.id), orderIds: [order.id] };
+    // The carrier answering in our thread: a notice or a corrected request, never a customer
+    // decision. Only its own new words count (our quoted subject says "completion date").
+    const own = extractNewText(msg).newText;
+    if (readsAsCancellation(own)) return handleCarrierNotice(core, msg, 'cancellation', ctx, [order]);
+    if (readsAsCompletion(own)) return handleCarrierNotice(core, msg, 'completion_notice', ctx, [order]);
+    if (readPortRequest(msg).fields.dids.length) return handlePortRequest(core, msg, ctx, core.deps.log);
+    return { ...review(core, msg, `message from carrier ${sender} about ${order.id} that is neither a completion, a cancellation nor a new request`, [], order.id), orderIds: [order.id] };
   }
   if (!sameAddress(sender, expected)) {
     return {
@@ -272,12 +301,18 @@ function preApprovalRefusal(core: DeskCore, msg: InboundMessage, why: string): H
   return { outcome: 'processed', reason: `pre-approval refused: ${why}`, effects: [refusal, supportAlert(core, 'Pre-approval refused', [...describe(msg), `Why: ${why}`])] };
 }
 
-function isCarrierOf(order: PortOrder, sender: string): boolean {
-  return sameAddress(order.carrier.email, sender) || domainOf(order.carrier.email) === domainOf(sender);
-}
+/** Mailbox providers anyone can sign up to: a shared domain there proves nothing. */
+const FREEMAIL = new Set(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'icloud.com', 'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.net', 'mail.com', 'zoho.com', 'yandex.com']);
 
-const COMPLETION_WORDS = /\b(complete[d]?|completion|ported|activated|port (is )?done)\b/i;
-const CANCEL_WORDS = /\b(cancel(l?ed|l?ation)?|withdraw(n)?)\b/i;
+/**
+ * The carrier that placed the order: its exact address, or another address at its own mail
+ * domain (carriers send notices from systems other than their LNP desk), never a free-mail domain.
+ */
+function isCarrierOf(order: PortOrder, sender: string): boolean {
+  if (sameAddress(order.carrier.email, sender)) return true;
+  const domain = domainOf(order.carrier.email);
+  return domain === domainOf(sender) && !FREEMAIL.has(domain);
+}
 
 function handleCarrierNotice(
   core: DeskCore,

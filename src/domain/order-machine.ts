@@ -47,6 +47,9 @@ export const TRANSITIONS = {
   canceled: {},
 } as const satisfies Record<OrderState, Partial<Record<string, OrderState>>>;
 
+/** "Please answer clearly" e-mails per verification before the desk stops asking. */
+export const MAX_CLARIFICATIONS = 2;
+
 export type TransitionName = 'verify' | 'approve' | 'reject' | 'remind' | 'clarify' | 'complete' | 'cancel';
 
 export function canTransition(state: OrderState, name: TransitionName): boolean {
@@ -330,6 +333,21 @@ function customerReply(
       if (reply.decision === 'approve') return approve(order, account, ctx, 'customer');
       if (reply.decision === 'reject') return reject(order, account, ctx, { by: 'customer', reasonCodes: ['CUSTOMER_REJECTED'] });
       const v = order.verification!;
+      if (v.clarifications >= MAX_CLARIFICATIONS) {
+        // An answering machine without Auto-Submitted would otherwise ping-pong until expiry.
+        return {
+          order: withEvent(order, ctx, 'reply-unclear', `another unclear reply from ${reply.from}; not asked again`),
+          changed: true,
+          effects: [
+            supportAlert(
+              ctx,
+              `Unclear replies on ${order.id}`,
+              [`The account holder (${reply.from}) has answered ${v.clarifications + 1} times without a clear APPROVE or REJECT.`, 'The desk stopped asking; the verification window keeps running. Please contact the customer.'],
+              order.id,
+            ),
+          ],
+        };
+      }
       const next = withEvent(order, ctx, 'clarification-requested', 'reply said neither approve nor reject clearly', {
         verification: { ...v, clarifications: v.clarifications + 1 },
       });
@@ -341,35 +359,40 @@ function customerReply(
     }
     case 'rejected':
       // Rule 7: rejected is final; say so when the customer tries to approve.
-      if (reply.decision !== 'approve') {
-        return { order: withEvent(order, ctx, 'reply-after-decision', `${reply.decision}; order already rejected`), changed: true, effects: [] };
+      if (reply.decision === 'approve') {
+        return {
+          order: withEvent(order, ctx, 'already-rejected-notice', `approval from ${reply.from} after rejection`),
+          changed: true,
+          effects: [answer('already-rejected', base)],
+        };
       }
-      return {
-        order: withEvent(order, ctx, 'already-rejected-notice', `approval from ${reply.from} after rejection`),
-        changed: true,
-        effects: [answer('already-rejected', base)],
-      };
-    default: {
-      // Approved, completed or canceled: a late answer changes nothing; a late "no" on an
-      // approved order may be fraud noticed late, so a person must look at it.
-      const effects: Effect[] =
-        reply.decision === 'reject' && order.state === 'approved'
-          ? [
-              supportAlert(
-                ctx,
-                `Customer rejected ${order.id} after it was approved`,
-                [`The account holder (${reply.from}) answered REJECT after the order was approved.`, 'The order was not changed. Please contact the customer and the carrier.'],
-                order.id,
-              ),
-            ]
-          : [];
-      return {
-        order: withEvent(order, ctx, 'reply-after-decision', `${reply.decision}; order already ${order.state}`),
-        changed: true,
-        effects,
-      };
-    }
+      return lateReply(order, ctx, reply);
+    default:
+      return lateReply(order, ctx, reply);
   }
+}
+
+/**
+ * Rule 4: a reply to a decided order changes nothing, but a person reads it — a late "no" on an
+ * approved order may be fraud noticed late, and a "please close my account" needs an answer.
+ */
+function lateReply(order: PortOrder, ctx: DeskContext, reply: { decision: 'approve' | 'reject' | 'unclear'; from: string }): Outcome {
+  const urgent = reply.decision === 'reject' && order.state === 'approved';
+  return {
+    order: withEvent(order, ctx, 'reply-after-decision', `${reply.decision}; order already ${order.state}`),
+    changed: true,
+    effects: [
+      supportAlert(
+        ctx,
+        urgent ? `Customer rejected ${order.id} after it was approved` : `Customer wrote about ${order.id} after it was ${order.state}`,
+        [
+          `The account holder (${reply.from}) replied after the order was ${order.state}; the reply reads as ${reply.decision}.`,
+          urgent ? 'The order was not changed. Please contact the customer and the carrier.' : 'The order was not changed. Please read the message and answer the customer.',
+        ],
+        order.id,
+      ),
+    ],
+  };
 }
 
 /** Rule 2: one reminder at REMINDER_AFTER when there is still no answer. */

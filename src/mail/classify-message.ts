@@ -265,3 +265,17 @@ function classifyContent(content: Content, fromPerson: boolean, notes: string[])
   }
   return undefined;
 }
+
+/** Whether a carrier's own words (new text only, no quotes) say the port is done. */
+export function readsAsCompletion(text: string): boolean {
+  return COMPLETION_RE.test(text) || COMPLETED_SUBJECT_RE.test(text);
+}
+
+/** "The port for order PO-… has been completed", "numbers were activated": a subject, then done. */
+const COMPLETED_SUBJECT_RE =
+  /\b(?:port|order|numbers?|tns?|request|transfer)\b[^.\n?]{0,60}\b(?:has|have|was|were|is|are)\s+(?:now\s+)?(?:been\s+)?(?:successfully\s+)?(?:completed?|ported|activated)\b/i;
+
+/** Whether a carrier's own words (new text only, no quotes) withdraw the port. */
+export function readsAsCancellation(text: string): boolean {
+  return CANCEL_BODY_RE.test(text);
+}

@@ -557,9 +557,10 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
     for (const did of extracted.dids) if (!dids.includes(did)) dids.push(did);
     for (const bad of extracted.invalid) if (!invalid.includes(bad)) invalid.push(bad);
   }
-  if (dids.length === 0 && fields.btn && fields.btn.startsWith('+')) {
-    dids.push(fields.btn);
-    notes.push('no number list: the BTN is read as the number to port');
+  if (dids.length === 0 && fields.btn) {
+    // A BTN says which account, not which numbers should leave: porting it on a guess could
+    // take a customer's main line. The carrier is asked for the numbers instead.
+    notes.push('only a billing telephone number was given; it is not taken as a number to port');
   }
   fields.dids = dids;
   if (invalid.length > 0) notes.push(`not valid US numbers: ${invalid.slice(0, 10).join(', ')}${invalid.length > 10 ? ' …' : ''}`);

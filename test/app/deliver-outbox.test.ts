@@ -226,12 +226,17 @@ describe('deliverDue', () => {
     expect(store.getOutbox('mail-1.alert')).toMatchObject({ status: 'sent' });
   });
 
-  it('gives up after maxAttempts transient failures', async () => {
-    const { store, mailer, delivery } = setup([{ ...queued('mail-1'), attempts: 2 }], { maxAttempts: 3 });
+  it('never gives up on transient failures; support is told once after alertAfterAttempts', async () => {
+    const { store, mailer, delivery, clock } = setup([{ ...queued('mail-1'), attempts: 2 }], { alertAfterAttempts: 3 });
     mailer.answer({ ok: false, permanent: false, error: 'ETIMEDOUT' });
-    expect(await delivery.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 1 });
-    expect(store.getOutbox('mail-1')).toMatchObject({ status: 'failed', attempts: 3, lastError: 'ETIMEDOUT' });
-    expect(store.getOutbox('mail-1.alert')).toMatchObject({ template: 'support-alert', status: 'queued' });
+    expect(await delivery.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(store.getOutbox('mail-1')).toMatchObject({ status: 'queued', attempts: 3, lastError: 'ETIMEDOUT' });
+    expect(store.getOutbox('mail-1.delayed')).toMatchObject({ template: 'support-alert', status: 'queued' });
+    clock.set('2026-12-01T18:00:00.000Z');
+    mailer.answer({ ok: false, permanent: false, error: 'ETIMEDOUT' });
+    await delivery.deliverDue();
+    expect(store.getOutbox('mail-1')).toMatchObject({ status: 'queued', attempts: 4 });
+    expect([...store.entries.keys()].filter((k) => k.startsWith('mail-1.'))).toEqual(['mail-1.delayed']);
   });
 
   it('does not alert support about mail to support', async () => {

@@ -754,3 +754,81 @@ describe('support actions', () => {
     expect(order(o.id)).toEqual(o);
   });
 });
+
+describe('mail in a decided or carrier thread', () => {
+  it('a carrier reply to the approval that is not a completion leaves the order approved', async () => {
+    const o = await approvedOrder();
+    const approval = only(outbox({ template: 'carrier-approval' }));
+    at(30);
+    const question = mail({
+      from: CARRIER,
+      subject: `Re: ${approval.subject} (completion date)`,
+      inReplyTo: approval.messageId,
+      references: [approval.messageId],
+      text: 'Could you move the date one week later please?\n\nOn Mon, the desk wrote:\n> The completion date is Tuesday and the port will be completed then.',
+    });
+    expect(await desk.handleMessage(question.raw)).toBe('review');
+    expect(order(o.id).state).toBe('approved');
+    expect(account('acct-bakery').dids.every((d) => d.status === 'active')).toBe(true);
+  });
+
+  it('a completion notice from a stranger at a free-mail domain the carrier also uses is not applied', async () => {
+    const req = portRequest({ from: 'ports.northwind@gmail.com' });
+    expect(await desk.handleMessage(req.raw)).toBe('processed');
+    const o = only(store.listOrders(), 'order');
+    const notice = mail({ from: 'someone.else@gmail.com', subject: `Port completed ${o.id}`, text: `The port for order ${o.id} has been completed.` });
+    expect(await desk.handleMessage(notice.raw)).toBe('review');
+    expect(order(o.id).state).toBe('pending_verification');
+  });
+
+  it('a corrected request sent by the carrier in reply to our rejection becomes a new order', async () => {
+    const o = await placeOrder();
+    at(1);
+    const no = mail({ from: DANA, to: `porting+${o.token}@desk.example.test`, subject: `Re: ${o.id}`, text: 'REJECT' });
+    expect(await desk.handleMessage(no.raw)).toBe('processed');
+    const rejection = only(outbox({ template: 'carrier-rejection' }));
+    at(3);
+    const resubmit = mail({
+      from: CARRIER,
+      subject: `Re: ${rejection.subject}`,
+      inReplyTo: rejection.messageId,
+      references: [rejection.messageId],
+      text: requestText('NW-1002', '206-555-0100'),
+    });
+    expect(await desk.handleMessage(resubmit.raw)).toBe('processed');
+    const orders = store.listOrders();
+    expect(orders).toHaveLength(2);
+    expect(orders.find((x) => x.id !== o.id)).toMatchObject({ state: 'pending_verification', carrier: { pon: 'NW-1002' } });
+  });
+
+  it('a customer reply to a completed order is no decision, and support is told', async () => {
+    const o = await approvedOrder();
+    at(30);
+    await desk.completeOrder(o.id);
+    const completion = only(outbox({ template: 'customer-completion' }));
+    const before = store.listOutbox();
+    const reply = mail({ from: DANA, subject: `Re: ${completion.subject}`, inReplyTo: completion.messageId, references: [completion.messageId], text: 'Please close my account.' });
+    expect(await desk.handleMessage(reply.raw)).toBe('processed');
+    expect(order(o.id).state).toBe('completed');
+    expect(newEntries(before).map((e) => [e.template, e.to])).toEqual([['support-alert', [SUPPORT]]]);
+  });
+
+  it('stops asking after two unclear replies and tells support instead', async () => {
+    const o = await placeOrder();
+    const ask = (n: number) => mail({ from: DANA, to: `porting+${o.token}@desk.example.test`, subject: `Re: ${o.id}`, text: `What is this? (${n})` });
+    for (const n of [1, 2, 3, 4]) expect(await desk.handleMessage(ask(n).raw)).toBe('processed');
+    expect(outbox({ template: 'customer-unclear' })).toHaveLength(2);
+    expect(outbox({ template: 'support-alert' })).toHaveLength(2);
+    expect(order(o.id).state).toBe('pending_verification');
+  });
+
+  it('a carrier claim of approval in quoted text only is not answered as a claim', async () => {
+    const req = mail({
+      from: CARRIER,
+      subject: 'Port-out request PON NW-1003',
+      text: `${requestText('NW-1003', '206-555-0100')}\n\n> Earlier note: the customer has already approved this.`,
+    });
+    expect(await desk.handleMessage(req.raw)).toBe('processed');
+    expect(outbox({ template: 'preapproval-refusal' })).toHaveLength(0);
+  });
+});
