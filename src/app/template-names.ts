@@ -96,7 +96,7 @@ export interface TemplateDataMap {
     fields: FieldResult[];
     missing: string[];
   };
-  'carrier-approval': { order: OrderRef; carrier: CarrierRef; numbers: string[]; focDate: string };
+  'carrier-approval': { order: OrderRef; carrier: CarrierRef; numbers: string[]; focDate: string; completeBy?: string };
   'carrier-cancellation': { order: OrderRef; carrier: CarrierRef; numbers: string[]; reasons: ReasonItem[]; note?: string };
   'customer-verification': VerificationData;
   'customer-reminder': VerificationData;

@@ -284,6 +284,7 @@ function approve(order: PortOrder, account: Account, ctx: DeskContext, by: Decis
     decision: { by, at: ctx.now.toISOString(), reasonCodes: [], ...(matchReport ? { matchReport } : {}) },
   });
   const focWords = ctx.calendar.formatDate(focDate);
+  const completeBy = ctx.calendar.formatInstant(completionDeadline(next, ctx)!);
   return {
     order: next,
     changed: true,
@@ -292,7 +293,7 @@ function approve(order: PortOrder, account: Account, ctx: DeskContext, by: Decis
         kind: 'email',
         template: 'carrier-approval',
         to: [order.carrier.email],
-        data: { order: orderView(next), carrier: carrierView(next), numbers: numbersOf(next), focDate: focWords },
+        data: { order: orderView(next), carrier: carrierView(next), numbers: numbersOf(next), focDate: focWords, completeBy },
         orderId: order.id,
         ...carrierThread(order),
         autoSubmitted: 'auto-replied',
