@@ -88,6 +88,8 @@ export interface Mailbox {
   /** Messages in the mailbox (a STATUS over a short-lived connection). */
   count(mailbox?: string, user?: string): Promise<number>;
   client(user?: string): Promise<ImapFlow>;
+  /** SELECTs the mailbox once, so Dovecot has indexed (and moved to cur/) what was delivered. */
+  prime(user?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,20 +117,34 @@ export async function startMailbox(users: string[] = [DESK_USER]): Promise<Mailb
       const batch = ++deliveries;
       const width = String(messages.length).length;
       const names = messages.map((raw, i) => `${stamp}.B${batch}M${String(i).padStart(width, '0')}P${process.pid}.bench,S=${raw.length}`);
-      await Promise.all(messages.map((raw, i) => writeFile(path.join(maildir, 'tmp', names[i]!), raw, { mode: 0o600 })));
+      // In slices: ten thousand files opened at once would run into the descriptor limit.
+      for (let i = 0; i < messages.length; i += 256) {
+        await Promise.all(messages.slice(i, i + 256).map((raw, k) => writeFile(path.join(maildir, 'tmp', names[i + k]!), raw, { mode: 0o600 })));
+      }
       execFileSync('chown', ['-R', `${uid}:${gid}`, maildir]);
-      await Promise.all(names.map((n) => rename(path.join(maildir, 'tmp', n), path.join(maildir, 'new', n))));
+      for (let i = 0; i < names.length; i += 256) {
+        await Promise.all(names.slice(i, i + 256).map((n) => rename(path.join(maildir, 'tmp', n), path.join(maildir, 'new', n))));
+      }
     },
     async count(mailbox = 'INBOX', user = DESK_USER) {
       const c = await client(user);
       try {
         const s = await c.status(mailbox, { messages: true });
+        if (!s) throw new Error(`STATUS ${mailbox} failed`);
         return s.messages ?? 0;
       } finally {
         await c.logout().catch(() => c.close());
       }
     },
     client,
+    async prime(user = DESK_USER) {
+      const c = await client(user);
+      try {
+        await c.mailboxOpen('INBOX');
+      } finally {
+        await c.logout().catch(() => c.close());
+      }
+    },
     stop: () => dovecot.stop(),
   };
 }

@@ -35,24 +35,32 @@ function summarise(m: SinkMessage): SinkReport {
   };
 }
 
-const sink = await startSmtpSink();
-// waitFor calls its predicate for every message as it arrives: the one hook the sink offers.
-// Batching the reports keeps IPC from becoming the sink's bottleneck.
-let batch: SinkReport[] = [];
-let flush: NodeJS.Timeout | undefined;
-void sink
-  .waitFor((m) => {
-    batch.push(summarise(m));
-    flush ??= setTimeout(() => {
-      process.send?.({ type: 'mail', reports: batch });
-      batch = [];
-      flush = undefined;
-    }, 5);
-    return false;
-  }, 2 ** 31 - 1)
-  .catch(() => undefined);
-process.send?.({ type: 'ready', port: sink.port });
-process.on('message', (msg: { type?: string }) => {
-  if (msg?.type === 'stop') void sink.stop().then(() => process.exit(0));
+async function main(): Promise<void> {
+  const sink = await startSmtpSink();
+  // waitFor calls its predicate for every message as it arrives: the one hook the sink offers.
+  // Batching the reports keeps IPC from becoming the sink's bottleneck.
+  let batch: SinkReport[] = [];
+  let flush: NodeJS.Timeout | undefined;
+  void sink
+    .waitFor((m) => {
+      batch.push(summarise(m));
+      flush ??= setTimeout(() => {
+        process.send?.({ type: 'mail', reports: batch });
+        batch = [];
+        flush = undefined;
+      }, 5);
+      return false;
+    }, 2 ** 31 - 1)
+    .catch(() => undefined);
+  process.send?.({ type: 'ready', port: sink.port });
+  process.on('message', (msg: { type?: string }) => {
+    if (msg?.type === 'stop') void sink.stop().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+// No top-level await: the file must load the same whether the loader treats it as ESM or not.
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
 });
-process.on('disconnect', () => process.exit(0));

@@ -41,6 +41,8 @@ export interface OutboxDeliveryOptions {
   desk?: DeskInfo;
   /** A random number in [0, 1) for jitter; tests pass a fixed one. */
   random?: () => number;
+  /** E-mails sent at once and recorded in one commit (default 3, the SMTP pool's connections). */
+  concurrency?: number;
 }
 
 export interface DeliveryResult {
@@ -63,6 +65,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   const alertAfter = Math.max(1, options.alertAfterAttempts ?? 10);
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const random = options.random ?? Math.random;
+  const concurrency = Math.max(1, options.concurrency ?? 3);
   if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
 
   let running: Promise<DeliveryResult> | undefined;
@@ -84,15 +87,21 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
     const now = clock.now().getTime();
     const due = store.listQueuedOutbox().filter((e) => Date.parse(e.nextAttemptAt) <= now);
-    for (const queued of due) {
+    // A few sends in flight at once (as many as the SMTP pool has connections) and one commit
+    // for their outcomes: one e-mail at a time left the pool idle but for one connection and
+    // paid an SMTP round trip plus a journal fsync per e-mail.
+    for (let i = 0; i < due.length; i += concurrency) {
       // Re-read: a command working on the same data may have sent or changed it since the list.
-      const entry = store.getOutbox(queued.id);
-      if (!entry || entry.status !== 'queued') continue;
-      const outcome = await attempt(entry);
+      const entries = due
+        .slice(i, i + concurrency)
+        .map((queued) => store.getOutbox(queued.id))
+        .filter((e): e is OutboxEntry => !!e && e.status === 'queued');
+      if (entries.length === 0) continue;
+      const outcomes = await Promise.all(entries.map((entry) => attempt(entry)));
       const at = clock.now();
-      const change = settle(entry, outcome, at);
-      await store.commit({ outbox: change.entries });
-      result[change.counted] += 1;
+      const changes = entries.map((entry, k) => settle(entry, outcomes[k]!, at));
+      await store.commit({ outbox: changes.flatMap((c) => c.entries) });
+      for (const c of changes) result[c.counted] += 1;
     }
     if (due.length > 0) log.debug({ ...result }, 'outbox pass done');
     return result;

@@ -1,0 +1,125 @@
+/** The targets, how each is judged from the results, and the table printed at the end. */
+import type { BacklogResult } from './scenarios/backlog.js';
+import type { BaselineResult } from './scenarios/baseline.js';
+import type { GrowthResult } from './scenarios/growth.js';
+import type { JobsResult } from './scenarios/jobs.js';
+import type { LatencyResult } from './scenarios/latency.js';
+import type { ReplyRoundResult } from './scenarios/reply-round.js';
+
+export interface TargetVerdict {
+  scenario: string;
+  target: string;
+  value: number | null;
+  limit: string;
+  pass: boolean | null;
+}
+
+interface Results {
+  baseline?: BaselineResult;
+  backlog?: BacklogResult;
+  latency?: LatencyResult;
+  'reply-round'?: ReplyRoundResult;
+  growth?: GrowthResult;
+  jobs?: JobsResult;
+}
+
+export function judge(raw: Record<string, unknown>): TargetVerdict[] {
+  const r = raw as Results;
+  const out: TargetVerdict[] = [];
+  const add = (scenario: string, target: string, value: number | undefined | null, limit: string, ok: (v: number) => boolean) =>
+    out.push({ scenario, target, value: value ?? null, limit, pass: value === undefined || value === null || Number.isNaN(value) ? null : ok(value) });
+  if (r.backlog) {
+    const ratio = r.baseline ? r.backlog.msgPerSec / r.baseline.msgPerSec : undefined;
+    add('backlog', 'throughput / baseline', ratio, '≥ 0.25', (v) => v >= 0.25);
+    add('backlog', 'last / first window cost', r.backlog.lastWindowMsPerMsg / r.backlog.firstWindowMsPerMsg, '≤ 1.5', (v) => v <= 1.5);
+  }
+  if (r.latency) {
+    add('latency', 'p50 (ms)', r.latency.p50, '≤ 250', (v) => v <= 250);
+    add('latency', 'p99 (ms)', r.latency.p99, '≤ 1000', (v) => v <= 1000);
+  }
+  if (r.growth) {
+    add('growth', 'start-up (ms)', r.growth.big.startupMs, '≤ 3000', (v) => v <= 3000);
+    add('growth', 'peak RSS (MB)', r.growth.big.peakRssMB, '≤ 400', (v) => v <= 400);
+    add('growth', 'new request cost / empty store', r.growth.costRatio, '≤ 1.5', (v) => v <= 1.5);
+  }
+  if (r.jobs) add('jobs', 'expiry run (ms)', r.jobs.expiryMs, '≤ 10000', (v) => v <= 10_000);
+  return out;
+}
+
+const f = (v: number | undefined | null, digits = 1) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}
+
+export function formatReport(report: {
+  size: string;
+  machine: { cores: number; cpu: string; memoryMB: number; node: string };
+  totalSeconds: number;
+  results: Record<string, unknown>;
+  errors: Record<string, string>;
+  targets: TargetVerdict[];
+}): string {
+  const r = report.results as Results;
+  const lines: string[] = [];
+  lines.push(`portdesk benchmarks — size ${report.size}, ${report.machine.cores} cores (${report.machine.cpu}), ${f(report.machine.memoryMB, 0)} MB, Node ${report.machine.node}, ${f(report.totalSeconds)} s in all`);
+  lines.push('');
+  const rows: string[][] = [['scenario', 'figure', 'value']];
+  if (r.baseline) {
+    rows.push(['baseline', 'imapflow fetch + mailparser (msg/s)', f(r.baseline.msgPerSec, 0)]);
+    rows.push(['', 'messages / seconds', `${f(r.baseline.messages, 0)} / ${f(r.baseline.ms / 1000, 2)}`]);
+  }
+  if (r.backlog) {
+    const b = r.backlog;
+    rows.push(['backlog', 'throughput (msg/s)', f(b.msgPerSec, 1)]);
+    rows.push(['', 'ratio to baseline', r.baseline ? f(b.msgPerSec / r.baseline.msgPerSec, 3) : '–']);
+    rows.push(['', 'messages / seconds to done', `${f(b.messages, 0)} / ${f(b.ms / 1000, 1)}`]);
+    rows.push(['', `first ${b.window} msgs (ms/msg)`, f(b.firstWindowMsPerMsg, 2)]);
+    rows.push(['', `last ${b.window} msgs (ms/msg)`, f(b.lastWindowMsPerMsg, 2)]);
+    rows.push(['', 'last / first', f(b.lastWindowMsPerMsg / b.firstWindowMsPerMsg, 2)]);
+    rows.push(['', 'daemon start (ms)', f(b.startupMs, 0)]);
+    rows.push(['', 'orders (by state)', `${f(b.orders, 0)} (${Object.entries(b.ordersByState).map(([k, v]) => `${k} ${v}`).join(', ')})`]);
+    rows.push(['', 'e-mails at sink (acks / verifications)', `${f(b.emailsSent, 0)} (${f(b.acknowledgements, 0)} / ${f(b.verifications, 0)})`]);
+    rows.push(['', 'inbox left', f(b.inboxLeft, 0)]);
+    rows.push(['', 'event-loop utilisation', f(b.eventLoopUtilization, 2)]);
+    rows.push(['', 'store commits / fsyncs / compactions', `${f(b.store.commits, 0)} / ${f(b.store.journalSyncs, 0)} / ${f(b.store.compactions, 0)}`]);
+  }
+  if (r.latency) {
+    const l = r.latency;
+    rows.push(['latency', 'APPEND → verification at sink p50 / p95 / p99 / max (ms)', `${f(l.p50, 0)} / ${f(l.p95, 0)} / ${f(l.p99, 0)} / ${f(l.max, 0)}`]);
+    rows.push(['', 'of which APPEND → handling starts, p50 (ms)', f(l.pickupP50, 0)]);
+    rows.push(['', 'of which handling → at sink, p50 (ms)', f(l.handlingP50, 0)]);
+    rows.push(['', 'requests', f(l.requests, 0)]);
+  }
+  if (r['reply-round']) {
+    const x = r['reply-round'];
+    rows.push(['reply round', 'replies decided + carrier mail delivered (msg/s)', f(x.msgPerSec, 1)]);
+    rows.push(['', 'replies / seconds', `${f(x.replies, 0)} / ${f(x.ms / 1000, 1)}`]);
+    rows.push(['', 'approved / rejected / still pending', `${f(x.approved, 0)} / ${f(x.rejected, 0)} / ${f(x.pending, 0)}`]);
+  }
+  if (r.growth) {
+    const g = r.growth;
+    rows.push(['growth', `store: ${f(g.store.orders, 0)} finished orders, ${f(g.store.accounts, 0)} accounts`, `${f(g.store.snapshotMB, 1)} MB desk.json, ${f(g.store.archiveMB, 0)} MB archive`]);
+    rows.push(['', 'daemon start-up big / empty (ms)', `${f(g.big.startupMs, 0)} / ${f(g.empty.startupMs, 0)}`]);
+    rows.push(['', 'RSS after start / peak, big (MB)', `${f(g.big.rssAfterStartMB, 0)} / ${f(g.big.peakRssMB, 0)}`]);
+    rows.push(['', 'RSS peak, empty (MB)', f(g.empty.peakRssMB, 0)]);
+    rows.push(['', 'new request (ms/msg) big / empty', `${f(g.big.msPerMessage, 2)} / ${f(g.empty.msPerMessage, 2)}`]);
+    rows.push(['', 'first request after start big / empty (ms)', `${f(g.big.firstMessageMs, 0)} / ${f(g.empty.firstMessageMs, 0)}`]);
+    rows.push(['', 'cost ratio', f(g.costRatio, 2)]);
+  }
+  if (r.jobs) {
+    const j = r.jobs;
+    rows.push(['jobs', `expiry run: ${f(j.expired, 0)} of ${f(j.open, 0)} open (ms)`, f(j.expiryMs, 0)]);
+    rows.push(['', 'store open (ms)', f(j.openMs, 0)]);
+    rows.push(['', 'outcome', Object.entries(j.detail).map(([k, v]) => `${k} ${v}`).join(', ')]);
+    rows.push(['', 'e-mails queued', f(j.emailsQueued, 0)]);
+  }
+  lines.push(table(rows));
+  lines.push('');
+  const trows: string[][] = [['target', 'value', 'limit', 'result']];
+  for (const t of report.targets) trows.push([`${t.scenario}: ${t.target}`, f(t.value, 3), t.limit, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL']);
+  lines.push(table(trows));
+  for (const [name, err] of Object.entries(report.errors)) lines.push(`\n${name} CRASHED:\n${err}`);
+  return lines.join('\n');
+}

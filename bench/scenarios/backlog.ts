@@ -1,0 +1,103 @@
+/**
+ * 10,000 carrier port requests waiting in the INBOX when the desk starts: the time until every
+ * one is handled and moved, every order exists, and every e-mail the desk queued (acknowledgements,
+ * verifications, rejections) has reached the SMTP sink.
+ */
+import { performance } from 'node:perf_hooks';
+import { openFileStore } from '../../src/adapters/file-store.js';
+import { makeAccounts, generateRequests, type AccountOptions } from '../fixtures.js';
+import { benchConfig, makeDataDir, pollUntil, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
+import type { SizeSpec } from '../sizes.js';
+
+export const BACKLOG_SEED = 20261;
+export const backlogAccountOptions: AccountOptions & { didsPerAccount: number } = { didsPerAccount: 8, pinEvery: 50, lockEvery: 100 };
+
+export interface BacklogResult {
+  messages: number;
+  ms: number;
+  msgPerSec: number;
+  /** Milliseconds per message over the first and the last `window` messages handled. */
+  window: number;
+  firstWindowMsPerMsg: number;
+  lastWindowMsPerMsg: number;
+  startupMs: number;
+  orders: number;
+  ordersByState: Record<string, number>;
+  emailsSent: number;
+  acknowledgements: number;
+  verifications: number;
+  inboxLeft: number;
+  /** Share of the time the desk's event loop was busy (1 = CPU-bound on one core). */
+  eventLoopUtilization: number;
+  store: { commits: number; journalSyncs: number; compactions: number };
+  shapes: Record<string, number>;
+}
+
+export async function runBacklog(size: SizeSpec): Promise<BacklogResult> {
+  const { requests: n, accounts: a, window } = size.backlog;
+  const accounts = makeAccounts(a, backlogAccountOptions);
+  const requests = generateRequests(n, accounts, { seed: BACKLOG_SEED, unknownFrom: a * backlogAccountOptions.didsPerAccount, tag: 'b' });
+  const shapes: Record<string, number> = {};
+  for (const r of requests) shapes[r.shape] = (shapes[r.shape] ?? 0) + 1;
+
+  const mailbox = await startMailbox();
+  const sink = await startSinkProcess();
+  const data = await makeDataDir();
+  try {
+    const seed = await openFileStore(data.dir);
+    await seed.commit({ accounts });
+    await seed.close();
+    await mailbox.deliver(requests.map((r) => r.raw));
+    await mailbox.prime();
+
+    const config = benchConfig(mailbox, sink, data.dir);
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = Date.now();
+    const daemon = await runDaemon(config);
+    const startupMs = Date.now() - t0;
+    const store = daemon.store;
+    // Done when every message is in the inbound log and every queued e-mail reached the sink.
+    await pollUntil(
+      () => {
+        const s = store.stats();
+        return s.live.inbound >= n && s.live.queuedOutbox === 0 && sink.reports.length >= s.live.outbox;
+      },
+      60 * 60_000,
+      50,
+    );
+    const lastMail = Math.max(...sink.reports.map((r) => r.at));
+    const ats = requests.map((r) => store.getInbound(r.messageId)?.at).map((at) => (at ? Date.parse(at) : NaN));
+    const inboxLeft = await mailbox.count();
+    const ms = Math.max(lastMail, Math.max(...ats.filter((x) => !Number.isNaN(x)))) - t0;
+    const elu = performance.eventLoopUtilization(elu0);
+    const stats = store.stats();
+    const orders = store.listOrders();
+    const ordersByState: Record<string, number> = {};
+    for (const o of orders) ordersByState[o.state] = (ordersByState[o.state] ?? 0) + 1;
+    const sorted = ats.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+    const w = Math.min(window, Math.floor(sorted.length / 2));
+    await daemon.stop();
+    return {
+      messages: n,
+      ms,
+      msgPerSec: (n / ms) * 1000,
+      window: w,
+      firstWindowMsPerMsg: (sorted[w]! - sorted[0]!) / w,
+      lastWindowMsPerMsg: (sorted[sorted.length - 1]! - sorted[sorted.length - 1 - w]!) / w,
+      startupMs,
+      orders: orders.length,
+      ordersByState,
+      emailsSent: sink.reports.length,
+      acknowledgements: sink.reports.filter((r) => r.subject.includes('Port-out request received')).length,
+      verifications: sink.reports.filter((r) => r.subject.includes('Please confirm')).length,
+      inboxLeft,
+      eventLoopUtilization: elu.utilization,
+      store: { commits: stats.commits, journalSyncs: stats.journalSyncs, compactions: stats.compactions },
+      shapes,
+    };
+  } finally {
+    await sink.stop();
+    await mailbox.stop();
+    await data.remove();
+  }
+}

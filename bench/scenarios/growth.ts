@@ -1,0 +1,73 @@
+/**
+ * The desk after a year: 100,000 finished orders (with their inbound log and sent e-mails) and
+ * 50,000 accounts. Start-up time, resident memory, and what a new request costs compared with the
+ * same requests on an empty store (only the accounts they name).
+ */
+import { fork } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openFileStore } from '../../src/adapters/file-store.js';
+import { makeAccounts } from '../fixtures.js';
+import type { ProbeResult } from '../growth-probe.js';
+import { makeDataDir } from '../mailroom.js';
+import type { SizeSpec } from '../sizes.js';
+import { buildGrowthStore } from '../stores.js';
+
+export interface GrowthResult {
+  store: { accounts: number; orders: number; snapshotMB: number; archiveMB: number; buildMs: number };
+  probes: number;
+  big: ProbeResult;
+  empty: ProbeResult;
+  costRatio: number;
+}
+
+const MB = 2 ** 20;
+
+function probe(dataDir: string, probes: number): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
+    const child = fork(fileURLToPath(new URL('../growth-probe.ts', import.meta.url)), [dataDir, String(probes)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let done = false;
+    child.on('message', (m: { ok: boolean; result?: ProbeResult; error?: string }) => {
+      done = true;
+      if (m.ok) resolve(m.result!);
+      else reject(new Error(m.error));
+    });
+    child.on('exit', (code) => {
+      if (!done) reject(new Error(`growth probe exited with ${code}`));
+    });
+  });
+}
+
+async function sizeOf(dir: string): Promise<number> {
+  let total = 0;
+  for (const f of await readdir(dir).catch(() => [])) total += (await stat(path.join(dir, f))).size;
+  return total;
+}
+
+export async function runGrowth(size: SizeSpec): Promise<GrowthResult> {
+  const g = size.growth;
+  const big = await makeDataDir();
+  const empty = await makeDataDir();
+  try {
+    const built = await buildGrowthStore(big.dir, { accounts: g.accounts, finished: g.finished, spareAccounts: g.probes * 4, emailsPerOrder: g.emailsPerOrder });
+    const seed = await openFileStore(empty.dir);
+    await seed.commit({ accounts: makeAccounts(g.probes * 4, { didsPerAccount: 1 }) });
+    await seed.close();
+    const snapshotMB = (await stat(path.join(big.dir, 'desk.json'))).size / MB;
+    const archiveMB = (await sizeOf(path.join(big.dir, 'archive'))) / MB;
+    const bigResult = await probe(big.dir, g.probes);
+    const emptyResult = await probe(empty.dir, g.probes);
+    return {
+      store: { accounts: g.accounts, orders: g.finished, snapshotMB, archiveMB, buildMs: built.ms },
+      probes: g.probes,
+      big: bigResult,
+      empty: emptyResult,
+      costRatio: bigResult.msPerMessage / emptyResult.msPerMessage,
+    };
+  } finally {
+    await big.remove();
+    await empty.remove();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * 50,000 orders waiting for their customers, 10,000 of whose windows ran out at once: the time
+ * for one expiry run (auto-match, decide, render and queue the e-mails, commit). The desk is
+ * built on the file store with a renderer and no mailer: delivery is not part of the job.
+ */
+import { openFileStore } from '../../src/adapters/file-store.js';
+import { createRandomIds } from '../../src/adapters/random-ids.js';
+import { createDesk } from '../../src/app/desk.js';
+import { loadConfig } from '../../src/config.js';
+import { createCalendar } from '../../src/domain/calendar.js';
+import { silentLogger } from '../../src/logger.js';
+import { buildRenderer } from '../../src/main.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { makeDataDir } from '../mailroom.js';
+import type { SizeSpec } from '../sizes.js';
+import { buildJobsStore } from '../stores.js';
+
+export interface JobsResult {
+  open: number;
+  expired: number;
+  expiryMs: number;
+  openMs: number;
+  buildMs: number;
+  detail: Record<string, number>;
+  emailsQueued: number;
+  store: { commits: number; journalSyncs: number; compactions: number };
+}
+
+export async function runJobs(size: SizeSpec): Promise<JobsResult> {
+  const { open, expiring } = size.jobs;
+  const data = await makeDataDir();
+  try {
+    const built = await buildJobsStore(data.dir, { accounts: open, open, expiring });
+    const config = loadConfig({ DATA_DIR: data.dir, TIMEZONE: 'America/New_York', MAIL_FROM: 'porting@example.test', LOG_LEVEL: 'silent' }, { dotenv: false });
+    const o0 = performance.now();
+    const store = await openFileStore(data.dir);
+    const openMs = performance.now() - o0;
+    const desk = createDesk({
+      store,
+      renderer: buildRenderer(config),
+      ids: createRandomIds('example.test'),
+      clock: systemClock,
+      calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
+      log: silentLogger(),
+      config,
+    });
+    const queuedBefore = store.stats().live.queuedOutbox;
+    const t0 = performance.now();
+    const result = await desk.expireVerifications();
+    const expiryMs = performance.now() - t0;
+    const stats = store.stats();
+    await store.close();
+    return {
+      open,
+      expired: result.changed,
+      expiryMs,
+      openMs,
+      buildMs: built.ms,
+      detail: result.detail ?? {},
+      emailsQueued: stats.live.queuedOutbox - queuedBefore,
+      store: { commits: stats.commits, journalSyncs: stats.journalSyncs, compactions: stats.compactions },
+    };
+  } finally {
+    await data.remove();
+  }
+}

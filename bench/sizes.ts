@@ -1,0 +1,23 @@
+/** How big each scenario runs: `small` for CI (the whole suite in a few minutes), `full` on demand. */
+export const SIZES = {
+  small: {
+    backlog: { requests: 1_000, accounts: 500, window: 100 },
+    latency: { requests: 30, minGapMs: 100, maxGapMs: 700 },
+    replyRound: { verifications: 200 },
+    growth: { accounts: 5_000, finished: 10_000, emailsPerOrder: 4, probes: 100 },
+    jobs: { open: 5_000, expiring: 1_000 },
+  },
+  full: {
+    backlog: { requests: 10_000, accounts: 5_000, window: 1_000 },
+    latency: { requests: 200, minGapMs: 100, maxGapMs: 700 },
+    replyRound: { verifications: 2_000 },
+    growth: { accounts: 50_000, finished: 100_000, emailsPerOrder: 4, probes: 500 },
+    jobs: { open: 50_000, expiring: 10_000 },
+  },
+} as const;
+
+export type SizeName = keyof typeof SIZES;
+export type SizeSpec = (typeof SIZES)[SizeName];
+
+export const SCENARIOS = ['baseline', 'backlog', 'latency', 'reply-round', 'growth', 'jobs'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
