@@ -3,14 +3,17 @@
  * The `portdesk` command line (SPEC §9). Thin: parse the arguments, build what the command needs,
  * call into app/, print. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import pino from 'pino';
+import { ConfigError, loadConfig, readDotEnv, type Config } from './config.js';
 import { ORDER_STATES, type Account, type PortOrder } from './domain/records.js';
+import { REASON_CODES } from './domain/reason-codes.js';
 import { formatNumber } from './domain/phone.js';
-import { createLogger, silentLogger } from './logger.js';
+import { createLogger, silentLogger, type Logger } from './logger.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -25,13 +28,32 @@ class CliError extends Error {
   }
 }
 
+/** The package's own templates (main.ts names the same directory; importing it here would load every adapter). */
+const PACKAGE_TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+
 function config(): Config {
+  let cfg: Config;
   try {
-    return loadConfig();
+    cfg = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
     throw err;
   }
+  // TEMPLATES_DIR defaults to ./templates, which exists only when the command runs from the
+  // package directory. Run from anywhere else with nothing set, the built-in templates are what
+  // the desk uses, so that is what `check` must look at too.
+  const templatesSet = (process.env.TEMPLATES_DIR ?? readDotEnv(process.cwd()).TEMPLATES_DIR ?? '').trim() !== '';
+  if (!templatesSet && !existsSync(cfg.templatesDir)) cfg = { ...cfg, templatesDir: PACKAGE_TEMPLATES_DIR };
+  return cfg;
+}
+
+/**
+ * The logger for commands that print their own output: warnings and errors only (unless LOG_LEVEL
+ * asks for more), on stderr, so `--json` output on stdout stays parseable.
+ */
+function commandLogger(cfg: Config): Logger {
+  const level = cfg.logLevel === 'info' ? 'warn' : cfg.logLevel;
+  return createLogger(level, { destination: pino.destination({ fd: 2, sync: true }) });
 }
 
 function print(json: boolean | undefined, value: unknown, human: () => string): void {
@@ -96,7 +118,7 @@ async function startOffline(cfg: Config) {
   const lock = await acquireDataDirLock(cfg.dataDir).catch((err: Error) => {
     throw new CliError(`cannot use ${cfg.dataDir}: ${err.message}`);
   });
-  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const log = commandLogger(cfg);
   const store = await openFileStore(cfg.dataDir, { clock: systemClock });
   const { mailer } = buildMailer(cfg, log);
   const renderer = buildRenderer(cfg);
@@ -157,11 +179,42 @@ function showOrder(o: PortOrder): string {
   return lines.join('\n');
 }
 
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** After a usage error, every command prints its own usage line (not the whole help). */
+function showUsageAfterErrors(cmd: Command): void {
+  const name = commandPath(cmd);
+  cmd.showHelpAfterError(`usage: ${name} ${cmd.usage()}\n(run '${name} --help' for details)`);
+  for (const sub of cmd.commands) showUsageAfterErrors(sub);
+}
+
 export function buildProgram(): Command {
   const program = new Command('portdesk')
     .description('Port-out desk over e-mail: reads port requests, verifies with customers, answers carriers.')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Configuration comes from the environment and a .env file in the working directory',
+        '(DATA_DIR, IMAP_HOST, SMTP_HOST, ... — see the README). `portdesk check` tries it.',
+        '',
+        'Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.',
+      ].join('\n'),
+    );
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
@@ -171,7 +224,14 @@ export function buildProgram(): Command {
       const cfg = config();
       const log = createLogger(cfg.logLevel);
       const { startDaemon } = await import('./main.js');
-      const daemon = await startDaemon(cfg, { log });
+      const daemon = await startDaemon(cfg, { log }).catch((err: Error & { code?: string }) => {
+        if (err.code === 'EADDRINUSE' && !cfg.imap) {
+          throw new CliError(
+            `127.0.0.1:${cfg.inboundSmtpPort} is already in use, so the embedded SMTP listener cannot start; stop what listens there or set INBOUND_SMTP_PORT to a free port`,
+          );
+        }
+        throw err;
+      });
       const banner = [
         'portdesk is running.',
         `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,
@@ -183,12 +243,20 @@ export function buildProgram(): Command {
       process.stderr.write(`${banner.join('\n')}\n`);
       log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir }, 'started');
       await new Promise<void>((resolve) => {
+        let stopping = false;
         const onSignal = (signal: string) => {
-          log.info({ signal }, 'signal received');
+          if (stopping) {
+            // A second signal: the operator will not wait for the message in hand. Records are
+            // journalled before anything is acted on, so the next start picks up where this left.
+            log.warn({ signal }, 'second signal: exiting without a clean stop');
+            process.exit(EXIT_FAILURE);
+          }
+          stopping = true;
+          log.info({ signal }, 'signal received, stopping');
           resolve();
         };
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-        process.once('SIGINT', () => onSignal('SIGINT'));
+        process.on('SIGTERM', () => onSignal('SIGTERM'));
+        process.on('SIGINT', () => onSignal('SIGINT'));
       });
       await daemon.stop();
     });
@@ -314,7 +382,7 @@ export function buildProgram(): Command {
     .description('cancel an open order; carrier and customer are told')
     .argument('<id>')
     .requiredOption('--reason <text>', 'why, in words (sent to the carrier and the customer)')
-    .option('--code <code>', 'reason code', 'CARRIER_CANCELED')
+    .addOption(new Option('--code <code>', 'reason code sent with the cancellation').choices([...REASON_CODES]).default('CARRIER_CANCELED'))
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { reason: string; code: string; json?: boolean }) => {
       const cfg = config();
@@ -342,10 +410,19 @@ export function buildProgram(): Command {
         async ({ desk, delivery }) => {
           const jobs = await desk.runOrderJobs();
           const outbox = await delivery.deliverDue();
-          return { jobs, outbox };
+          return { ranBy: 'command', jobs, outbox };
         },
       );
-      print(opts.json, result ?? { ok: true }, () => `jobs ran: ${JSON.stringify(result ?? {})}`);
+      // The daemon runs them in its own scheduler and reports no counts; run here, they are known.
+      const report = (result ?? { ranBy: 'daemon' }) as { ranBy?: string; jobs?: Array<{ job: string; changed: number }>; outbox?: { sent: number; retried: number; failed: number } };
+      print(opts.json, report, () =>
+        report.jobs
+          ? [
+              ...report.jobs.map((j) => `${j.job.padEnd(22)} ${j.changed} order(s) changed`),
+              ...(report.outbox ? [`${'outbox'.padEnd(22)} ${report.outbox.sent} sent, ${report.outbox.retried} to retry, ${report.outbox.failed} failed`] : []),
+            ].join('\n')
+          : `every job ran once in the running daemon (${cfg.dataDir})`,
+      );
     });
 
   program
@@ -391,6 +468,22 @@ export function buildProgram(): Command {
       if (results.some((r) => !r.ok)) process.exitCode = EXIT_FAILURE;
     });
 
+  program
+    .command('demo')
+    .description('play the whole lifecycle on the embedded defaults, in a temporary directory, and print what happened')
+    .option('--json', 'machine-readable output: the steps, the timeline, every e-mail and the final orders')
+    .action(async (opts: { json?: boolean }) => {
+      const { runDemo } = await import('./app/run-demo.js');
+      const report = await runDemo(opts.json ? {} : { log: (line) => process.stdout.write(`${line}\n`) });
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else if (!report.ok) {
+        const failed = report.steps.find((s) => !s.ok);
+        process.stderr.write(`portdesk: demo failed at step "${failed?.name}": ${failed?.detail}\n`);
+      }
+      if (!report.ok) process.exitCode = EXIT_FAILURE;
+    });
+
+  showUsageAfterErrors(program);
   return program;
 }
 
@@ -407,8 +500,11 @@ export async function runCli(argv: string[] = process.argv): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are successes; everything else commander refuses is bad usage.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      // Asked-for help and the version are successes. Help shown because no command was given
+      // (`portdesk`, `portdesk orders`) comes with exit code 1 from commander: bad usage. Every
+      // other refusal has already printed what is wrong and the usage line.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return EXIT_USAGE;
     }
     if (err instanceof CliError) {

@@ -1,0 +1,70 @@
+/**
+ * `portdesk demo` plays the lifecycle against the real daemon and checks every step itself; this
+ * runs the built binary and checks that it says so, names every step in its timeline, shows the
+ * e-mails in both directions and leaves nothing behind.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, parseJson, runCli } from '../support/run-cli.js';
+
+interface Report {
+  ok: boolean;
+  failedStep?: string;
+  steps: Array<{ name: string; title: string; ok: boolean; detail: string }>;
+  timeline: string[];
+  mails: Array<{ direction: 'in' | 'out'; from: string; to: string[]; subject: string }>;
+  orders: Array<{ id: string; state: string; decidedBy?: string; reasonCodes: string[] }>;
+  durationMs: number;
+}
+
+beforeAll(ensureBuilt, 120_000);
+
+describe('portdesk demo', () => {
+  it('exits 0 and its timeline names every step, every e-mail and the outcome of each order', async () => {
+    // The developer's environment must not matter: the demo uses its own embedded defaults.
+    const r = await runCli(['demo', '--json'], { cwd: os.tmpdir(), env: { IMAP_HOST: 'imap.invalid.example.test', SMTP_HOST: 'smtp.invalid.example.test' }, timeoutMs: 45_000 });
+    const report = parseJson<Report>(r);
+    expect(report.failedStep, report.timeline.join('\n')).toBeUndefined();
+    expect(r.code).toBe(0);
+    expect(report.ok).toBe(true);
+
+    expect(report.steps.map((s) => s.name)).toEqual([
+      'start',
+      'request-approve',
+      'customer-approves',
+      'request-reject',
+      'customer-rejects',
+      'request-silent',
+      'reminder',
+      'auto-match',
+      'completion',
+      'outbox',
+      'stop',
+    ]);
+    const timeline = report.timeline.join('\n');
+    for (const step of report.steps) {
+      expect(step.ok, step.name).toBe(true);
+      expect(timeline, step.name).toContain(step.title);
+    }
+
+    // Which e-mails went where: requests, replies and a notice in; acknowledgements, verifications,
+    // a reminder, decisions and a completion out — each a timeline line with from → to and subject.
+    expect(report.mails.filter((m) => m.direction === 'in')).toHaveLength(6);
+    expect(report.mails.filter((m) => m.direction === 'out').length).toBeGreaterThanOrEqual(14);
+    for (const m of report.mails) expect(timeline).toContain(`${m.from} → ${m.to[0]}`);
+    expect(timeline).toMatch(/mail out {2}porting@desk\.example\.test → dan@brooks-hardware\.example\.test {2}"\[PO-[0-9A-Z]{6}\] Reminder/);
+
+    expect(report.orders.map((o) => [o.state, o.decidedBy]).sort()).toEqual([
+      ['approved', 'auto-match'],
+      ['completed', 'customer'],
+      ['rejected', 'customer'],
+    ]);
+    expect(report.durationMs).toBeLessThan(30_000);
+
+    // The temporary data directory is gone.
+    const tempDir = /e-mails written to (\S+)\/outbox-files/.exec(report.steps[0]!.detail)?.[1];
+    expect(tempDir).toBeDefined();
+    expect(existsSync(tempDir!)).toBe(false);
+  });
+});
