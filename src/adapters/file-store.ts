@@ -23,8 +23,9 @@
  *   snapshot and truncating the journal only leaves lines that replay skips.
  * - Finished orders older than 30 days and sent outbox / inbound entries older than 7 days move
  *   at compaction into DATA_DIR/archive/*.jsonl. Only small indexes of the archive stay in memory
- *   (id → byte offset, Message-ID/token → order id, inbound keys); a record is read back from
- *   disk when asked for. This keeps the snapshot, start-up time and memory bounded by what is
+ *   (order id → byte offset; hashes of tokens, Message-IDs and inbound keys → byte offset, see
+ *   key-hash-index.ts), built in the background after open; a record is read back from disk when
+ *   asked for, and a hashed key is confirmed against it. This keeps the snapshot, start-up time and memory bounded by what is
  *   live rather than by the desk's whole history.
  * - Loading refuses damage instead of guessing: an unreadable or schema-invalid desk.json, or an
  *   unreadable journal line followed by good ones, throws STORE_CORRUPT and the files are left
@@ -58,6 +59,7 @@ import type { Changes, OrderFilter, Store } from '../ports/store.js';
 import { acquireDataDirLock, holdsDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { ArchiveFile } from './file-store/archive-file.js';
 import { DeskState } from './file-store/desk-state.js';
+import { KeyHashIndex } from './file-store/key-hash-index.js';
 import { parseJournal } from './file-store/journal.js';
 import {
   ChangesSchema,
@@ -76,8 +78,10 @@ export const SNAPSHOT_FILE = 'desk.json';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const ARCHIVE_DIR = 'archive';
 const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
-/** Archive bytes indexed per idle step: a few milliseconds of work. */
+/** Archive bytes indexed per scan step: about a millisecond of work. */
 const INDEX_STEP_BYTES = 1024 * 1024;
+/** How long one turn of background indexing may hold the event loop. */
+const INDEX_TURN_MS = 5;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Data directories with a writable store open in this process (the lock file cannot tell two apart). */
 const openWriters = new Set<string>();
@@ -133,15 +137,28 @@ const str = (v: unknown): v is string => typeof v === 'string';
 const asObject = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** What the archives hold, as small in-memory indexes. */
+/**
+ * What the archives hold, as small in-memory indexes; only order ids are kept as strings, every
+ * other key as a hash (a year on the desk is hundreds of thousands of keys). Archived outbox
+ * entries (a year of sent e-mail is most of the archive) are not indexed by id at all: nothing on
+ * the desk's paths asks for one. Their Message-IDs are, to find the order a bounce or a reply to
+ * an old e-mail is about.
+ */
 class ArchiveIndex {
   readonly orderOffsets = new Map<string, number>();
-  readonly orderIdByToken = new Map<string, string>();
-  readonly orderIdByMessageId = new Map<string, string>();
-  readonly inboundOffsets = new Map<string, number>();
-  readonly outboxOffsets = new Map<string, number>();
-  readonly orderIdByOutboxMessageId = new Map<string, string>();
+  /** Order lines by token, and by their verification e-mail's Message-ID. */
+  readonly orderOffsetsByToken = new KeyHashIndex();
+  readonly orderOffsetsByMessageId = new KeyHashIndex();
+  readonly inboundOffsets = new KeyHashIndex();
+  /** Outbox lines that name an order, by their e-mail's Message-ID. */
+  readonly outboxOffsetsByMessageId = new KeyHashIndex();
+  /** Archived outbox lines (an entry archived twice after a crash counts twice). */
+  outboxLines = 0;
 }
+
+type ArchiveName = 'orders' | 'inbound' | 'outbox';
+/** Background indexing order: what a new message needs first (the inbound log), the bulk last. */
+const ARCHIVE_NAMES: readonly ArchiveName[] = ['inbound', 'orders', 'outbox'];
 
 interface PendingCommit {
   changes: ParsedChanges;
@@ -228,8 +245,9 @@ class FileStoreImpl implements FileStore {
   private closed = false;
   private failure: StoreError | undefined;
   private nextCompactionAt = 0;
-  private archivesIndexed = false;
-  private indexTimer: NodeJS.Immediate | undefined;
+  /** Archives whose index is complete (up to what was in them when indexing began). */
+  private indexed = new Set<ArchiveName>();
+  private indexTimer: NodeJS.Timeout | undefined;
   private counters = { commits: 0, journalSyncs: 0, compactions: 0, lastCompactionError: undefined as string | undefined };
 
   constructor(
@@ -258,8 +276,8 @@ class FileStoreImpl implements FileStore {
         PortOrderSchema,
         (h, offset) => {
           index.orderOffsets.set(h.id, offset);
-          index.orderIdByToken.set(h.token, h.id);
-          if (h.mid !== undefined) index.orderIdByMessageId.set(h.mid, h.id);
+          index.orderOffsetsByToken.add(h.token, offset);
+          if (h.mid !== undefined) index.orderOffsetsByMessageId.add(h.mid, offset);
         },
       ),
       inbound: new ArchiveFile<InboundHeader>(
@@ -269,7 +287,7 @@ class FileStoreImpl implements FileStore {
           return h && str(h['key']) ? (h as unknown as InboundHeader) : undefined;
         },
         InboundEntrySchema,
-        (h, offset) => index.inboundOffsets.set(h.key, offset),
+        (h, offset) => index.inboundOffsets.add(h.key, offset),
       ),
       outbox: new ArchiveFile<OutboxHeader>(
         path.join(dir, 'outbox.jsonl'),
@@ -280,8 +298,8 @@ class FileStoreImpl implements FileStore {
         },
         OutboxEntrySchema,
         (h, offset) => {
-          index.outboxOffsets.set(h.id, offset);
-          if (h.oid !== undefined) index.orderIdByOutboxMessageId.set(h.mid, h.oid);
+          index.outboxLines += 1;
+          if (h.oid !== undefined) index.outboxOffsetsByMessageId.add(h.mid, offset);
         },
       ),
     };
@@ -401,36 +419,51 @@ class FileStoreImpl implements FileStore {
   }
 
   /**
-   * Indexing 100,000 archived orders takes a few hundred milliseconds, so start-up hands it to
-   * idle time in small steps; any read that needs the archive first finishes it synchronously.
-   * A damaged archive line therefore surfaces as STORE_CORRUPT from that read, not at open.
+   * Indexing a year of archives (100,000 orders and their e-mails, over a gigabyte) takes seconds,
+   * so start-up hands it to idle time in small steps, the inbound log first; a read that needs an
+   * archive not yet indexed finishes that one archive synchronously, and no other. A damaged
+   * archive line therefore surfaces as STORE_CORRUPT from that read, not at open.
    */
   private indexArchivesInBackground(): void {
-    this.archivesIndexed = false;
-    if (this.indexTimer) clearImmediate(this.indexTimer);
-    const step = () => {
+    this.indexed = new Set();
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    const turn = () => {
       this.indexTimer = undefined;
-      if (this.closed || this.archivesIndexed) return;
-      try {
-        const unfinished = Object.values(this.archives).find((a) => !a.scanStep(INDEX_STEP_BYTES, !this.readOnly));
-        if (!unfinished) {
-          this.archivesIndexed = true;
-          return;
+      if (this.closed) return;
+      const until = performance.now() + INDEX_TURN_MS;
+      do {
+        const name = ARCHIVE_NAMES.find((n) => !this.indexed.has(n));
+        if (name === undefined) return;
+        try {
+          if (this.archives[name].scanStep(INDEX_STEP_BYTES, !this.readOnly)) this.markIndexed(name);
+        } catch {
+          return; // ensureArchiveIndex() meets the same line again and throws it to its caller
         }
-      } catch {
-        return; // ensureArchiveIndex() meets the same line again and throws it to its caller
-      }
-      this.indexTimer = setImmediate(step).unref();
+      } while (performance.now() < until);
+      this.schedule(turn);
     };
-    this.indexTimer = setImmediate(step).unref();
+    this.schedule(turn);
   }
 
-  private ensureArchiveIndex(): void {
-    if (this.archivesIndexed) return;
-    if (this.indexTimer) clearImmediate(this.indexTimer);
-    this.indexTimer = undefined;
-    for (const a of Object.values(this.archives)) a.scan(!this.readOnly);
-    this.archivesIndexed = true;
+  /**
+   * An unref'd timer, so indexing never keeps a process alive. Not an unref'd setImmediate: the
+   * event loop does not wake up for one, so indexing would only advance when other I/O happened.
+   */
+  private schedule(turn: () => void): void {
+    this.indexTimer = setTimeout(turn, 0).unref();
+  }
+
+  private markIndexed(name: ArchiveName): void {
+    this.indexed.add(name);
+  }
+
+  /** Completes the index of the named archives (all of them when none is named). */
+  private ensureArchiveIndex(...names: ArchiveName[]): void {
+    for (const name of names.length ? names : ARCHIVE_NAMES) {
+      if (this.indexed.has(name)) continue;
+      this.archives[name].scan(!this.readOnly);
+      this.markIndexed(name);
+    }
   }
 
   // ---------------------------------------------------------------- reads
@@ -451,7 +484,7 @@ class FileStoreImpl implements FileStore {
   getOrder(id: string): PortOrder | undefined {
     const live = this.state.orders.get(id);
     if (live) return live;
-    this.ensureArchiveIndex();
+    this.ensureArchiveIndex('orders');
     const offset = this.index.orderOffsets.get(id);
     return offset === undefined ? undefined : (this.archives.orders.readAt(offset) as PortOrder);
   }
@@ -461,7 +494,7 @@ class FileStoreImpl implements FileStore {
       (filter.state === undefined || o.state === filter.state) && (filter.accountId === undefined || o.accountId === filter.accountId);
     const out = [...this.state.orders.values()].filter(wanted);
     if (filter.includeArchived) {
-      this.ensureArchiveIndex();
+      this.ensureArchiveIndex('orders');
       this.archives.orders.forEachLine((offset, header, readRecord) => {
         if (this.state.orders.has(header.id) || this.index.orderOffsets.get(header.id) !== offset) return;
         const order = readRecord() as PortOrder;
@@ -492,8 +525,11 @@ class FileStoreImpl implements FileStore {
   findOrderByToken(token: string): PortOrder | undefined {
     let id = this.state.orderIdByToken.get(token);
     if (id === undefined) {
-      this.ensureArchiveIndex();
-      id = this.index.orderIdByToken.get(token);
+      this.ensureArchiveIndex('orders');
+      id = this.index.orderOffsetsByToken.find(token, (offset) => {
+        const order = this.archives.orders.readAt(offset) as PortOrder;
+        return order.token === token ? order.id : undefined;
+      });
     }
     return id === undefined ? undefined : this.getOrder(id);
   }
@@ -501,10 +537,22 @@ class FileStoreImpl implements FileStore {
   findOrderByOutboundMessageId(messageId: string): PortOrder | undefined {
     let id = this.state.orderIdByVerificationId.get(messageId) ?? this.state.orderIdByOutboxMessageId.get(messageId);
     if (id === undefined) {
-      this.ensureArchiveIndex();
-      id = this.index.orderIdByMessageId.get(messageId) ?? this.index.orderIdByOutboxMessageId.get(messageId);
+      this.ensureArchiveIndex('orders', 'outbox');
+      id =
+        this.index.orderOffsetsByMessageId.find(messageId, (offset) => {
+          const order = this.archives.orders.readAt(offset) as PortOrder;
+          return order.verification?.messageId === messageId ? order.id : undefined;
+        }) ?? this.archivedOutboxOrderId(messageId);
     }
     return id === undefined ? undefined : this.getOrder(id);
+  }
+
+  /** The order id of the newest archived outbox line with this Message-ID (hash hits are read back). */
+  private archivedOutboxOrderId(messageId: string): string | undefined {
+    return this.index.outboxOffsetsByMessageId.find(messageId, (offset) => {
+      const entry = this.archives.outbox.readAt(offset) as OutboxEntry;
+      return entry.messageId === messageId ? entry.orderId : undefined;
+    });
   }
 
   listCsrRequests(): CsrRequest[] {
@@ -514,17 +562,27 @@ class FileStoreImpl implements FileStore {
   getInbound(key: string): InboundEntry | undefined {
     const live = this.state.inbound.get(key);
     if (live) return live;
-    this.ensureArchiveIndex();
-    const offset = this.index.inboundOffsets.get(key);
-    return offset === undefined ? undefined : (this.archives.inbound.readAt(offset) as InboundEntry);
+    this.ensureArchiveIndex('inbound');
+    return this.index.inboundOffsets.find(key, (offset) => {
+      const entry = this.archives.inbound.readAt(offset) as InboundEntry;
+      return entry.key === key ? entry : undefined;
+    });
   }
 
+  /**
+   * A live entry from memory; an archived one by reading the outbox archive through (the last
+   * line for the id wins), since archived entries are not indexed by id. The desk only asks for
+   * live (queued) entries; the archive path serves people looking at old mail.
+   */
   getOutbox(id: string): OutboxEntry | undefined {
     const live = this.state.outbox.get(id);
     if (live) return live;
-    this.ensureArchiveIndex();
-    const offset = this.index.outboxOffsets.get(id);
-    return offset === undefined ? undefined : (this.archives.outbox.readAt(offset) as OutboxEntry);
+    this.ensureArchiveIndex('outbox');
+    let found: OutboxEntry | undefined;
+    this.archives.outbox.forEachLine((_offset, header, readRecord) => {
+      if (header.id === id) found = readRecord() as OutboxEntry;
+    });
+    return found;
   }
 
   listQueuedOutbox(): OutboxEntry[] {
@@ -565,7 +623,7 @@ class FileStoreImpl implements FileStore {
         outbox: s.outbox.size,
         queuedOutbox: s.queuedOutboxIds.size,
       },
-      archived: { orders: this.index.orderOffsets.size, inbound: this.index.inboundOffsets.size, outbox: this.index.outboxOffsets.size },
+      archived: { orders: this.index.orderOffsets.size, inbound: this.index.inboundOffsets.size, outbox: this.index.outboxLines },
     };
   }
 
@@ -747,7 +805,7 @@ class FileStoreImpl implements FileStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.indexTimer) clearImmediate(this.indexTimer);
+    if (this.indexTimer) clearTimeout(this.indexTimer);
     try {
       await this.runExclusive(async () => {});
       await this.journal?.close();

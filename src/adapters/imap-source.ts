@@ -1,11 +1,14 @@
 /**
  * The IMAP mail source (SPEC §6): a backlog pass on connect, then IDLE; every message is handed to
- * the handler and moved to the PortDesk folder its disposition names; the cursor
- * {uidValidity, lastUid} is saved after each move so a restart resumes where it stopped.
+ * the handler and moved to the PortDesk folder its disposition names. Messages are fetched in
+ * batches; a batch is handled message by message, then moved with one `UID MOVE` per folder, and
+ * the cursor {uidValidity, lastUid} is saved once after those moves so a restart resumes where it
+ * stopped.
  *
- * Delivery is at-least-once: a connection lost between the handler and the move hands that one
- * message over again on reconnect, and a UIDVALIDITY change hands over the whole mailbox again.
- * The inbound log de-duplicates by Message-ID; this source never tries to.
+ * Delivery is at-least-once: a connection lost (or a crash) between the handler and the batch's
+ * move hands the handled-but-unmoved messages over again on reconnect, and a UIDVALIDITY change
+ * hands over the whole mailbox again. The inbound log de-duplicates by Message-ID (returning the
+ * stored disposition, so a repeat goes to the same folder); this source never tries to.
  *
  * imapflow facts this file depends on (TESTING.md):
  *  - a closed ImapFlow cannot connect again: every session builds a new one;
@@ -47,10 +50,37 @@ export interface ImapSourceOptions {
   watchdogTimeoutMs?: number;
   backoff?: Partial<Omit<BackoffOptions, 'random'>> & { random?: () => number };
   folders?: Partial<FolderSegments>;
-  /** Messages fetched per round trip; each is still handled, moved and recorded one at a time. */
+  /**
+   * Messages fetched, then moved and recorded together (default 100); each is still handled one
+   * at a time. A crash re-hands at most this many handled-but-unmoved messages to the handler.
+   */
   fetchBatchSize?: number;
   /** Connection, greeting and socket timeouts handed to imapflow (default 30 s). */
   connectTimeoutMs?: number;
+}
+
+/** A message the handler is done with, waiting for its batch's MOVE. */
+interface HandledMessage {
+  uid: number;
+  /** Expunged before it could be fetched: nothing to move, but the cursor may pass it. */
+  vanished: boolean;
+  disposition: Disposition;
+  folder: string;
+  failed: boolean;
+}
+
+/** An IMAP sequence set for sorted UIDs, runs collapsed (`3:7,9`) to keep the command short. */
+function toSequenceSet(uids: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < uids.length) {
+    const first = uids[i]!;
+    let last = first;
+    while (i + 1 < uids.length && uids[i + 1] === last + 1) last = uids[++i]!;
+    parts.push(first === last ? String(first) : `${first}:${last}`);
+    i += 1;
+  }
+  return parts.join(',');
 }
 
 export interface ProcessedEvent {
@@ -127,7 +157,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     this.watchdogTimeoutMs = options.watchdogTimeoutMs ?? 30_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.folderSegments = { ...DEFAULT_FOLDERS, ...options.folders };
-    this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 20);
+    this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 100);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.stopped = new Promise((resolve) => (this.stopRequested = resolve));
   }
@@ -159,7 +189,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     }
   }
 
-  /** Lets the message in hand finish (handled, moved, recorded), then logs out. */
+  /** Lets the message in hand finish, moves and records what was handled, then logs out. */
   async stop(): Promise<void> {
     if (!this.loop) return;
     if (this.running) {
@@ -272,7 +302,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       let nextResync = Date.now() + this.resyncIntervalMs;
       while (this.running && !closed) {
         this.wakePending = false;
-        await this.drain(client, handler, folders);
+        await this.drain(client, handler, folders, () => closed);
         if (!this.running || closed) break;
         if (this.wakePending) continue;
         // No lock is held here, so IDLE starts as soon as the connection is free; the next
@@ -348,8 +378,18 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     return result;
   }
 
-  /** Handles every message above the cursor, oldest first, until none is left or stop() is called. */
-  private async drain(client: ImapFlow, handler: MessageHandler, folders: Record<Disposition, string>): Promise<void> {
+  /**
+   * Handles every message above the cursor, oldest first, until none is left or stop() is called.
+   * Each fetched batch is handled message by message, then moved with one `UID MOVE` per target
+   * folder and recorded with one cursor save: on a large INBOX a MOVE costs about as much for one
+   * message as for hundreds, so moving one at a time would dominate the backlog.
+   */
+  private async drain(
+    client: ImapFlow,
+    handler: MessageHandler,
+    folders: Record<Disposition, string>,
+    isClosed: () => boolean,
+  ): Promise<void> {
     const mailboxName = this.config.mailbox;
     for (;;) {
       if (!this.running) return;
@@ -376,13 +416,92 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         lock.release();
       }
       if (batch.length === 0) return;
+      const handled: HandledMessage[] = [];
       for (const message of batch) {
-        if (!this.running) return;
+        // stop() lets the message in hand finish; a lost connection makes the rest of the batch
+        // pointless to handle now, since none of it could be moved (it is handed over again).
+        if (!this.running || isClosed()) break;
         if (message.uid <= lastUid) continue;
-        await this.handleOne(client, handler, folders, message, uidValidity);
-        lastUid = message.uid;
+        handled.push(await this.handleOne(handler, folders, message, uidValidity));
+      }
+      if (handled.length > 0) await this.moveHandled(client, handled, uidValidity);
+      if (!this.running || isClosed()) return;
+    }
+  }
+
+  /** Hands one message to the handler; a handler that throws sends the message to Review. */
+  private async handleOne(
+    handler: MessageHandler,
+    folders: Record<Disposition, string>,
+    message: FetchMessageObject,
+    uidValidity: string,
+  ): Promise<HandledMessage> {
+    const uid = message.uid;
+    if (!message.source) {
+      // Expunged by someone else between SEARCH and FETCH: nothing to handle or move.
+      this.log.info({ uid, uidValidity }, 'message vanished before it could be fetched');
+      return { uid, vanished: true, disposition: 'ignored', folder: folders.ignored, failed: false };
+    }
+    let disposition: Disposition;
+    let failed = false;
+    try {
+      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
+    } catch (err) {
+      // One bad message never stops the desk: it goes to Review and the loop moves on.
+      failed = true;
+      disposition = 'review';
+      this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler failed; message moved to Review');
+    }
+    return { uid, vanished: false, disposition, folder: folders[disposition], failed };
+  }
+
+  /**
+   * Moves the handled messages (one `UID MOVE` per folder), then saves the cursor once, at the
+   * last of them: the handled messages are the batch's oldest, so nothing below the cursor stays
+   * unmoved. A failed MOVE saves no cursor and ends the session; the messages it did not move are
+   * handed over again after the reconnect, and the inbound log makes that harmless.
+   */
+  private async moveHandled(client: ImapFlow, handled: HandledMessage[], uidValidity: string): Promise<void> {
+    const byFolder = new Map<string, number[]>();
+    for (const h of handled) {
+      if (h.vanished) continue;
+      const uids = byFolder.get(h.folder);
+      if (uids) uids.push(h.uid);
+      else byFolder.set(h.folder, [h.uid]);
+    }
+    const moved = new Set<string>();
+    let failure: ImapSourceError | undefined;
+    if (byFolder.size > 0) {
+      const lock = await client.getMailboxLock(this.config.mailbox);
+      try {
+        for (const [folder, uids] of byFolder) {
+          // imapflow reports a failed MOVE (a NO, or a connection that closed under it) as a
+          // falsy result, not an exception. Recording the cursor anyway would strand the message
+          // in the mailbox below the cursor, never to be read again.
+          const result: unknown = await client.messageMove(toSequenceSet(uids), folder, { uid: true });
+          if (!result) {
+            failure = new ImapSourceError('IMAP_MOVE_FAILED', `could not move UID ${toSequenceSet(uids)} to ${folder}`);
+            break;
+          }
+          moved.add(folder);
+        }
+      } finally {
+        lock.release();
       }
     }
+    if (failure) {
+      // What did move is gone from the mailbox and will not come back: report it, keep the cursor.
+      for (const h of handled) if (!h.vanished && moved.has(h.folder)) this.reportProcessed(h, uidValidity);
+      throw failure;
+    }
+    const last = handled[handled.length - 1];
+    if (last) await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: last.uid });
+    for (const h of handled) if (!h.vanished) this.reportProcessed(h, uidValidity);
+  }
+
+  private reportProcessed(h: HandledMessage, uidValidity: string): void {
+    this.log.debug({ uid: h.uid, uidValidity, disposition: h.disposition, folder: h.folder }, 'message handled');
+    this.emit('processed', { uid: h.uid, uidValidity, disposition: h.disposition, folder: h.folder, failed: h.failed });
   }
 
   /** The cursor's lastUid, or 0 (resync from the start) when the mailbox's UIDVALIDITY changed. */
@@ -397,47 +516,5 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: 0 });
     this.emit('uidvalidity', { previous: cursor.uidValidity, current: uidValidity });
     return 0;
-  }
-
-  private async handleOne(
-    client: ImapFlow,
-    handler: MessageHandler,
-    folders: Record<Disposition, string>,
-    message: FetchMessageObject,
-    uidValidity: string,
-  ): Promise<void> {
-    const uid = message.uid;
-    const log = this.log.child({ uid, uidValidity });
-    let disposition: Disposition;
-    let failed = false;
-    if (!message.source) {
-      // Expunged by someone else between SEARCH and FETCH: nothing to handle or move.
-      log.info('message vanished before it could be fetched');
-      await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: uid });
-      return;
-    }
-    try {
-      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
-    } catch (err) {
-      // One bad message never stops the desk: it goes to Review and the loop moves on.
-      failed = true;
-      disposition = 'review';
-      log.error({ err: describeError(err) }, 'handler failed; message moved to Review');
-    }
-    const folder = folders[disposition];
-    const lock = await client.getMailboxLock(this.config.mailbox);
-    let moved: unknown;
-    try {
-      moved = await client.messageMove(String(uid), folder, { uid: true });
-    } finally {
-      lock.release();
-    }
-    // imapflow reports a failed MOVE (a NO, or a connection that closed under it) as a falsy
-    // result, not an exception. Recording the cursor anyway would strand the message in the
-    // mailbox below the cursor, never to be read again.
-    if (!moved) throw new ImapSourceError('IMAP_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
-    await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: uid });
-    log.debug({ disposition, folder }, 'message handled');
-    this.emit('processed', { uid, uidValidity, disposition, folder, failed });
   }
 }

@@ -117,6 +117,27 @@ export function createCalendar(options: CalendarOptions): Calendar {
     day: '2-digit',
   });
 
+  // The zone's short name ("PST") for formatInstant, with the options luxon's ZZZZ token uses.
+  // Luxon builds a new Intl formatter for that token on every call, which made formatting the
+  // deadline in each verification e-mail one of the costlier steps of handling a request.
+  const zoneNames = new Intl.DateTimeFormat(LOCALE, {
+    timeZoneName: 'short',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: timezone,
+  });
+
+  function shortZoneName(instant: Date): string {
+    for (const part of zoneNames.formatToParts(instant)) {
+      if (part.type === 'timeZoneName') return part.value;
+    }
+    return '';
+  }
+
   function checkCount(n: number, what: string, min: number): void {
     if (!Number.isInteger(n) || n < min || Math.abs(n) > MAX_BUSINESS_DAYS) {
       throw new Error(`calendar: ${what} must be an integer${min === 0 ? ' >= 0' : ''}, got ${n}`);
@@ -203,7 +224,7 @@ export function createCalendar(options: CalendarOptions): Calendar {
     },
 
     formatInstant(instant) {
-      return zoned(instant, 'formatted').toFormat('cccc, LLLL d, yyyy, h:mm a ZZZZ');
+      return `${zoned(instant, 'formatted').toFormat('cccc, LLLL d, yyyy, h:mm a')} ${shortZoneName(instant)}`;
     },
   };
   return calendar;

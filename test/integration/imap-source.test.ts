@@ -21,6 +21,7 @@ const USERS = {
   frozen: 'frozen@example.test',
   stopping: 'stopping@example.test',
   folders: 'folders@example.test',
+  batched: 'batched@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -230,22 +231,27 @@ describe('ImapSource against Dovecot', () => {
     expect(state.disconnects).toBe(0);
   });
 
-  it('survives a doveadm kick and a server restart mid-run without losing or re-handling messages', async () => {
+  it('survives a doveadm kick and a server restart mid-run without losing or re-handling moved messages', async () => {
     const user = USERS.resilient;
     const ids = Array.from({ length: 10 }, (_, i) => `rs${String(i + 1).padStart(2, '0')}`);
     for (const id of ids) await dovecot.append(user, 'INBOX', makeMessage(id, 'processed'));
 
-    // The connection is cut while the handler holds rs03 (kick) and rs07 (restart): their moves
-    // fail, so those two are handed over again after the reconnect. In the app the inbound log
-    // drops such repeats by Message-ID; here the handler just counts them.
-    const interrupted = new Set([mid('rs03'), mid('rs07')]);
+    // Batches of four: rs01–rs04, rs05–rs08, rs09–rs10. The connection is cut while the handler
+    // holds rs03 (kick) and rs07 (restart), so the MOVE of those batches fails and every message
+    // of theirs that was handled but not moved is handed over again after the reconnect. In the
+    // app the inbound log drops such repeats by Message-ID; here the handler just counts them.
+    const timeline: Array<{ handled: string } | { processed: string }> = [];
     const kicks: boolean[] = [];
     const rec = recordingHandler(async (id, call) => {
+      timeline.push({ handled: id });
       if (call !== 1) return;
       if (id === mid('rs03')) kicks.push(await dovecot.kick(user));
       if (id === mid('rs07')) await dovecot.restart();
     });
-    const { source, until, state } = makeSource(dovecot, user);
+    const { source, until, state } = makeSource(dovecot, user, { fetchBatchSize: 4 });
+    // UIDs follow the order of appending in this user's fresh INBOX.
+    const idOfUid = (uid: number) => mid(uid <= ids.length ? ids[uid - 1]! : 'rs11');
+    source.on('processed', (e) => timeline.push({ processed: idOfUid(e.uid) }));
     await source.start(rec.handler);
     await until('all ten messages', () => state.processed.length === ids.length, 20_000);
     await until('idle after the reconnects', () => state.idles > 0);
@@ -257,13 +263,58 @@ describe('ImapSource against Dovecot', () => {
     await dovecot.append(user, 'INBOX', makeMessage('rs11', 'ignored'));
     await until('the message sent across the kick', () => state.processed.length === ids.length + 1, 10_000);
 
-    for (const id of ids) {
-      expect(rec.counts.get(mid(id)), id).toBe(interrupted.has(mid(id)) ? 2 : 1);
+    // Nothing missed, each message moved once, and a moved message is never handed over again:
+    // every handling of a message comes before the one report of its move.
+    const all = [...ids.map(mid), mid('rs11')];
+    for (const id of all) {
+      const reports = timeline.flatMap((e, i) => ('processed' in e && e.processed === id ? [i] : []));
+      const handlings = timeline.flatMap((e, i) => ('handled' in e && e.handled === id ? [i] : []));
+      expect(reports, id).toHaveLength(1);
+      expect(handlings.length, id).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...handlings), id).toBeLessThan(reports[0]!);
     }
-    expect(rec.counts.get(mid('rs11'))).toBe(1);
+    // Repeats only for the two batches that were cut, and there for what was handled before the
+    // cut: rs01–rs03 and rs05–rs07 certainly, rs04 and rs08 if they were reached first.
+    for (const id of ['rs01', 'rs02', 'rs03', 'rs05', 'rs06', 'rs07']) expect(rec.counts.get(mid(id)), id).toBe(2);
+    for (const id of ['rs04', 'rs08']) expect(rec.counts.get(mid(id)), id).toBeLessThanOrEqual(2);
+    for (const id of ['rs09', 'rs10', 'rs11']) expect(rec.counts.get(mid(id)), id).toBe(1);
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual(ids.map(mid).sort());
     expect(await messageIds(dovecot, user, 'PortDesk/Ignored')).toEqual([mid('rs11')]);
+  });
+
+  it('handles a batch, moves each message to the folder of its disposition and saves the cursor once per batch', async () => {
+    const user = USERS.batched;
+    const plan: Array<[string, Disposition]> = [
+      ['bt01', 'processed'],
+      ['bt02', 'review'],
+      ['bt03', 'processed'],
+      ['bt04', 'ignored'],
+      ['bt05', 'processed'],
+    ];
+    for (const [id, d] of plan) await dovecot.append(user, 'INBOX', makeMessage(id, d));
+    const cursors = new MemoryCursors();
+    const saves: number[] = [];
+    const counting: CursorStore = {
+      get: (mailbox) => cursors.get(mailbox),
+      save: async (mailbox, cursor) => {
+        saves.push(cursor.lastUid);
+        await cursors.save(mailbox, cursor);
+      },
+    };
+    const rec = recordingHandler();
+    const { source, until, state } = makeSource(dovecot, user, { cursors: counting, fetchBatchSize: 3 });
+    await source.start(rec.handler);
+    await until('all five', () => state.processed.length === plan.length);
+    await until('idle', () => state.idles > 0);
+
+    expect(saves).toEqual([3, 5]);
+    expect(state.processed.map((e) => [e.uid, e.disposition])).toEqual(plan.map(([, d], i) => [i + 1, d]));
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('bt01'), mid('bt03'), mid('bt05')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Review')).toEqual([mid('bt02')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Ignored')).toEqual([mid('bt04')]);
+    expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('resyncs from the start of the mailbox when its UIDVALIDITY changes', async () => {

@@ -17,6 +17,15 @@ import { StoreError } from './store-error.js';
 const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CHUNK = 8 * 1024 * 1024;
+/** The largest read buffer kept between scans. */
+const SCRATCH_MAX = 1024 * 1024;
+/**
+ * A read buffer reused from scan to scan. Background indexing reads a gigabyte of archive a
+ * megabyte at a time: a fresh buffer per step left hundreds of megabytes of dead buffers in the
+ * resident set until a collection came round. A scan takes it and gives it back, so a scan
+ * started from inside another's visitor gets a buffer of its own.
+ */
+let scratch: Buffer | undefined;
 
 export interface ArchiveLine<H> {
   header: H;
@@ -193,7 +202,9 @@ function forEachLine(
   to: number,
   onLine: (buf: Buffer, start: number, nl: number, offset: number) => void,
 ): number {
-  let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(to - from, 1)));
+  const want = Math.min(CHUNK, Math.max(to - from, 1));
+  let buf = scratch && scratch.length >= want ? scratch : Buffer.allocUnsafe(want);
+  if (buf === scratch) scratch = undefined;
   let bufStart = from; // file offset of buf[0]
   let filled = 0;
   let pos = from;
@@ -222,5 +233,6 @@ function forEachLine(
       bufStart += lineStart;
     }
   }
+  if (buf.length <= SCRATCH_MAX && (!scratch || scratch.length < buf.length)) scratch = buf;
   return bufStart;
 }
