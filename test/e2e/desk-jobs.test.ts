@@ -13,7 +13,7 @@ const customer = (n: number) => `customer${n}@example.test`;
 beforeAll(async () => {
   h = await startDeskHarness({
     accounts: [account(21), account(22), account(23)],
-    env: { VERIFICATION_WINDOW: '3s', REMINDER_AFTER: '1s', COMPLETION_GRACE: '5d', FOC_MIN_BUSINESS_DAYS: '1' },
+    env: { VERIFICATION_WINDOW: '5s', REMINDER_AFTER: '1s', COMPLETION_GRACE: '5d', FOC_MIN_BUSINESS_DAYS: '1' },
   });
 });
 
