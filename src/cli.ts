@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
-import { ConfigError, loadConfig, readDotEnv, type Config } from './config.js';
+import { ConfigError, describeConfig, loadConfig, readDotEnv, type Config } from './config.js';
 import { ORDER_STATES, type Account, type PortOrder } from './domain/records.js';
 import { REASON_CODES } from './domain/reason-codes.js';
 import { formatNumber } from './domain/phone.js';
@@ -241,7 +241,7 @@ export function buildProgram(): Command {
         'Stop with Ctrl-C or SIGTERM.',
       ];
       process.stderr.write(`${banner.join('\n')}\n`);
-      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir }, 'started');
+      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
       await new Promise<void>((resolve) => {
         let stopping = false;
         const onSignal = (signal: string) => {

@@ -382,7 +382,7 @@ function handleCsrRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext)
   const reading = readCsrRequest(msg);
   const sender = msg.from!.address;
   const problems: string[] = [];
-  const accounts = unique2(reading.dids.map((d) => store.findAccountByDid(d)?.id).filter((id): id is string => !!id));
+  const accounts = [...new Set(reading.dids.map((d) => store.findAccountByDid(d)?.id).filter((id): id is string => !!id))];
   let account = accounts.length === 1 ? store.getAccount(accounts[0]!) : undefined;
   if (!reading.dids.length) problems.push('no telephone numbers were given');
   if (accounts.length > 1) problems.push('the numbers belong to more than one account');
@@ -458,10 +458,6 @@ function handleCsrRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext)
       },
     ],
   };
-}
-
-function unique2(ids: string[]): string[] {
-  return [...new Set(ids)];
 }
 
 /** Anything else: a customer's unsolicited "I approve" gets the pre-approval answer (rule 3). */
