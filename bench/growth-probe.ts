@@ -1,14 +1,23 @@
 /**
- * One measurement of the growth scenario, in a process of its own so its resident memory is the
- * daemon's alone: start the daemon on DATA_DIR (argv[2]), then hand it the probe requests as a
- * backlog dropped into its idle mailbox, and report start-up time, memory and cost per message.
+ * One measurement of the growth scenario. The daemon runs as deployed — `node dist/cli.js start`
+ * in a process of its own, no TypeScript loader, no benchmark code — so its resident memory is the
+ * daemon's alone; this process holds the mailbox, the sink's handle and the generated requests.
+ * It starts the daemon on DATA_DIR (argv[2]), hands it the probe requests as a backlog dropped
+ * into its idle mailbox, and reports start-up time, memory (from /proc) and cost per message.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openFileStore } from '../src/adapters/file-store.js';
 import { generateRequests, makeAccounts } from './fixtures.js';
-import { benchConfig, pollUntil, runDaemon, startMailbox, startSinkProcess } from './mailroom.js';
+import { benchEnv, pollUntil, startMailbox, startSinkProcess } from './mailroom.js';
 
 export interface ProbeResult {
+  /** Spawn of `node dist/cli.js start` → the daemon reports it is running (IMAP source ready). */
   startupMs: number;
   rssAfterStartMB: number;
+  /** The daemon's VmHWM: the most resident memory it ever had, start-up included. */
   peakRssMB: number;
   rssEndMB: number;
   /** Delivery into the mailbox → the first probe handled (IDLE notice, archive index, …). */
@@ -20,49 +29,135 @@ export interface ProbeResult {
 }
 
 const MB = 2 ** 20;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** What `portdesk start` prints on standard error once the daemon (and its mail source) runs. */
+const READY_BANNER = 'portdesk is running.';
 const [dataDir, probesArg] = process.argv.slice(2);
 const probes = Number(probesArg);
 const accounts = makeAccounts(probes * 4, { didsPerAccount: 1 });
 const requests = generateRequests(probes, accounts, { seed: 5150, unknownFrom: 44_000, tag: 'g' });
 
+interface DaemonProcess {
+  child: ChildProcess;
+  /** Resolves once the banner is printed; rejects if the daemon exits first. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built daemon with only the environment a deployment would give it. */
+function spawnDaemon(env: Record<string, string>): DaemonProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'start'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let early = '';
+  let started = false;
+  // Warnings and errors (pino, on stdout) are worth seeing; the banner is not.
+  child.stdout!.on('data', (c: Buffer) => process.stderr.write(`[daemon] ${c.toString()}`));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      if (started) return void process.stderr.write(`[daemon] ${c.toString()}`);
+      early += c.toString();
+      if (early.includes(READY_BANNER)) {
+        started = true;
+        resolve();
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!started) reject(new Error(`daemon exited (${signal ?? code}) before it was running:\n${early}`));
+    });
+  });
+  return {
+    child,
+    ready,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** VmRSS and VmHWM of a process, in MB, from /proc (Linux). */
+async function readMemory(pid: number): Promise<{ rssMB: number; hwmMB: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+    return Number(m[1]) / 1024;
+  };
+  return { rssMB: kb('VmRSS'), hwmMB: kb('VmHWM') };
+}
+
 async function main(): Promise<void> {
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
+  let daemon: DaemonProcess | undefined;
   try {
-    const config = benchConfig(mailbox, sink, dataDir!);
+    const env = benchEnv(mailbox, sink, dataDir!, { LOG_LEVEL: 'warn' });
     const t0 = performance.now();
-    const daemon = await runDaemon(config);
+    daemon = spawnDaemon(env);
+    await daemon.ready;
     const startupMs = performance.now() - t0;
-    const rssAfterStartMB = process.memoryUsage().rss / MB;
+    const pid = daemon.child.pid!;
+    const rssAfterStartMB = (await readMemory(pid)).rssMB;
+    // Sampled throughout, so the figures show the course and not only the high-water mark.
+    let maxSampledMB = rssAfterStartMB;
+    const sampler = setInterval(() => {
+      readMemory(pid).then((m) => (maxSampledMB = Math.max(maxSampledMB, m.rssMB)), () => undefined);
+    }, 100);
     await new Promise((r) => setTimeout(r, 2000)); // settled into IDLE
     const sentBefore = sink.reports.length;
+    let lastArrival = Date.now();
+    sink.onReport(() => (lastArrival = Date.now()));
+    const watcher = await mailbox.client();
     const d0 = Date.now();
     await mailbox.deliver(requests.map((r) => r.raw));
-    await pollUntil(() => {
-      const s = daemon.store.stats();
-      return requests.every((r) => daemon.store.getInbound(r.messageId)) && s.live.queuedOutbox === 0 && sink.reports.length - sentBefore > 0;
-    }, 30 * 60_000, 50);
-    // Every e-mail the probes caused has been accepted once nothing is queued.
-    const lastMail = Math.max(...sink.reports.map((r) => r.at));
-    const ats = requests.map((r) => Date.parse(daemon.store.getInbound(r.messageId)!.at)).sort((a, b) => a - b);
-    const result: ProbeResult = {
-      startupMs,
-      rssAfterStartMB,
-      peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
-      rssEndMB: process.memoryUsage().rss / MB,
-      firstMessageMs: ats[0]! - d0,
-      msPerMessage: (ats[ats.length - 1]! - ats[0]!) / (ats.length - 1),
-      totalMsPerMessage: (Math.max(lastMail, ats[ats.length - 1]!) - d0) / ats.length,
-    };
+    // Done from the outside: every probe handled and moved out of INBOX, and the sink quiet (the
+    // outbox is kicked as each message is handled). Checked against the records afterwards.
+    await pollUntil(async () => {
+      if (sink.reports.length - sentBefore === 0 || Date.now() - lastArrival < 1500) return false;
+      const s = await watcher.status('INBOX', { messages: true });
+      return s !== false && s.messages === 0;
+    }, 30 * 60_000, 250);
+    await watcher.logout().catch(() => watcher.close());
+    clearInterval(sampler);
+    const end = await readMemory(pid);
     await daemon.stop();
-    process.send?.({ ok: true, result });
+
+    const store = await openFileStore(dataDir!);
+    try {
+      const missing = requests.filter((r) => !store.getInbound(r.messageId));
+      const queued = store.stats().live.queuedOutbox;
+      if (missing.length || queued) throw new Error(`the daemon stopped with ${missing.length} probes unrecorded and ${queued} e-mails queued`);
+      const lastMail = Math.max(...sink.reports.map((r) => r.at));
+      const ats = requests.map((r) => Date.parse(store.getInbound(r.messageId)!.at)).sort((a, b) => a - b);
+      const result: ProbeResult = {
+        startupMs,
+        rssAfterStartMB,
+        peakRssMB: Math.max(end.hwmMB, maxSampledMB),
+        rssEndMB: end.rssMB,
+        firstMessageMs: ats[0]! - d0,
+        msPerMessage: (ats[ats.length - 1]! - ats[0]!) / (ats.length - 1),
+        totalMsPerMessage: (Math.max(lastMail, ats[ats.length - 1]!) - d0) / ats.length,
+      };
+      process.send?.({ ok: true, result });
+    } finally {
+      await store.close();
+    }
   } catch (err) {
     process.send?.({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   } finally {
+    await daemon?.stop();
     await sink.stop();
     await mailbox.stop();
     process.disconnect?.();
-}
+  }
 }
 
 // No top-level await: the file must load the same whether the loader treats it as ESM or not.

@@ -154,29 +154,31 @@ export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<vo
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Config {
+/** The daemon's environment for a bench: its mailbox in the private Dovecot, the sink as SMTP. */
+export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
   const imap = mailbox.dovecot.imapConfig(DESK_USER);
-  return loadConfig(
-    {
-      IMAP_HOST: imap.host,
-      IMAP_PORT: String(imap.port),
-      IMAP_SECURE: 'false',
-      IMAP_USER: imap.user,
-      IMAP_PASSWORD: imap.password,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      MAIL_FROM: DESK_ADDRESS,
-      SUPPORT_EMAIL: SUPPORT,
-      DATA_DIR: dataDir,
-      TIMEZONE: 'America/New_York',
-      // The jobs stay out of the way of what is measured (the jobs scenario runs them itself).
-      JOBS_SCHEDULE: '0 0 1 1 *',
-      DIGEST_SCHEDULE: '0 0 1 1 *',
-      LOG_LEVEL: 'silent',
-      ...env,
-    },
-    { dotenv: false },
-  );
+  return {
+    IMAP_HOST: imap.host,
+    IMAP_PORT: String(imap.port),
+    IMAP_SECURE: 'false',
+    IMAP_USER: imap.user,
+    IMAP_PASSWORD: imap.password,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    MAIL_FROM: DESK_ADDRESS,
+    SUPPORT_EMAIL: SUPPORT,
+    DATA_DIR: dataDir,
+    TIMEZONE: 'America/New_York',
+    // The jobs stay out of the way of what is measured (the jobs scenario runs them itself).
+    JOBS_SCHEDULE: '0 0 1 1 *',
+    DIGEST_SCHEDULE: '0 0 1 1 *',
+    LOG_LEVEL: 'silent',
+    ...env,
+  };
+}
+
+export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig(benchEnv(mailbox, sink, dataDir, env), { dotenv: false });
 }
 
 export function runDaemon(config: Config): Promise<Daemon> {

@@ -1,9 +1,10 @@
 /**
  * The desk after a year: 100,000 finished orders (with their inbound log and sent e-mails) and
  * 50,000 accounts. Start-up time, resident memory, and what a new request costs compared with the
- * same requests on an empty store (only the accounts they name).
+ * same requests on an empty store (only the accounts they name). The daemon measured is the
+ * deployed one: built once here, then run by each probe as `node dist/cli.js start`.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,17 @@ export interface GrowthResult {
 }
 
 const MB = 2 ** 20;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `npm run build`, so the probes run the daemon from the current sources. */
+function buildDaemon(): void {
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as Error & { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`npm run build failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  }
+}
 
 function probe(dataDir: string, probes: number): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
@@ -48,6 +60,7 @@ async function sizeOf(dir: string): Promise<number> {
 
 export async function runGrowth(size: SizeSpec): Promise<GrowthResult> {
   const g = size.growth;
+  buildDaemon();
   const big = await makeDataDir();
   const empty = await makeDataDir();
   try {
