@@ -207,6 +207,8 @@ function registerHelpers(env: Env): void {
 
   env.registerHelper('phone', (value: unknown) => formatPhone(value));
   env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  /** `{{#if (hasReason reasons "PORT_PROTECTED")}}`: whether a reason list carries a code. */
+  env.registerHelper('hasReason', (list: unknown, code: unknown) => Array.isArray(list) && list.some((r) => (r as { code?: unknown })?.code === code));
   env.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
   env.registerHelper('concat', (...all: unknown[]) => args(all).map((v) => (v == null ? '' : String(v))).join(''));
   env.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (sizeOf(n) === 1 ? one : many));

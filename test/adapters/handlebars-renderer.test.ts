@@ -119,6 +119,21 @@ describe('built-in templates', () => {
       if (c.outcome === 'rejected') expect(mail.text).toContain(REASON_TEXT.PORT_PROTECTED);
     }
   });
+
+  it('tells the customer how to go ahead after a lock or PIN rejection, in both parts', () => {
+    const base = { ...TEMPLATE_SAMPLES['customer-decision'], outcome: 'rejected', decidedBy: 'desk' };
+    const cases = [
+      { code: 'PORT_PROTECTED', expect: /to lift the lock/ },
+      { code: 'PIN_MISSING', expect: /did not include it/ },
+      { code: 'PIN_INVALID', expect: /gave a different one/ },
+      { code: 'ZIP_MISMATCH', expect: /Customer Service Record/ },
+    ] as const;
+    for (const c of cases) {
+      const mail = renderer.render('customer-decision', { ...base, reasons: [{ code: c.code }] });
+      expect(mail.text, c.code).toMatch(c.expect);
+      expect(mail.html, c.code).toMatch(c.expect);
+    }
+  });
 });
 
 describe('escaping', () => {
