@@ -109,30 +109,14 @@ async function startOffline(cfg: Config) {
   await mkdir(cfg.dataDir, { recursive: true });
   const { acquireDataDirLock } = await import('./adapters/data-dir-lock.js');
   const { openFileStore } = await import('./adapters/file-store.js');
-  const { createOutboxDelivery } = await import('./app/deliver-outbox.js');
-  const { createDesk } = await import('./app/desk.js');
-  const { createCalendar } = await import('./domain/calendar.js');
-  const { createRandomIds } = await import('./adapters/random-ids.js');
-  const { buildMailer, buildRenderer } = await import('./main.js');
+  const { buildDesk } = await import('./main.js');
   const { systemClock } = await import('./ports/clock.js');
   const lock = await acquireDataDirLock(cfg.dataDir).catch((err: Error) => {
     throw new CliError(`cannot use ${cfg.dataDir}: ${err.message}`);
   });
   const log = commandLogger(cfg);
   const store = await openFileStore(cfg.dataDir, { clock: systemClock });
-  const { mailer } = buildMailer(cfg, log);
-  const renderer = buildRenderer(cfg);
-  const { deskData, deskIdentity } = await import('./app/compose-email.js');
-  const delivery = createOutboxDelivery({ store, mailer, clock: systemClock, log, renderer, desk: deskData(deskIdentity(cfg)) });
-  const desk = createDesk({
-    store,
-    renderer,
-    ids: createRandomIds(cfg.mailFrom.slice(cfg.mailFrom.lastIndexOf('@') + 1)),
-    clock: systemClock,
-    calendar: createCalendar({ timezone: cfg.timezone, holidays: cfg.holidays }),
-    log,
-    config: cfg,
-  });
+  const { desk, delivery, mailer } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false });
   return {
     desk,
     store,

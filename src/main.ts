@@ -64,6 +64,31 @@ export function buildRenderer(config: Config) {
   return createHandlebarsRenderer({ builtinDir: BUILTIN_TEMPLATES_DIR, ...(overrideDir ? { overrideDir } : {}) });
 }
 
+/**
+ * The desk and its outbox delivery over an open store: what the daemon runs, and what a command
+ * uses when no daemon is running. With `deliverOnQueue` (the daemon) new e-mails are sent at once;
+ * without it the caller delivers when it is done.
+ */
+export function buildDesk(
+  config: Config,
+  { store, clock, log, deliverOnQueue = true }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean },
+) {
+  const renderer = buildRenderer(config);
+  const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
+  const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)) });
+  const desk = createDesk({
+    store,
+    renderer,
+    ids: createRandomIds(mailDomain(config.mailFrom)),
+    clock,
+    calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
+    log: log.child({ role: 'desk' }),
+    config,
+    ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
+  });
+  return { desk, delivery, mailer, outbound };
+}
+
 function mailDomain(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
 }
@@ -76,19 +101,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   let store: FileStore | undefined;
   try {
     store = await openFileStore(config.dataDir, { clock });
-    const renderer = buildRenderer(config);
-    const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
-    const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)) });
-    const desk = createDesk({
-      store,
-      renderer,
-      ids: createRandomIds(mailDomain(config.mailFrom)),
-      clock,
-      calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
-      log: log.child({ role: 'desk' }),
-      config,
-      onQueued: () => delivery.kick(),
-    });
+    const { desk, delivery, mailer, outbound } = buildDesk(config, { store, clock, log });
 
     const openStore = store;
     let source: MailSource;

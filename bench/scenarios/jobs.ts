@@ -4,12 +4,9 @@
  * built on the file store with a renderer and no mailer: delivery is not part of the job.
  */
 import { openFileStore } from '../../src/adapters/file-store.js';
-import { createRandomIds } from '../../src/adapters/random-ids.js';
-import { createDesk } from '../../src/app/desk.js';
 import { loadConfig } from '../../src/config.js';
-import { createCalendar } from '../../src/domain/calendar.js';
 import { silentLogger } from '../../src/logger.js';
-import { buildRenderer } from '../../src/main.js';
+import { buildDesk } from '../../src/main.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { makeDataDir } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
@@ -35,15 +32,7 @@ export async function runJobs(size: SizeSpec): Promise<JobsResult> {
     const o0 = performance.now();
     const store = await openFileStore(data.dir);
     const openMs = performance.now() - o0;
-    const desk = createDesk({
-      store,
-      renderer: buildRenderer(config),
-      ids: createRandomIds('example.test'),
-      clock: systemClock,
-      calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
-      log: silentLogger(),
-      config,
-    });
+    const { desk } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
     const queuedBefore = store.stats().live.queuedOutbox;
     const t0 = performance.now();
     const result = await desk.expireVerifications();

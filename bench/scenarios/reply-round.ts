@@ -7,11 +7,8 @@
  * their e-mails are then marked sent so the daemon starts with an empty outbox.
  */
 import { openFileStore } from '../../src/adapters/file-store.js';
-import { createRandomIds } from '../../src/adapters/random-ids.js';
-import { createDesk } from '../../src/app/desk.js';
-import { createCalendar } from '../../src/domain/calendar.js';
 import { silentLogger } from '../../src/logger.js';
-import { buildRenderer } from '../../src/main.js';
+import { buildDesk } from '../../src/main.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { buildReply, createRandom, generateRequests, makeAccounts } from '../fixtures.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
@@ -40,15 +37,7 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
     const p0 = performance.now();
     const store = await openFileStore(data.dir);
     await store.commit({ accounts });
-    const desk = createDesk({
-      store,
-      renderer: buildRenderer(config),
-      ids: createRandomIds('example.test'),
-      clock: systemClock,
-      calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
-      log: silentLogger(),
-      config,
-    });
+    const { desk } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
     for (const r of requests) await desk.handleMessage(r.raw, {});
     const now = new Date().toISOString();
     const queued = store.listQueuedOutbox();
