@@ -78,6 +78,7 @@ const EnvSchema = z.object({
   IMAP_USER: optionalText,
   IMAP_PASSWORD: optionalText,
   IMAP_MAILBOX: z.preprocess(emptyToUndefined, z.string().default('INBOX')),
+  IMAP_CHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(250)),
   SMTP_HOST: optionalText,
   SMTP_PORT: port(587),
   SMTP_SECURE: bool(false),
@@ -160,6 +161,8 @@ export interface ImapConfig {
   user: string;
   password: string;
   mailbox: string;
+  /** While idle, ask for new mail this often besides IDLE (ms); 0 = IDLE alone. */
+  checkIntervalMs?: number;
 }
 
 export interface SmtpConfig {
@@ -244,6 +247,7 @@ export function loadConfig(
           user: e.IMAP_USER!,
           password: e.IMAP_PASSWORD!,
           mailbox: e.IMAP_MAILBOX,
+          checkIntervalMs: e.IMAP_CHECK_MS,
         }
       : undefined,
     smtp: e.SMTP_HOST

@@ -114,6 +114,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
           save: (mailbox, cursor) => openStore.commit({ cursors: { [mailbox]: cursor } }),
         },
         log: log.child({ role: 'imap' }),
+        checkIntervalMs: config.imap.checkIntervalMs,
         ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
       });
       inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;

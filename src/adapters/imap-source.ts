@@ -57,6 +57,12 @@ export interface ImapSourceOptions {
   fetchBatchSize?: number;
   /** Connection, greeting and socket timeouts handed to imapflow (default 30 s). */
   connectTimeoutMs?: number;
+  /**
+   * While idle, also ask the server for new mail (NOOP) this often, in ms; 0 relies on IDLE alone
+   * (default 0). Dovecot tells an IDLE client about a new message only after a fixed half-second
+   * delay; a NOOP makes it report the message at once.
+   */
+  checkIntervalMs?: number;
 }
 
 /** A message the handler is done with, waiting for its batch's MOVE. */
@@ -96,12 +102,15 @@ export interface ProcessedEvent {
 /**
  * Events, for the composition root's health view and for tests that wait on progress:
  * 'ready' (folders, mailbox) after each connect · 'idle' when caught up and waiting ·
+ * 'check' after a quick check while idle that found nothing new ·
  * 'processed' (ProcessedEvent) · 'uidvalidity' ({ previous, current }) · 'disconnected' ·
  * 'reconnecting' ({ attempt, delayMs }).
  */
 export interface ImapSourceEvents {
   ready: [info: { folders: Record<Disposition, string>; mailbox: string; uidValidity: string }];
   idle: [];
+  /** A quick check (NOOP) while idle found the mailbox as it was. */
+  check: [];
   processed: [event: ProcessedEvent];
   uidvalidity: [change: { previous: string; current: string }];
   disconnected: [];
@@ -139,6 +148,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
   private readonly folderSegments: FolderSegments;
   private readonly fetchBatchSize: number;
   private readonly connectTimeoutMs: number;
+  private readonly checkIntervalMs: number;
 
   private running = false;
   private loop: Promise<void> | undefined;
@@ -159,6 +169,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     this.folderSegments = { ...DEFAULT_FOLDERS, ...options.folders };
     this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 100);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.checkIntervalMs = Math.max(0, options.checkIntervalMs ?? 0);
     this.stopped = new Promise((resolve) => (this.stopRequested = resolve));
   }
 
@@ -309,12 +320,22 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         // command (the drain after an EXISTS, the probe) breaks it.
         client.idle({ whenFree: true }).catch(() => undefined);
         this.emit('idle');
-        await this.waitForWake(Math.max(0, nextResync - Date.now()));
-        if (this.running && !closed && Date.now() >= nextResync) {
+        for (;;) {
+          const untilResync = Math.max(0, nextResync - Date.now());
+          await this.waitForWake(this.checkIntervalMs > 0 ? Math.min(this.checkIntervalMs, untilResync) : untilResync);
+          if (!this.running || closed || this.wakePending) break;
+          if (Date.now() >= nextResync) {
+            await this.probe(client);
+            nextResync = Date.now() + this.resyncIntervalMs;
+            // Drain even without an EXISTS: a silently dead IDLE may have missed one.
+            break;
+          }
+          // The quick check: the NOOP (which breaks IDLE) makes the server report new mail now;
+          // its EXISTS wakes the loop. Nothing new: back to IDLE until the next check.
           await this.probe(client);
-          nextResync = Date.now() + this.resyncIntervalMs;
-          // Fall through to a drain even without an EXISTS: a silently dead IDLE may have
-          // missed one.
+          if (!this.running || closed || this.wakePending) break;
+          this.emit('check');
+          client.idle({ whenFree: true }).catch(() => undefined);
         }
       }
     } finally {

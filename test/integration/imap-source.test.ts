@@ -22,6 +22,7 @@ const USERS = {
   stopping: 'stopping@example.test',
   folders: 'folders@example.test',
   batched: 'batched@example.test',
+  quickCheck: 'quick-check@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -100,6 +101,7 @@ function watch(source: ImapSource) {
   let idles = 0;
   let disconnects = 0;
   let uidvalidityChanges = 0;
+  let quickChecks = 0;
   const checks = new Set<() => void>();
   const recheck = () => checks.forEach((c) => c());
   source.on('processed', (e) => {
@@ -108,6 +110,10 @@ function watch(source: ImapSource) {
   });
   source.on('idle', () => {
     idles += 1;
+    recheck();
+  });
+  source.on('check', () => {
+    quickChecks += 1;
     recheck();
   });
   source.on('disconnected', () => {
@@ -128,6 +134,9 @@ function watch(source: ImapSource) {
     },
     get uidvalidityChanges() {
       return uidvalidityChanges;
+    },
+    get quickChecks() {
+      return quickChecks;
     },
   };
   const until = (what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> =>
@@ -228,6 +237,25 @@ describe('ImapSource against Dovecot', () => {
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(rec.counts.get(mid('idle01'))).toBe(1);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('idle01')]);
+    expect(state.disconnects).toBe(0);
+  });
+
+  it('with a check interval, asks for new mail while idle, picks up an appended message and goes back to waiting', async () => {
+    const user = USERS.quickCheck;
+    const rec = recordingHandler();
+    const { source, until, state } = makeSource(dovecot, user, { checkIntervalMs: 30 });
+    await source.start(rec.handler);
+    await until('idle', () => state.idles > 0);
+    await until('two quick checks that found nothing', () => state.quickChecks >= 2);
+    expect(state.idles).toBe(1);
+    expect(state.processed).toEqual([]);
+
+    await dovecot.append(user, 'INBOX', makeMessage('quick01'));
+    await until('the appended message', () => state.processed.length === 1);
+    expect(rec.counts.get(mid('quick01'))).toBe(1);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('quick01')]);
+    const checksBefore = state.quickChecks;
+    await until('checks resuming after the message', () => state.idles >= 2 && state.quickChecks >= checksBefore + 2);
     expect(state.disconnects).toBe(0);
   });
 
