@@ -115,6 +115,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         },
         log: log.child({ role: 'imap' }),
         checkIntervalMs: config.imap.checkIntervalMs,
+        // The desk decides one message at a time in arrival order; a batch in flight lets parsing
+        // and the journal's group commit overlap those decisions.
+        handlerConcurrency: 100,
         ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
       });
       inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;

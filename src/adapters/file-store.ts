@@ -10,11 +10,14 @@
  * - Everything live is in memory, with indexes (accounts by id and number, orders by id, number,
  *   token and outbound Message-ID, inbound log by key, outbox by id and queued, cursors), so a
  *   read never scans and a port request costs the same on a full store as on an empty one.
- * - `commit` validates the Changes with the zod schemas and appends ONE line to
- *   DATA_DIR/journal.jsonl, fsyncs, and only then applies it to memory and resolves. Commits that
- *   arrive while an fsync is in flight are written together by the next append (group commit):
- *   one write and one fsync for the group, so throughput grows with concurrency instead of
- *   being capped at one fsync per message.
+ * - `commit` validates the Changes with the zod schemas, applies them to memory at once (so the
+ *   next decision reads them without waiting for the disk), appends ONE line to
+ *   DATA_DIR/journal.jsonl, fsyncs, and only then resolves. Commits that arrive while an fsync
+ *   is in flight are written together by the next append (group commit): one write and one
+ *   fsync for the group, so throughput grows with concurrency instead of being capped at one
+ *   fsync per message. Whoever acts outside the desk on a commit (moves the message, sends the
+ *   e-mail) waits for its promise, or for flush(). A failed write leaves memory ahead of the
+ *   disk: the store then refuses every commit until a restart.
  * - DATA_DIR/desk.json is the snapshot, written through lowdb (temp file + rename, so it is
  *   always a whole file) only at compaction: when the journal outgrows max(4 MB, snapshot size).
  *   Writing a snapshot therefore costs at most as much as the journal bytes that triggered it,
@@ -240,6 +243,8 @@ class FileStoreImpl implements FileStore {
   private snapshotBytes = 0;
   private snapshotIdentity: string | undefined;
   private pending: PendingCommit[] = [];
+  /** The last commit accepted; flush() waits for it. */
+  private lastCommit: Promise<void> = Promise.resolve();
   private draining = false;
   private exclusive: Promise<void> = Promise.resolve();
   private closed = false;
@@ -641,7 +646,11 @@ class FileStoreImpl implements FileStore {
     if (!parsed.success) {
       return Promise.reject(new StoreError('STORE_INVALID', `refused to commit invalid records: ${describeIssues(parsed.error)}`));
     }
-    return new Promise<void>((resolve, reject) => {
+    // Applied at once, so the next message's decision sees it without waiting for the disk; the
+    // promise says when it is durable. A write that fails leaves memory ahead of the disk, so
+    // the store then refuses every commit (see drain) until a restart reloads what is on disk.
+    this.state.apply(parsed.data);
+    const durable = new Promise<void>((resolve, reject) => {
       this.pending.push({ changes: parsed.data, resolve, reject });
       if (!this.draining) {
         this.draining = true;
@@ -652,6 +661,13 @@ class FileStoreImpl implements FileStore {
         });
       }
     });
+    this.lastCommit = durable;
+    return durable;
+  }
+
+  flush(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.lastCommit.then(() => undefined);
   }
 
   /** Writes pending commits, a group per append, until none are left. */
@@ -675,11 +691,15 @@ class FileStoreImpl implements FileStore {
       try {
         await this.appendToJournal(data);
       } catch (err) {
-        const failure = err instanceof StoreError ? err : new StoreError('STORE_IO', `could not write ${this.journalPath}: ${(err as Error).message}`, { cause: err, file: this.journalPath });
-        for (const p of group) p.reject(failure);
+        // Memory already holds these changes and cannot take them back: refuse everything from
+        // now on, so nothing is decided on records the disk does not have.
+        this.failure ??= new StoreError('STORE_IO', `could not write ${this.journalPath} (${(err as Error).message}); restart portdesk`, {
+          cause: err,
+          file: this.journalPath,
+        });
+        for (const p of group) p.reject(this.failure);
         continue;
       }
-      for (const p of group) this.state.apply(p.changes);
       this.state.seq = seq;
       this.journalBytes += data.length;
       this.journalLines += group.length;

@@ -63,6 +63,12 @@ export interface ImapSourceOptions {
    * delay; a NOOP makes it report the message at once.
    */
   checkIntervalMs?: number;
+  /**
+   * Messages handed to the handler before the first of them is answered (default 1). A handler
+   * that keeps its decisions in order itself (the desk's does) lets parsing and the durable
+   * writes of several messages overlap; the batch is still moved and recorded in UID order.
+   */
+  handlerConcurrency?: number;
 }
 
 /** A message the handler is done with, waiting for its batch's MOVE. */
@@ -149,6 +155,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
   private readonly fetchBatchSize: number;
   private readonly connectTimeoutMs: number;
   private readonly checkIntervalMs: number;
+  private readonly handlerConcurrency: number;
 
   private running = false;
   private loop: Promise<void> | undefined;
@@ -170,6 +177,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 100);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.checkIntervalMs = Math.max(0, options.checkIntervalMs ?? 0);
+    this.handlerConcurrency = Math.max(1, options.handlerConcurrency ?? 1);
     this.stopped = new Promise((resolve) => (this.stopRequested = resolve));
   }
 
@@ -438,13 +446,22 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       }
       if (batch.length === 0) return;
       const handled: HandledMessage[] = [];
+      const inFlight = new Set<Promise<void>>();
       for (const message of batch) {
-        // stop() lets the message in hand finish; a lost connection makes the rest of the batch
+        // stop() lets the messages in hand finish; a lost connection makes the rest of the batch
         // pointless to handle now, since none of it could be moved (it is handed over again).
         if (!this.running || isClosed()) break;
         if (message.uid <= lastUid) continue;
-        handled.push(await this.handleOne(handler, folders, message, uidValidity));
+        const slot = handled.length;
+        handled.length += 1;
+        const handling = this.handleOne(handler, folders, message, uidValidity).then((h) => {
+          handled[slot] = h;
+          inFlight.delete(handling);
+        });
+        inFlight.add(handling);
+        if (inFlight.size >= this.handlerConcurrency) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
       if (handled.length > 0) await this.moveHandled(client, handled, uidValidity);
       if (!this.running || isClosed()) return;
     }

@@ -25,7 +25,7 @@ export interface BackoffOptions {
 }
 
 export interface OutboxDeliveryOptions {
-  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit'>;
+  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush'>;
   mailer: Mailer;
   clock: Clock;
   log: Logger;
@@ -41,8 +41,10 @@ export interface OutboxDeliveryOptions {
   desk?: DeskInfo;
   /** A random number in [0, 1) for jitter; tests pass a fixed one. */
   random?: () => number;
-  /** E-mails sent at once and recorded in one commit (default 3, the SMTP pool's connections). */
+  /** E-mails in flight at once (default 3, the SMTP pool's connections). */
   concurrency?: number;
+  /** Outcomes recorded per commit (default 50); a crash may resend at most this many e-mails. */
+  commitEvery?: number;
 }
 
 export interface DeliveryResult {
@@ -66,6 +68,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const random = options.random ?? Math.random;
   const concurrency = Math.max(1, options.concurrency ?? 3);
+  const commitEvery = Math.max(1, options.commitEvery ?? 50);
   if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
 
   let running: Promise<DeliveryResult> | undefined;
@@ -87,23 +90,38 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
     const now = clock.now().getTime();
     const due = store.listQueuedOutbox().filter((e) => Date.parse(e.nextAttemptAt) <= now);
-    // A few sends in flight at once (as many as the SMTP pool has connections) and one commit
-    // for their outcomes: one e-mail at a time left the pool idle but for one connection and
-    // paid an SMTP round trip plus a journal fsync per e-mail.
-    for (let i = 0; i < due.length; i += concurrency) {
-      // Re-read: a command working on the same data may have sent or changed it since the list.
-      const entries = due
-        .slice(i, i + concurrency)
-        .map((queued) => store.getOutbox(queued.id))
-        .filter((e): e is OutboxEntry => !!e && e.status === 'queued');
-      if (entries.length === 0) continue;
-      const outcomes = await Promise.all(entries.map((entry) => attempt(entry)));
-      const at = clock.now();
-      const changes = entries.map((entry, k) => settle(entry, outcomes[k]!, at));
-      await store.commit({ outbox: changes.flatMap((c) => c.entries) });
-      for (const c of changes) result[c.counted] += 1;
-    }
-    if (due.length > 0) log.debug({ ...result }, 'outbox pass done');
+    if (due.length === 0) return result;
+    // An entry may be in memory before it is on disk: nothing is sent before the change that
+    // queued it is durable, or a crash could leave an e-mail out that the desk never decided.
+    await store.flush();
+    // `concurrency` sends in flight at once (the SMTP pool's connections), outcomes recorded a
+    // group at a time while the next sends go on: one commit per e-mail would pay a journal
+    // fsync per e-mail. A crash before a group's commit resends that group with the same
+    // Message-IDs.
+    let next = 0;
+    let settled: OutboxEntry[] = [];
+    const commits: Promise<void>[] = [];
+    const record = (force: boolean) => {
+      if (settled.length === 0 || (!force && settled.length < commitEvery)) return;
+      commits.push(store.commit({ outbox: settled }));
+      settled = [];
+    };
+    const worker = async () => {
+      while (next < due.length) {
+        // Re-read: a command working on the same data may have sent or changed it since the list.
+        const entry = store.getOutbox(due[next++]!.id);
+        if (!entry || entry.status !== 'queued') continue;
+        const outcome = await attempt(entry);
+        const change = settle(entry, outcome, clock.now());
+        settled.push(...change.entries);
+        result[change.counted] += 1;
+        record(false);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+    record(true);
+    await Promise.all(commits);
+    log.debug({ ...result }, 'outbox pass done');
     return result;
   }
 

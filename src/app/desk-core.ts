@@ -68,10 +68,22 @@ export class DeskCore {
 
   /** Renders the effects into the same change set and commits it in one write. */
   async commit(changes: Changes, effects: readonly Effect[], now: Date): Promise<void> {
+    await this.stage(changes, effects, now);
+  }
+
+  /**
+   * Like commit, but returns as soon as the change is in memory (the next task in the queue
+   * already sees it); the promise resolves once it is durable. Rendering problems (a broken
+   * template override) throw here, before anything is stored.
+   */
+  stage(changes: Changes, effects: readonly Effect[], now: Date): Promise<void> {
     addEffects(changes, effects, { renderer: this.deps.renderer, ids: this.deps.ids, desk: this.desk, now });
-    if (isEmpty(changes)) return;
-    await this.deps.store.commit(changes);
-    if (changes.outbox?.length) this.deps.onQueued?.();
+    if (isEmpty(changes)) return Promise.resolve();
+    const stored = this.deps.store.commit(changes);
+    const durable = changes.outbox?.length ? stored.then(() => this.deps.onQueued?.()) : stored;
+    // The caller awaits it, maybe a few ticks later: a failure must not count as unhandled meanwhile.
+    durable.catch(() => undefined);
+    return durable;
   }
 }
 

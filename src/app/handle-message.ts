@@ -84,59 +84,83 @@ function review(core: DeskCore, msg: InboundMessage, reason: string, extra: Effe
   };
 }
 
+/**
+ * Parses the message, decides in the desk's queue and resolves with its disposition once the
+ * decision is durable. Callers may hand over several messages at once: each takes its place in
+ * the queue when it is handed over (so they are decided in that order) and parsing and the disk
+ * write overlap with the decisions on the others.
+ */
 export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta): Promise<Disposition> {
-  const msg = await parseMessage(raw);
+  const parsing = parseMessage(raw);
+  const decided = core.queue.run(() => parsing.then((msg) => decide(core, msg, meta)));
+  const { disposition, durable } = await decided;
+  await durable;
+  return disposition;
+}
+
+interface Decision {
+  disposition: Disposition;
+  /** Resolves once the records behind the disposition are on disk. */
+  durable: Promise<void>;
+}
+
+async function decide(core: DeskCore, msg: InboundMessage, meta: SourceMeta): Promise<Decision> {
   const log = core.deps.log.child({ messageKey: msg.key, uid: meta.uid });
-  return core.queue.run(async () => {
-    const seen = core.deps.store.getInbound(msg.key);
-    if (seen) {
-      log.info({ outcome: seen.outcome }, 'message seen before; not handled again');
-      return seen.outcome;
-    }
-    const now = core.deps.clock.now();
-    const ctx = core.context(now);
-    const classification = classifyMessage(msg, { deskAddresses: core.deskAddresses });
-    let handled: Handled;
+  const seen = core.deps.store.getInbound(msg.key);
+  if (seen) {
+    log.info({ outcome: seen.outcome }, 'message seen before; not handled again');
+    // Seen before, possibly by a commit still on its way to the disk.
+    return { disposition: seen.outcome, durable: core.deps.store.flush() };
+  }
+  const now = core.deps.clock.now();
+  const ctx = core.context(now);
+  const classification = classifyMessage(msg, { deskAddresses: core.deskAddresses });
+  let handled: Handled;
+  try {
+    handled = dispatch(core, msg, classification.kind, ctx, log);
+  } catch (err) {
+    // A reader or rule that throws on one message must not stop the desk.
+    log.error({ err, kind: classification.kind }, 'message could not be handled');
+    handled = review(core, msg, `internal error while handling a ${classification.kind}: ${(err as Error).message}`);
+  }
+  const entry: InboundEntry = {
+    key: msg.key,
+    ...(msg.messageId ? { messageId: msg.messageId } : {}),
+    ...(meta.mailbox ? { mailbox: meta.mailbox } : {}),
+    ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
+    ...(meta.uidValidity ? { uidValidity: meta.uidValidity } : {}),
+    ...(msg.from?.address ? { from: msg.from.address } : {}),
+    ...(msg.subject ? { subject: msg.subject.slice(0, 300) } : {}),
+    kind: classification.kind,
+    outcome: handled.outcome,
+    ...(handled.reason ? { reason: handled.reason } : {}),
+    orderIds: handled.orderIds ?? [],
+    at: now.toISOString(),
+  };
+  const changes = handled.changes ?? {};
+  changes.inbound = [entry];
+  let durable: Promise<void>;
+  try {
+    durable = core.stage(changes, handled.effects ?? [], now);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code !== 'TEMPLATE_ERROR') throw err;
+    // A broken template override must not lose the message: park it and say why.
+    log.error({ err, kind: classification.kind }, 'message effects could not be prepared; parked for review');
+    const reason = `the desk could not prepare its answer (${e.code ?? 'ERROR'}: ${e.message}); nothing was changed`;
+    const parked: InboundEntry = { ...entry, outcome: 'review', reason };
+    const alert = supportAlert(core, `Needs review: ${reason}`, [...describe(msg), `Reason: ${reason}`]);
+    let parkedDurable: Promise<void>;
     try {
-      handled = dispatch(core, msg, classification.kind, ctx, log);
-    } catch (err) {
-      // A reader or rule that throws on one message must not stop the desk.
-      log.error({ err, kind: classification.kind }, 'message could not be handled');
-      handled = review(core, msg, `internal error while handling a ${classification.kind}: ${(err as Error).message}`);
+      parkedDurable = core.stage({ inbound: [parked] }, [alert], now);
+    } catch {
+      // Even the alert cannot be rendered: the Review folder and the log carry the reason.
+      parkedDurable = core.stage({ inbound: [parked] }, [], now);
     }
-    const entry: InboundEntry = {
-      key: msg.key,
-      ...(msg.messageId ? { messageId: msg.messageId } : {}),
-      ...(meta.mailbox ? { mailbox: meta.mailbox } : {}),
-      ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
-      ...(meta.uidValidity ? { uidValidity: meta.uidValidity } : {}),
-      ...(msg.from?.address ? { from: msg.from.address } : {}),
-      ...(msg.subject ? { subject: msg.subject.slice(0, 300) } : {}),
-      kind: classification.kind,
-      outcome: handled.outcome,
-      ...(handled.reason ? { reason: handled.reason } : {}),
-      orderIds: handled.orderIds ?? [],
-      at: now.toISOString(),
-    };
-    const changes = handled.changes ?? {};
-    changes.inbound = [entry];
-    try {
-      await core.commit(changes, handled.effects ?? [], now);
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      // A store that cannot write is the machine's problem: the source keeps the message.
-      if (e.code !== 'TEMPLATE_ERROR') throw err;
-      // A broken template override must not lose the message: park it and say why.
-      log.error({ err, kind: classification.kind }, 'message effects could not be prepared; parked for review');
-      const reason = `the desk could not prepare its answer (${e.code ?? 'ERROR'}: ${e.message}); nothing was changed`;
-      const parked: InboundEntry = { ...entry, outcome: 'review', reason };
-      const alert = supportAlert(core, `Needs review: ${reason}`, [...describe(msg), `Reason: ${reason}`]);
-      await core.commit({ inbound: [parked] }, [alert], now).catch(async () => core.commit({ inbound: [parked] }, [], now));
-      return 'review';
-    }
-    log.info({ kind: classification.kind, outcome: handled.outcome, reason: handled.reason, orderIds: entry.orderIds }, 'message handled');
-    return handled.outcome;
-  });
+    return { disposition: 'review', durable: parkedDurable };
+  }
+  log.info({ kind: classification.kind, outcome: handled.outcome, reason: handled.reason, orderIds: entry.orderIds }, 'message handled');
+  return { disposition: handled.outcome, durable };
 }
 
 function dispatch(core: DeskCore, msg: InboundMessage, kind: MessageKind, ctx: DeskContext, log: Logger): Handled {

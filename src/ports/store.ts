@@ -31,7 +31,9 @@ export interface OrderFilter {
 
 /**
  * The desk's records. Reads are synchronous and served from memory; `commit` is the only way to
- * change anything and resolves once the change is durable on disk.
+ * change anything. It applies the change to memory at once (or refuses all of it) and resolves
+ * once the change is durable on disk; nothing may leave the desk (an e-mail, a moved message)
+ * on the strength of a change before that.
  */
 export interface Store {
   getAccount(id: string): Account | undefined;
@@ -62,6 +64,8 @@ export interface Store {
   getCursor(mailbox: string): MailboxCursor | undefined;
 
   commit(changes: Changes): Promise<void>;
+  /** Resolves when every change committed so far is durable; rejects if the store failed. */
+  flush(): Promise<void>;
   /** Writes everything pending and releases files. */
   close(): Promise<void>;
 }

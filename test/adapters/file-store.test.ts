@@ -176,12 +176,34 @@ describe('file store: group commit', () => {
     for (let i = 0; i < 100; i++) expect(again.getInbound(`<m${i}@example.test>`)).toBeDefined();
   });
 
-  it('applies a commit to memory only once it is durable', async () => {
+  it('shows a commit to readers at once and resolves once its journal line is on disk', async () => {
     const store = await open();
+    const journal = path.join(dir, JOURNAL_FILE);
+    const onDisk = () => (existsSync(journal) ? readFileSync(journal, 'utf8') : '');
     const pending = store.commit({ accounts: [makeAccount(3)] });
-    expect(store.getAccount('ACC-3')).toBeUndefined();
-    await pending;
     expect(store.getAccount('ACC-3')).toBeDefined();
+    const flushed = store.flush();
+    await pending;
+    expect(onDisk()).toContain('ACC-3');
+    await flushed;
+  });
+
+  it('flush() waits for every commit accepted before it', async () => {
+    const store = await open();
+    const journal = path.join(dir, JOURNAL_FILE);
+    void store.commit({ accounts: [makeAccount(4)] });
+    void store.commit({ accounts: [makeAccount(5)] });
+    await store.flush();
+    const text = readFileSync(journal, 'utf8');
+    expect(text).toContain('ACC-4');
+    expect(text).toContain('ACC-5');
+  });
+
+  it('a refused commit changes nothing a reader can see', async () => {
+    const store = await open();
+    const bad = { ...makeAccount(6), dids: ['not a number'] };
+    await expect(store.commit({ accounts: [bad] })).rejects.toMatchObject({ code: 'STORE_INVALID' });
+    expect(store.getAccount('ACC-6')).toBeUndefined();
   });
 });
 

@@ -38,6 +38,11 @@ class FakeOutboxStore {
     for (const e of changes.outbox ?? []) this.entries.set(e.id, OutboxEntrySchema.parse(e));
     this.commits.push(changes);
   }
+  /** When set, flush() waits for it: the queued entries are in memory but not yet on disk. */
+  durableGate: Promise<void> | undefined;
+  flush(): Promise<void> {
+    return this.durableGate ?? Promise.resolve();
+  }
 }
 
 /** Answers each send from a script (default: success); can hold sends until released. */
@@ -135,6 +140,37 @@ describe('deliverDue', () => {
     expect(mailer.sent.map((e) => e.id)).toEqual(['mail-1']);
     expect(store.getOutbox('mail-1')).toMatchObject({ status: 'sent', attempts: 1, sentAt: '2026-12-01T15:10:00.000Z' });
     expect(store.getOutbox('mail-2')).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+
+  it('sends nothing before the change that queued it is durable', async () => {
+    const { store, mailer, delivery } = setup([queued('mail-1')]);
+    let durable!: () => void;
+    store.durableGate = new Promise((r) => (durable = r));
+    const pass = delivery.deliverDue();
+    await new Promise((r) => setImmediate(r));
+    expect(mailer.sent).toEqual([]);
+    durable();
+    expect(await pass).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(mailer.sent.map((e) => e.id)).toEqual(['mail-1']);
+  });
+
+  it('keeps `concurrency` sends in flight and records outcomes a group per commit', async () => {
+    const entries = Array.from({ length: 7 }, (_, i) => queued(`mail-${i + 1}`));
+    const { store, mailer, delivery } = setup(entries, { concurrency: 3, commitEvery: 3 });
+    let inFlight = 0;
+    let most = 0;
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (entry) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight -= 1;
+      return send(entry);
+    };
+    expect(await delivery.deliverDue()).toEqual({ sent: 7, retried: 0, failed: 0 });
+    expect(most).toBe(3);
+    expect(store.commits.map((c) => c.outbox?.length)).toEqual([3, 3, 1]);
+    expect([...store.entries.values()].every((e) => e.status === 'sent')).toBe(true);
   });
 
   it('never sends an entry again once it is sent', async () => {

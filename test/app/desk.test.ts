@@ -269,6 +269,18 @@ describe('a carrier port request', () => {
     expect(outbox()).toHaveLength(2);
   });
 
+  it('decides messages handed over together in the order they came, even when the first takes longer to read', async () => {
+    // Two carriers ask for the same number; the first one's message is far longer to parse.
+    const padding = Array.from({ length: 4000 }, (_, i) => `Note ${i}: the customer asked us to keep this request on file.`);
+    const first = portRequest({ extra: padding });
+    const second = portRequest({ from: STRANGER, pon: 'BF-77' });
+    const results = await Promise.all([desk.handleMessage(first.raw), desk.handleMessage(second.raw)]);
+    expect(results).toEqual(['processed', 'processed']);
+    const orders = store.listOrders();
+    expect(orders.find((o) => o.carrier.email === CARRIER)?.state).toBe('pending_verification');
+    expect(orders.find((o) => o.carrier.email === STRANGER)).toMatchObject({ state: 'rejected', decision: { reasonCodes: ['TN_PENDING_ORDER'] } });
+  });
+
   it('records nothing when the commit fails, so the redelivered message is handled in full', async () => {
     const req = portRequest();
     store.failNextCommit = new Error('disk full');

@@ -23,6 +23,7 @@ const USERS = {
   folders: 'folders@example.test',
   batched: 'batched@example.test',
   quickCheck: 'quick-check@example.test',
+  concurrent: 'concurrent@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -342,6 +343,38 @@ describe('ImapSource against Dovecot', () => {
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('bt01'), mid('bt03'), mid('bt05')]);
     expect(await messageIds(dovecot, user, 'PortDesk/Review')).toEqual([mid('bt02')]);
     expect(await messageIds(dovecot, user, 'PortDesk/Ignored')).toEqual([mid('bt04')]);
+    expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('with handlerConcurrency, hands several messages over at once and still moves and records them in UID order', async () => {
+    const user = USERS.concurrent;
+    const plan: Array<[string, Disposition]> = [
+      ['cc01', 'processed'],
+      ['cc02', 'review'],
+      ['cc03', 'processed'],
+      ['cc04', 'ignored'],
+      ['cc05', 'processed'],
+      ['cc06', 'processed'],
+    ];
+    for (const [id, d] of plan) await dovecot.append(user, 'INBOX', makeMessage(id, d));
+    let inFlight = 0;
+    let most = 0;
+    const rec = recordingHandler(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      // Answer after the others had their turn to arrive.
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight -= 1;
+    });
+    const { source, cursors, until, state } = makeSource(dovecot, user, { handlerConcurrency: 4, fetchBatchSize: 10 });
+    await source.start(rec.handler);
+    await until('all six', () => state.processed.length === plan.length);
+
+    expect(most).toBe(4);
+    expect(state.processed.map((e) => [e.uid, e.disposition])).toEqual(plan.map(([, d], i) => [i + 1, d]));
+    expect(cursors.get('INBOX')?.lastUid).toBe(6);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cc01'), mid('cc03'), mid('cc05'), mid('cc06')]);
     expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
   });
 

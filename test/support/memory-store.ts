@@ -134,6 +134,8 @@ export class MemoryStore implements Store {
     this.commits.push(changes);
   }
 
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {
     this.closed = true;
   }
