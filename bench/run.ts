@@ -41,7 +41,7 @@ function forkScenario(name: ScenarioName, size: SizeName, profileDir: string | u
   return new Promise((resolve) => {
     // One directory per scenario: the module loader's thread writes a profile of its own, and a
     // fixed file name would let it overwrite the main thread's.
-    const execArgv = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `${name}-${size}`)] : [])];
+    const execArgv = ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `${name}-${size}`)] : [])];
     const child = fork(fileURLToPath(import.meta.url), ['--child', name, '--size', size, ...extra], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     child.on('message', (msg: { ok: boolean; result?: unknown; error?: string }) => {

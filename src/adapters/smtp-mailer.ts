@@ -1,11 +1,17 @@
 /**
  * Sends outbox entries over SMTP with nodemailer's pooled transport (SPEC §7).
  *
+ * The pool runs on a worker thread (smtp-send-worker.js): composing and streaming MIME is the
+ * largest CPU cost of a busy desk, and on the thread it overlaps with the desk deciding the next
+ * messages instead of queueing behind them. This side builds the message options, relays them,
+ * and classifies the answer.
+ *
  * The mailer only delivers and classifies: SMTP 5xx answers are permanent (the same message
- * would be refused again), everything else — connection errors, timeouts, 4xx — is transient and
- * left to the outbox's backoff. It never retries on its own, so one attempt is one outbox attempt.
+ * would be refused again), everything else — connection errors, timeouts, 4xx, a thread that
+ * died — is transient and left to the outbox's backoff. It never retries on its own, so one
+ * attempt is one outbox attempt.
  */
-import nodemailer from 'nodemailer';
+import { Worker } from 'node:worker_threads';
 import type { SendMailOptions } from 'nodemailer';
 import type { SmtpConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +20,7 @@ import type { Mailer, SendResult } from '../ports/mailer.js';
 
 export interface SmtpMailerOptions {
   log?: Logger;
-  /** Connections kept open at most (default 3). */
+  /** Connections kept open at most (default 5). */
   maxConnections?: number;
   /** Milliseconds to wait for the TCP connection, the greeting, and socket inactivity. */
   timeouts?: { connection?: number; greeting?: number; socket?: number };
@@ -27,15 +33,22 @@ export interface SmtpMailer extends Mailer {
   verify(): Promise<void>;
 }
 
+/** The SMTP pool's connections, and so the e-mails worth having in flight at once. */
+export const SMTP_CONNECTIONS = 5;
+
+const WORKER_FILE = new URL('./smtp-send-worker.js', import.meta.url);
+
+type WorkerAnswer = { id: number; ok: true; response?: string; rejected?: string[] } | { id: number; ok: false; error: SmtpErrorLike };
+
 export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {}): SmtpMailer {
   const { log } = opts;
-  const transport = nodemailer.createTransport({
+  const transport = {
     pool: true,
     host: config.host,
     port: config.port,
     secure: config.secure,
     auth: config.user ? { user: config.user, pass: config.password ?? '' } : undefined,
-    maxConnections: opts.maxConnections ?? 3,
+    maxConnections: opts.maxConnections ?? SMTP_CONNECTIONS,
     connectionTimeout: opts.timeouts?.connection ?? 30_000,
     greetingTimeout: opts.timeouts?.greeting ?? 30_000,
     socketTimeout: opts.timeouts?.socket ?? 60_000,
@@ -43,33 +56,78 @@ export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {
     // Message content is ours, but a path or URL in it must never be read off the machine.
     disableFileAccess: true,
     disableUrlAccess: true,
-  });
+  };
+
+  let worker: Worker | undefined;
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (a: WorkerAnswer) => void }>();
+
+  /** Fails every request in flight (the thread is gone) and forgets the thread. */
+  const abandon = (worker_: Worker, why: string) => {
+    if (worker !== worker_) return;
+    worker = undefined;
+    for (const [id, p] of pending) p.resolve({ id, ok: false, error: { code: 'ETHREAD', message: why } });
+    pending.clear();
+  };
+
+  const startWorker = (): Worker => {
+    const w = new Worker(WORKER_FILE, { workerData: { transport } });
+    w.on('message', (answer: WorkerAnswer) => {
+      const p = pending.get(answer.id);
+      if (!p) return;
+      pending.delete(answer.id);
+      p.resolve(answer);
+      // An idle thread must not keep a finished command-line run alive.
+      if (pending.size === 0) w.unref();
+    });
+    w.on('error', (err) => {
+      log?.error({ err: { message: err.message } }, 'the SMTP thread failed; it is started again for the next e-mail');
+      abandon(w, `the SMTP thread failed: ${err.message}`);
+    });
+    w.on('exit', (code) => abandon(w, `the SMTP thread stopped (exit code ${code})`));
+    return w;
+  };
+
+  const request = (message: { type: 'send'; mail: SendMailOptions } | { type: 'verify' } | { type: 'close' }): Promise<WorkerAnswer> => {
+    worker ??= startWorker();
+    const w = worker;
+    const id = ++nextId;
+    return new Promise((resolve) => {
+      pending.set(id, { resolve });
+      w.ref();
+      w.postMessage({ id, ...message });
+    });
+  };
 
   async function send(entry: OutboxEntry): Promise<SendResult> {
-    try {
-      const info = await transport.sendMail(buildMailOptions(entry));
-      const rejected = (info.rejected ?? []).map(String);
+    const answer = await request({ type: 'send', mail: buildMailOptions(entry) });
+    if (answer.ok) {
+      const rejected = answer.rejected ?? [];
       if (rejected.length > 0) {
         // Some recipients were refused and the rest accepted: the message is out, and a resend
         // would duplicate it for those who got it, so this counts as sent and is logged.
-        log?.warn({ outboxId: entry.id, rejected, response: info.response }, 'some recipients were refused');
+        log?.warn({ outboxId: entry.id, rejected, response: answer.response }, 'some recipients were refused');
       }
       log?.info({ outboxId: entry.id, messageId: entry.messageId, template: entry.template }, 'e-mail sent');
-      return { ok: true, response: info.response };
-    } catch (err) {
-      const result = classifySmtpError(err);
-      log?.warn({ outboxId: entry.id, permanent: result.permanent, error: result.error }, 'e-mail not sent');
-      return result;
+      return { ok: true, ...(answer.response !== undefined ? { response: answer.response } : {}) };
     }
+    const result = classifySmtpError(answer.error);
+    log?.warn({ outboxId: entry.id, permanent: result.permanent, error: result.error }, 'e-mail not sent');
+    return result;
   }
 
   return {
     send,
     async verify() {
-      await transport.verify();
+      const answer = await request({ type: 'verify' });
+      if (!answer.ok) throw Object.assign(new Error(answer.error.response ?? answer.error.message ?? 'SMTP check failed'), answer.error);
     },
     async close() {
-      transport.close();
+      const w = worker;
+      if (!w) return;
+      await request({ type: 'close' });
+      worker = undefined;
+      await w.terminate();
     },
   };
 }

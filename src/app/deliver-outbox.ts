@@ -41,7 +41,7 @@ export interface OutboxDeliveryOptions {
   desk?: DeskInfo;
   /** A random number in [0, 1) for jitter; tests pass a fixed one. */
   random?: () => number;
-  /** E-mails in flight at once (default 3, the SMTP pool's connections). */
+  /** E-mails in flight at once (default 5, as many as the SMTP pool has connections). */
   concurrency?: number;
   /** Outcomes recorded per commit (default 50); a crash may resend at most this many e-mails. */
   commitEvery?: number;
@@ -67,7 +67,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   const alertAfter = Math.max(1, options.alertAfterAttempts ?? 10);
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const random = options.random ?? Math.random;
-  const concurrency = Math.max(1, options.concurrency ?? 3);
+  const concurrency = Math.max(1, options.concurrency ?? 5);
   const commitEvery = Math.max(1, options.commitEvery ?? 50);
   if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
 

@@ -36,6 +36,17 @@ export const MAX_NUMBERS_PER_REQUEST = 1000;
 
 const APPROVAL_CLAIM = /\b(already|has|have|previously)\s+(been\s+)?(approved|authori[sz]ed|confirmed)\b|\bpre-?approved\b/i;
 
+/**
+ * Whether the carrier's own words claim the customer already approved. Quote-stripping costs more
+ * than the rest of reading a request, so it runs only when the whole message makes the claim
+ * somewhere (the new text is part of it), to tell the carrier's words from a quoted e-mail.
+ */
+function claimsApproval(msg: InboundMessage): boolean {
+  const inHtml = msg.html !== undefined && APPROVAL_CLAIM.test(msg.html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;|&#160;/gi, ' '));
+  if (!inHtml && !APPROVAL_CLAIM.test(msg.text)) return false;
+  return APPROVAL_CLAIM.test(extractNewText(msg).newText);
+}
+
 function sameAddress(a: string | undefined, b: string | undefined): boolean {
   return !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 }
@@ -233,7 +244,7 @@ function handlePortRequest(core: DeskCore, msg: InboundMessage, ctx: DeskContext
       ...(f.requestedDate ? { requestedDate: f.requestedDate } : {}),
       missing: reading.missing,
       ...(msg.messageId ? { sourceMessageId: msg.messageId } : {}),
-      claimsApproval: APPROVAL_CLAIM.test(extractNewText(msg).newText),
+      claimsApproval: claimsApproval(msg),
     },
     core.deps.store,
     ctx,

@@ -201,7 +201,7 @@ describe('file store: group commit', () => {
 
   it('a refused commit changes nothing a reader can see', async () => {
     const store = await open();
-    const bad = { ...makeAccount(6), dids: ['not a number'] };
+    const bad = { ...makeAccount(6), dids: [{ number: 'not a number', status: 'active' as const }] };
     await expect(store.commit({ accounts: [bad] })).rejects.toMatchObject({ code: 'STORE_INVALID' });
     expect(store.getAccount('ACC-6')).toBeUndefined();
   });

@@ -189,6 +189,36 @@ describe('SMTP mailer', () => {
     expect(ids.sort()).toEqual([1, 2, 3, 4, 5].map((n) => `<pd.${n}@voip.example.test>`));
   });
 
+  it('sends from its own thread: several in flight at once, each delivered once, and again after close()', async () => {
+    const sink = await startSink();
+    cleanups.push(sink.close);
+    const m = createSmtpMailer({ host: '127.0.0.1', port: sink.port, secure: false });
+    const entries = Array.from({ length: 12 }, (_, i) => entry({ id: `OUT-T${i}`, messageId: `t${i}@voip.example.test` }));
+    const results = await Promise.all(entries.map((e) => m.send(e)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    await m.close();
+    // A closed mailer starts a new thread for the next e-mail (the daemon never does this, but a
+    // command-line run that sends after a check may).
+    expect(await m.send(entry({ id: 'OUT-AFTER', messageId: 'after@voip.example.test' }))).toMatchObject({ ok: true });
+    await m.close();
+    const ids = await Promise.all(sink.received.map(async (r) => (await simpleParser(r.raw)).messageId));
+    expect(ids.sort()).toEqual([...entries.map((e) => `<${e.messageId}>`), '<after@voip.example.test>'].sort());
+  });
+
+  it('verify() passes against a working server and fails with the reason against a dead one', async () => {
+    const sink = await startSink();
+    cleanups.push(sink.close);
+    const ok = createSmtpMailer({ host: '127.0.0.1', port: sink.port, secure: false });
+    cleanups.push(() => ok.close());
+    await expect(ok.verify()).resolves.toBeUndefined();
+    const gone = await startSink();
+    const port = gone.port;
+    await gone.close();
+    const dead = createSmtpMailer({ host: '127.0.0.1', port, secure: false });
+    cleanups.push(() => dead.close());
+    await expect(dead.verify()).rejects.toMatchObject({ code: 'ESOCKET' });
+  });
+
   it('treats an authentication failure as transient: the message is not at fault', () => {
     expect(classifySmtpError(Object.assign(new Error('Invalid login'), { code: 'EAUTH', responseCode: 535 }))).toMatchObject({
       permanent: false,
