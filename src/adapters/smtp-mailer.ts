@@ -71,7 +71,12 @@ export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {
   };
 
   const startWorker = (): Worker => {
-    const w = new Worker(WORKER_FILE, { workerData: { transport } });
+    const w = new Worker(WORKER_FILE, {
+      workerData: { transport },
+      // It holds a few messages at a time: a small heap keeps the desk's memory what it was
+      // without the thread.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
     w.on('message', (answer: WorkerAnswer) => {
       const p = pending.get(answer.id);
       if (!p) return;
