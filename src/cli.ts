@@ -226,7 +226,12 @@ export function buildProgram(): Command {
       ];
       process.stderr.write(`${banner.join('\n')}\n`);
       log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
+      let failure: Error | undefined;
       await new Promise<void>((resolve) => {
+        void daemon.failed.then((err) => {
+          failure = err;
+          resolve();
+        });
         let stopping = false;
         const onSignal = (signal: string) => {
           if (stopping) {
@@ -243,6 +248,8 @@ export function buildProgram(): Command {
         process.on('SIGINT', () => onSignal('SIGINT'));
       });
       await daemon.stop();
+      // A restart (systemd's Restart=on-failure) reloads the records from disk.
+      if (failure) throw new CliError(`stopped: ${failure.message}`);
     });
 
   const accounts = program.command('accounts').description('customer accounts');

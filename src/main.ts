@@ -48,6 +48,12 @@ export interface Daemon {
   runJobs(): Promise<unknown>;
   /** Finishes the message in hand, stops the jobs, flushes the store, releases the data directory. */
   stop(): Promise<void>;
+  /**
+   * Resolves if the store could not write its journal: the daemon can record nothing more and
+   * should stop and exit with a failure, so that the service manager starts it again and it
+   * reloads what is on disk. Messages in hand stay in the mailbox.
+   */
+  readonly failed: Promise<Error>;
 }
 
 /** Builds the mailer the configuration asks for: SMTP, or .eml files under DATA_DIR. */
@@ -99,8 +105,16 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   await mkdir(config.dataDir, { recursive: true });
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
   let store: FileStore | undefined;
+  let storeFailed!: (err: Error) => void;
+  const failed = new Promise<Error>((resolve) => (storeFailed = resolve));
   try {
-    store = await openFileStore(config.dataDir, { clock });
+    store = await openFileStore(config.dataDir, {
+      clock,
+      onFailure: (err) => {
+        log.fatal({ err: { code: err.code, message: err.message } }, 'the store cannot write its journal; nothing more can be recorded');
+        storeFailed(err);
+      },
+    });
     const { desk, delivery, mailer, outbound } = buildDesk(config, { store, clock, log });
 
     const openStore = store;
@@ -188,7 +202,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         log.info('stopped');
       })());
 
-    return { desk, store: openStore, inbound, outbound, runJobs, stop };
+    return { desk, store: openStore, inbound, outbound, runJobs, stop, failed };
   } catch (err) {
     await store?.close().catch(() => undefined);
     await lock.release();

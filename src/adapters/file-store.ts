@@ -97,6 +97,11 @@ export interface FileStoreOptions {
   compactBytes?: number;
   /** Open without taking the lock or writing anything; commit() is refused. */
   readOnly?: boolean;
+  /**
+   * Called once if a journal write fails. Memory is then ahead of the disk and every further
+   * commit is refused: the owner should stop and start again, which reloads what is on disk.
+   */
+  onFailure?: (err: StoreError) => void;
 }
 
 export interface FileStoreStats {
@@ -243,6 +248,7 @@ class FileStoreImpl implements FileStore {
   private snapshotBytes = 0;
   private snapshotIdentity: string | undefined;
   private pending: PendingCommit[] = [];
+  private readonly onFailure: ((err: StoreError) => void) | undefined;
   /** The last commit accepted; flush() waits for it. */
   private lastCommit: Promise<void> = Promise.resolve();
   private draining = false;
@@ -261,6 +267,7 @@ class FileStoreImpl implements FileStore {
   ) {
     this.readOnly = opts.readOnly ?? false;
     this.clock = opts.clock ?? systemClock;
+    this.onFailure = opts.onFailure;
     this.compactBytes = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
     this.snapshotPath = path.join(dataDir, SNAPSHOT_FILE);
     this.journalPath = path.join(dataDir, JOURNAL_FILE);
@@ -693,10 +700,17 @@ class FileStoreImpl implements FileStore {
       } catch (err) {
         // Memory already holds these changes and cannot take them back: refuse everything from
         // now on, so nothing is decided on records the disk does not have.
-        this.failure ??= new StoreError('STORE_IO', `could not write ${this.journalPath} (${(err as Error).message}); restart portdesk`, {
-          cause: err,
-          file: this.journalPath,
-        });
+        if (!this.failure) {
+          this.failure = new StoreError('STORE_IO', `could not write ${this.journalPath} (${(err as Error).message}); restart portdesk`, {
+            cause: err,
+            file: this.journalPath,
+          });
+          try {
+            this.onFailure?.(this.failure);
+          } catch {
+            // The owner's handler must not stop the rejections below.
+          }
+        }
         for (const p of group) p.reject(this.failure);
         continue;
       }
@@ -728,17 +742,9 @@ class FileStoreImpl implements FileStore {
       }
       await fh.datasync();
     } catch (err) {
-      // Cut off whatever part of the group reached the file, so the next append does not start
-      // in the middle of a line. If even that fails, stop accepting writes: the journal's end is
-      // unknown and appending after it could bury good lines behind a torn one.
-      try {
-        await fh.truncate(this.journalBytes);
-      } catch (truncErr) {
-        this.failure = new StoreError('STORE_IO', `${this.journalPath} could not be repaired after a failed write; restart portdesk`, {
-          cause: truncErr,
-          file: this.journalPath,
-        });
-      }
+      // Cut off whatever part of the group reached the file, so that a reload does not find a
+      // torn line followed by nothing. The store accepts no more writes either way (see drain).
+      await fh.truncate(this.journalBytes).catch(() => undefined);
       throw err;
     }
   }

@@ -79,6 +79,8 @@ interface HandledMessage {
   disposition: Disposition;
   folder: string;
   failed: boolean;
+  /** The handler could not record anything (see MessageHandler): the message stays put. */
+  retry?: boolean;
 }
 
 /** An IMAP sequence set for sorted UIDs, runs collapsed (`3:7,9`) to keep the command short. */
@@ -136,7 +138,7 @@ function describeError(err: unknown): { code?: string; message: string } {
 /** A transient failure of the session; the loop reconnects and carries on. */
 export class ImapSourceError extends Error {
   constructor(
-    readonly code: 'IMAP_MOVE_FAILED' | 'IMAP_SEARCH_FAILED' | 'IMAP_WATCHDOG_TIMEOUT',
+    readonly code: 'IMAP_MOVE_FAILED' | 'IMAP_SEARCH_FAILED' | 'IMAP_WATCHDOG_TIMEOUT' | 'IMAP_HANDLER_RETRY',
     message: string,
   ) {
     super(message);
@@ -462,7 +464,15 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         if (inFlight.size >= this.handlerConcurrency) await Promise.race(inFlight);
       }
       await Promise.all(inFlight);
-      if (handled.length > 0) await this.moveHandled(client, handled, uidValidity);
+      // A message the desk could not record stays in the mailbox, and so does everything after
+      // it: the cursor may only pass what was moved. The session ends; the messages are handed
+      // over again after the reconnect (or after a restart of the desk).
+      const stuck = handled.findIndex((h) => h.retry);
+      const movable = stuck < 0 ? handled : handled.slice(0, stuck);
+      if (movable.length > 0) await this.moveHandled(client, movable, uidValidity);
+      if (stuck >= 0) {
+        throw new ImapSourceError('IMAP_HANDLER_RETRY', `the handler could not record UID ${handled[stuck]!.uid}; it stays in ${mailboxName}`);
+      }
       if (!this.running || isClosed()) return;
     }
   }
@@ -485,6 +495,10 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     try {
       disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
     } catch (err) {
+      if ((err as { retry?: unknown }).retry === true) {
+        this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler could not record the message; it stays in the mailbox');
+        return { uid, vanished: false, disposition: 'review', folder: folders.review, failed: true, retry: true };
+      }
       // One bad message never stops the desk: it goes to Review and the loop moves on.
       failed = true;
       disposition = 'review';

@@ -8,7 +8,11 @@ export interface SourceMeta {
 /** What happened to a message, which decides the IMAP folder it is moved to. */
 export type Disposition = 'processed' | 'review' | 'ignored';
 
-/** Handles one raw message; resolves once its effects are durably recorded. */
+/**
+ * Handles one raw message; resolves once its effects are durably recorded. An error whose
+ * `retry` property is true means the desk could not record anything: the source leaves the
+ * message where it is, to be handed over again. Any other error parks the message in Review.
+ */
 export type MessageHandler = (raw: Buffer, meta: SourceMeta) => Promise<Disposition>;
 
 /** A stream of inbound mail: IMAP, or the embedded SMTP listener. */

@@ -199,6 +199,27 @@ describe('file store: group commit', () => {
     expect(text).toContain('ACC-5');
   });
 
+  it('after a failed journal write refuses every commit, says so once, and a restart has only what was durable', async () => {
+    const failures: StoreError[] = [];
+    const store = await open({ onFailure: (err) => failures.push(err) });
+    await store.commit({ accounts: [makeAccount(7)] });
+    // The disk goes away under the store: its journal handle is closed behind its back.
+    await (store as unknown as { journal: { close(): Promise<void> } }).journal.close();
+    const lost = await expectStoreError(store.commit({ accounts: [makeAccount(8)] }), 'STORE_IO');
+    expect(lost.retry).toBe(true);
+    await expectStoreError(store.commit({ accounts: [makeAccount(9)] }), 'STORE_IO');
+    await expectStoreError(store.flush(), 'STORE_IO');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toMatch(/restart portdesk/);
+
+    opened.splice(opened.indexOf(store), 1);
+    await store.close().catch(() => undefined);
+    const again = await open();
+    expect(again.getAccount('ACC-7')).toBeDefined();
+    expect(again.getAccount('ACC-8')).toBeUndefined();
+    expect(again.getAccount('ACC-9')).toBeUndefined();
+  });
+
   it('a refused commit changes nothing a reader can see', async () => {
     const store = await open();
     const bad = { ...makeAccount(6), dids: [{ number: 'not a number', status: 'active' as const }] };

@@ -24,6 +24,7 @@ const USERS = {
   batched: 'batched@example.test',
   quickCheck: 'quick-check@example.test',
   concurrent: 'concurrent@example.test',
+  cannotRecord: 'cannot-record@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -376,6 +377,28 @@ describe('ImapSource against Dovecot', () => {
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cc01'), mid('cc03'), mid('cc05'), mid('cc06')]);
     expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('leaves a message the handler could not record (retry) and everything after it in the mailbox, and hands them over again', async () => {
+    const user = USERS.cannotRecord;
+    for (const id of ['cr01', 'cr02', 'cr03']) await dovecot.append(user, 'INBOX', makeMessage(id));
+    let storeDown = true;
+    const rec = recordingHandler(async (id) => {
+      if (id === mid('cr02') && storeDown) throw Object.assign(new Error('the journal cannot be written'), { code: 'STORE_IO', retry: true });
+    });
+    const { source, cursors, until, state, logLines } = makeSource(dovecot, user, { handlerConcurrency: 3 });
+    await source.start(rec.handler);
+    await until('the session to end after the first message', () => state.processed.length === 1 && state.disconnects === 1);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cr01')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Review')).toEqual([]);
+    expect(cursors.get('INBOX')?.lastUid).toBe(1);
+    expect(logLines().some((l) => l.includes('IMAP_HANDLER_RETRY'))).toBe(true);
+
+    storeDown = false;
+    await until('the rest after the reconnect', () => state.processed.length === 3);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cr01'), mid('cr02'), mid('cr03')]);
+    expect(rec.counts.get(mid('cr01'))).toBe(1);
   });
 
   it('resyncs from the start of the mailbox when its UIDVALIDITY changes', async () => {

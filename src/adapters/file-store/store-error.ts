@@ -17,6 +17,11 @@ const TRANSIENT: readonly StoreErrorCode[] = ['STORE_LOCKED', 'STORE_IO'];
 
 export class StoreError extends Error {
   readonly permanent: boolean;
+  /**
+   * The store could not record anything (a failed write, a closed store): the message that was
+   * being handled is not at fault and must stay where it is, to be handled after a restart.
+   */
+  readonly retry: boolean;
   constructor(
     readonly code: StoreErrorCode,
     message: string,
@@ -25,6 +30,7 @@ export class StoreError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
     this.permanent = !TRANSIENT.includes(code);
+    this.retry = code === 'STORE_IO' || code === 'STORE_CLOSED';
     if (options?.file !== undefined) this.file = options.file;
     if (options?.pid !== undefined) this.pid = options.pid;
   }
