@@ -81,11 +81,12 @@ export function buildDesk(
 ) {
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
-  const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)) });
+  const ids = createRandomIds(mailDomain(config.mailFrom));
+  const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)), ids });
   const desk = createDesk({
     store,
     renderer,
-    ids: createRandomIds(mailDomain(config.mailFrom)),
+    ids,
     clock,
     calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
     log: log.child({ role: 'desk' }),

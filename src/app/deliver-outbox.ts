@@ -8,10 +8,10 @@
  * twice. A crash between send and commit can still resend an entry once; its Message-ID is
  * fixed, so receivers see the same message again, not a new one.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { OutboxEntry } from '../domain/records.js';
 import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
 import type { Mailer, SendResult } from '../ports/mailer.js';
 import type { RenderedMail, Renderer } from '../ports/renderer.js';
 import type { Store } from '../ports/store.js';
@@ -39,6 +39,8 @@ export interface OutboxDeliveryOptions {
   renderer?: Renderer;
   /** The desk's facts: the alert goes to `supportEmail`, from `from`. */
   desk?: DeskInfo;
+  /** Message-IDs for the alerts, the same the desk's own e-mails get. */
+  ids?: Pick<Ids, 'messageId'>;
   /** A random number in [0, 1) for jitter; tests pass a fixed one. */
   random?: () => number;
   /** E-mails in flight at once (default 5, as many as the SMTP pool has connections). */
@@ -63,13 +65,13 @@ export interface OutboxDelivery {
 }
 
 export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDelivery {
-  const { store, mailer, clock, log, renderer, desk } = options;
+  const { store, mailer, clock, log, renderer, desk, ids } = options;
   const alertAfter = Math.max(1, options.alertAfterAttempts ?? 10);
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const random = options.random ?? Math.random;
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const commitEvery = Math.max(1, options.commitEvery ?? 50);
-  if (!renderer || !desk) log.warn('outbox delivery has no renderer or desk: support will not be e-mailed about failed e-mails');
+  if (!renderer || !desk || !ids) log.warn('outbox delivery has no renderer, desk or ids: support will not be e-mailed about failed e-mails');
 
   let running: Promise<DeliveryResult> | undefined;
   let again = false;
@@ -157,7 +159,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   }
 
   function buildFailureAlert(failed: OutboxEntry, at: Date, kind: 'failed' | 'delayed'): OutboxEntry | undefined {
-    if (!renderer || !desk) return undefined;
+    if (!renderer || !desk || !ids) return undefined;
     // An alert about an alert would loop: mail to support that cannot be delivered is only logged.
     const support = normaliseAddress(desk.supportEmail);
     if (failed.to.every((to) => normaliseAddress(to) === support)) return undefined;
@@ -181,7 +183,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       return buildOutboxEntry({
         // Derived from the failed entry, so committing the same failure twice cannot alert twice.
         id: kind === 'failed' ? `${failed.id}.alert` : `${failed.id}.delayed`,
-        messageId: newMessageId(domainOf(desk.from)),
+        messageId: ids.messageId(),
         template: 'support-alert',
         rendered,
         from: desk.from,
@@ -263,21 +265,6 @@ export function buildOutboxEntry(input: OutboxEntryInput): OutboxEntry {
     nextAttemptAt: at,
     createdAt: at,
   };
-}
-
-/**
- * A new random Message-ID, without angle brackets (as the Ids port keeps them), e.g.
- * `pd.3f9c…@example.com`. It is stored with the entry, so every resend carries the same one.
- */
-export function newMessageId(domain: string): string {
-  return `pd.${randomBytes(16).toString('hex')}@${domain}`;
-}
-
-/** The domain of an address (`Porting Desk <porting@example.com>` → `example.com`). */
-export function domainOf(address: string): string {
-  const bare = normaliseAddress(address);
-  const at = bare.lastIndexOf('@');
-  return at >= 0 && at < bare.length - 1 ? bare.slice(at + 1) : 'localhost';
 }
 
 function normaliseAddress(address: string): string {

@@ -3,8 +3,6 @@ import {
   buildOutboxEntry,
   computeBackoffMs,
   createOutboxDelivery,
-  domainOf,
-  newMessageId,
   type OutboxDeliveryOptions,
   type OutboxEntryInput,
 } from '../../src/app/deliver-outbox.js';
@@ -15,6 +13,7 @@ import type { Clock } from '../../src/ports/clock.js';
 import type { Mailer, SendResult } from '../../src/ports/mailer.js';
 import type { RenderedMail, Renderer } from '../../src/ports/renderer.js';
 import type { Changes } from '../../src/ports/store.js';
+import { SequenceIds } from '../support/sequence-ids.js';
 
 const T0 = '2026-12-01T15:00:00.000Z';
 
@@ -126,6 +125,7 @@ function setup(entries: OutboxEntry[], opts: Partial<OutboxDeliveryOptions> = {}
     log: silentLogger(),
     renderer,
     desk,
+    ids: new SequenceIds('voip.example.test'),
     random: () => 0.5,
     ...opts,
   });
@@ -382,19 +382,5 @@ describe('buildOutboxEntry', () => {
     });
     expect(e.sentAt).toBeUndefined();
     expect(e.lastError).toBeUndefined();
-  });
-});
-
-describe('Message-IDs', () => {
-  it('are random, without angle brackets, on the given domain', () => {
-    const a = newMessageId('voip.example.test');
-    const b = newMessageId('voip.example.test');
-    expect(a).toMatch(/^pd\.[0-9a-f]{32}@voip\.example\.test$/);
-    expect(a).not.toBe(b);
-  });
-  it('take their domain from the From address', () => {
-    expect(domainOf('Port-out desk <Porting@VoIP.example.test>')).toBe('voip.example.test');
-    expect(domainOf('porting@localhost')).toBe('localhost');
-    expect(domainOf('nobody')).toBe('localhost');
   });
 });
