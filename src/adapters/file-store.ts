@@ -66,10 +66,14 @@ import { KeyHashIndex } from './file-store/key-hash-index.js';
 import { parseJournal } from './file-store/journal.js';
 import {
   ChangesSchema,
+  JOURNAL_LINE_VERSION,
+  OUTBOX_STATUS_FIELDS,
   STORE_FORMAT_VERSION,
   parseSnapshot,
   describeIssues,
   emptySnapshot,
+  type JournalChanges,
+  type OutboxStatus,
   type ParsedChanges,
   type Snapshot,
 } from './file-store/schemas.js';
@@ -169,7 +173,8 @@ type ArchiveName = 'orders' | 'inbound' | 'outbox';
 const ARCHIVE_NAMES: readonly ArchiveName[] = ['inbound', 'orders', 'outbox'];
 
 interface PendingCommit {
-  changes: ParsedChanges;
+  /** As the journal line records it (see toJournalForm). */
+  changes: JournalChanges;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -656,9 +661,10 @@ class FileStoreImpl implements FileStore {
     // Applied at once, so the next message's decision sees it without waiting for the disk; the
     // promise says when it is durable. A write that fails leaves memory ahead of the disk, so
     // the store then refuses every commit (see drain) until a restart reloads what is on disk.
+    const journalForm = this.toJournalForm(parsed.data);
     this.state.apply(parsed.data);
     const durable = new Promise<void>((resolve, reject) => {
-      this.pending.push({ changes: parsed.data, resolve, reject });
+      this.pending.push({ changes: journalForm, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         this.runExclusive(() => this.drain()).catch((err: unknown) => {
@@ -670,6 +676,35 @@ class FileStoreImpl implements FileStore {
     });
     this.lastCommit = durable;
     return durable;
+  }
+
+  /**
+   * An outbox entry whose message is the one already live (only its delivery fields changed) is
+   * journalled as a status line: the e-mail's text and HTML are written once, when it is queued,
+   * not again with every attempt. Must run before the changes are applied.
+   */
+  private toJournalForm(changes: ParsedChanges): JournalChanges {
+    if (!changes.outbox?.length) return changes;
+    const full: OutboxEntry[] = [];
+    const outboxStatus: OutboxStatus[] = [];
+    for (const e of changes.outbox) {
+      const live = this.state.outbox.get(e.id);
+      if (live && sameMessage(live, e)) {
+        outboxStatus.push({
+          id: e.id,
+          status: e.status,
+          attempts: e.attempts,
+          nextAttemptAt: e.nextAttemptAt,
+          ...(e.lastError !== undefined ? { lastError: e.lastError } : {}),
+          ...(e.sentAt !== undefined ? { sentAt: e.sentAt } : {}),
+        });
+      } else {
+        full.push(e);
+      }
+    }
+    if (outboxStatus.length === 0) return changes;
+    const { outbox: _all, ...rest } = changes;
+    return { ...rest, ...(full.length ? { outbox: full } : {}), outboxStatus };
   }
 
   flush(): Promise<void> {
@@ -693,7 +728,7 @@ class FileStoreImpl implements FileStore {
       }
       let seq = this.state.seq;
       let text = '';
-      for (const p of group) text += `${JSON.stringify({ v: STORE_FORMAT_VERSION, seq: ++seq, changes: p.changes })}\n`;
+      for (const p of group) text += `${JSON.stringify({ v: p.changes.outboxStatus ? JOURNAL_LINE_VERSION : 1, seq: ++seq, changes: p.changes })}\n`;
       const data = Buffer.from(text);
       try {
         await this.appendToJournal(data);
@@ -854,8 +889,24 @@ class FileStoreImpl implements FileStore {
   }
 }
 
+/** Whether two versions of an outbox entry carry the same e-mail (they may differ in delivery fields). */
+function sameMessage(a: OutboxEntry, b: OutboxEntry): boolean {
+  const skip: readonly string[] = OUTBOX_STATUS_FIELDS;
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) {
+    if (skip.includes(k)) continue;
+    const x = ra[k];
+    const y = rb[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+  }
+  return true;
+}
+
 /** Replays journal lines on top of `state`, skipping those the snapshot already holds. */
-function applyJournalLines(state: DeskState, lines: { seq: number; changes: ParsedChanges }[]): void {
+function applyJournalLines(state: DeskState, lines: { seq: number; changes: JournalChanges }[]): void {
   for (const line of lines) {
     if (line.seq <= state.seq) continue;
     if (line.seq !== state.seq + 1) {

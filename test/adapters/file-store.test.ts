@@ -220,6 +220,35 @@ describe('file store: group commit', () => {
     expect(again.getAccount('ACC-9')).toBeUndefined();
   });
 
+  it('journals a delivery outcome without the e-mail again, and replays it onto the queued entry', async () => {
+    const store = await open();
+    const body = 'x'.repeat(5000);
+    const queued = makeOutbox('OUT-1', { text: body, html: `<p>${body}</p>`, lastError: 'ECONNREFUSED', attempts: 1 });
+    await store.commit({ outbox: [queued] });
+    const { lastError: _gone, ...rest } = queued;
+    await store.commit({ outbox: [{ ...rest, status: 'sent', attempts: 2, sentAt: T0.toISOString() }] });
+    const lines = readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ v: 1 });
+    expect(lines[1]!.length).toBeLessThan(300);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ v: 2, changes: { outboxStatus: [{ id: 'OUT-1', status: 'sent', attempts: 2 }] } });
+
+    const again = await reopen(store);
+    const e = again.getOutbox('OUT-1')!;
+    expect(e).toMatchObject({ status: 'sent', attempts: 2, sentAt: T0.toISOString(), text: body });
+    expect(e.lastError).toBeUndefined();
+    expect(again.listQueuedOutbox()).toEqual([]);
+  });
+
+  it('journals an outbox entry whole when its e-mail changed', async () => {
+    const store = await open();
+    await store.commit({ outbox: [makeOutbox('OUT-2')] });
+    await store.commit({ outbox: [makeOutbox('OUT-2', { subject: 'Port-out request (corrected)', to: ['other@example.test'] })] });
+    const lines = readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ v: 1, changes: { outbox: [{ id: 'OUT-2', subject: 'Port-out request (corrected)' }] } });
+    expect((await reopen(store)).getOutbox('OUT-2')?.to).toEqual(['other@example.test']);
+  });
+
   it('a refused commit changes nothing a reader can see', async () => {
     const store = await open();
     const bad = { ...makeAccount(6), dids: [{ number: 'not a number', status: 'active' as const }] };
@@ -370,6 +399,12 @@ describe('file store: damaged files', () => {
     const snap = JSON.parse(readFileSync(file, 'utf8')) as { version: number };
     snap.version = 99;
     writeFileSync(file, JSON.stringify(snap));
+    await expectStoreError(openFileStore(dir), 'STORE_VERSION');
+  });
+
+  it('refuses a journal line from a newer format version', async () => {
+    await seed();
+    appendFileSync(path.join(dir, JOURNAL_FILE), '{"v":3,"seq":99,"changes":{}}\n');
     await expectStoreError(openFileStore(dir), 'STORE_VERSION');
   });
 

@@ -16,7 +16,7 @@ import {
   type OutboxEntry,
   type PortOrder,
 } from '../../domain/records.js';
-import type { ParsedChanges, Snapshot } from './schemas.js';
+import { OUTBOX_STATUS_FIELDS, type JournalChanges, type Snapshot } from './schemas.js';
 import { STORE_FORMAT_VERSION } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
@@ -57,12 +57,21 @@ export class DeskState {
   }
 
   /** Upserts every record of `changes`. Callers pass validated records only. */
-  apply(changes: ParsedChanges): void {
+  apply(changes: JournalChanges): void {
     for (const a of changes.accounts ?? []) this.putAccount(deepFreeze(a));
     for (const o of changes.orders ?? []) this.putOrder(deepFreeze(o));
     for (const c of changes.csrRequests ?? []) this.csrRequests.set(c.id, deepFreeze(c));
     for (const i of changes.inbound ?? []) this.inbound.set(i.key, deepFreeze(i));
     for (const e of changes.outbox ?? []) this.putOutbox(deepFreeze(e));
+    for (const u of changes.outboxStatus ?? []) {
+      const entry = this.outbox.get(u.id);
+      // An outcome always follows the line or snapshot that queued its entry; without the entry
+      // there is no e-mail to record an outcome of.
+      if (!entry) continue;
+      const rest: Record<string, unknown> = { ...entry };
+      for (const f of OUTBOX_STATUS_FIELDS) delete rest[f];
+      this.putOutbox(deepFreeze({ ...(rest as Omit<OutboxEntry, (typeof OUTBOX_STATUS_FIELDS)[number]>), ...u }));
+    }
     for (const [mailbox, cursor] of Object.entries(changes.cursors ?? {})) this.cursors.set(mailbox, deepFreeze(cursor));
   }
 

@@ -1,12 +1,13 @@
 /**
- * Reading the journal (DATA_DIR/journal.jsonl): one JSON line per commit, `{v, seq, changes}`.
+ * Reading the journal (DATA_DIR/journal.jsonl): one JSON line per commit, `{v, seq, changes}`
+ * (see JOURNAL_LINE_VERSION).
  *
  * A crash mid-append leaves the end of the file torn: a last line without its newline, or
  * (on file systems that extend the size before the data lands) a run of unreadable lines at the
  * very end. Those commits were never acknowledged, so they are dropped. An unreadable line with
  * good lines after it cannot come from a crash: that is damage, and the store refuses to start.
  */
-import { JournalLineSchema, STORE_FORMAT_VERSION, describeIssues, type JournalLine } from './schemas.js';
+import { JOURNAL_LINE_VERSION, JournalLineSchema, describeIssues, type JournalLine } from './schemas.js';
 import { StoreError } from './store-error.js';
 
 const NEWLINE = 0x0a;
@@ -56,8 +57,8 @@ export function parseJournal(buf: Buffer, file: string, baseOffset = 0, baseLine
       throw new StoreError('STORE_CORRUPT', `${file} line ${lineNo} is not valid JSON, and later lines are; refusing to guess`, { file });
     }
     const v = (r.value as { v?: unknown } | null)?.v;
-    if (typeof v === 'number' && v > STORE_FORMAT_VERSION) {
-      throw new StoreError('STORE_VERSION', `${file} line ${lineNo} was written by a newer portdesk (format ${v}; this one reads ${STORE_FORMAT_VERSION})`, { file });
+    if (typeof v === 'number' && v > JOURNAL_LINE_VERSION) {
+      throw new StoreError('STORE_VERSION', `${file} line ${lineNo} was written by a newer portdesk (format ${v}; this one reads up to ${JOURNAL_LINE_VERSION})`, { file });
     }
     const parsed = JournalLineSchema.safeParse(r.value);
     if (!parsed.success) {

@@ -25,6 +25,27 @@ export const ChangesSchema = z.object({
 });
 export type ParsedChanges = z.infer<typeof ChangesSchema>;
 
+/** The fields of an outbox entry that delivery changes; everything else is fixed when it is queued. */
+export const OUTBOX_STATUS_FIELDS = ['status', 'attempts', 'nextAttemptAt', 'lastError', 'sentAt'] as const;
+
+/**
+ * A delivery outcome as the journal records it: the entry's id and its status fields, without
+ * the message again (the e-mail itself is in the journal line, or snapshot, that queued it).
+ */
+export const OutboxStatusSchema = OutboxEntrySchema.pick({ id: true, status: true, attempts: true, nextAttemptAt: true, lastError: true, sentAt: true });
+export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;
+
+/** What a journal line holds: Changes, with outbox entries whose message is unchanged as `outboxStatus`. */
+export const JournalChangesSchema = ChangesSchema.extend({ outboxStatus: z.array(OutboxStatusSchema).optional() });
+export type JournalChanges = z.infer<typeof JournalChangesSchema>;
+
+/**
+ * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`. A line
+ * is written as 1 whenever it can be, so an older portdesk reads what it understands and refuses
+ * (STORE_VERSION) what it does not, instead of dropping the outcomes of deliveries.
+ */
+export const JOURNAL_LINE_VERSION = 2;
+
 const SNAPSHOT_RECORDS = {
   accounts: AccountSchema,
   orders: PortOrderSchema,
@@ -93,7 +114,7 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 export const JournalLineSchema = z.object({
   v: z.number().int().positive(),
   seq: z.number().int().positive(),
-  changes: ChangesSchema,
+  changes: JournalChangesSchema,
 });
 export type JournalLine = z.infer<typeof JournalLineSchema>;
 
