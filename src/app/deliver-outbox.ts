@@ -45,8 +45,12 @@ export interface OutboxDeliveryOptions {
   random?: () => number;
   /** E-mails in flight at once (default 5, as many as the SMTP pool has connections). */
   concurrency?: number;
-  /** Outcomes recorded per commit (default 50); a crash may resend at most this many e-mails. */
+  /**
+   * Outcomes are recorded once this many are waiting (default 50) or the oldest has waited
+   * `commitAfterMs` (default 1 s): a crash resends at most that many e-mails, or that second's.
+   */
   commitEvery?: number;
+  commitAfterMs?: number;
 }
 
 export interface DeliveryResult {
@@ -71,6 +75,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   const random = options.random ?? Math.random;
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const commitEvery = Math.max(1, options.commitEvery ?? 50);
+  const commitAfterMs = Math.max(0, options.commitAfterMs ?? 1000);
   if (!renderer || !desk || !ids) log.warn('outbox delivery has no renderer, desk or ids: support will not be e-mailed about failed e-mails');
 
   let running: Promise<DeliveryResult> | undefined;
@@ -102,9 +107,11 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     // Message-IDs.
     let next = 0;
     let settled: OutboxEntry[] = [];
+    let oldestSettledAt = 0;
     const commits: Promise<void>[] = [];
     const record = (force: boolean) => {
-      if (settled.length === 0 || (!force && settled.length < commitEvery)) return;
+      if (settled.length === 0) return;
+      if (!force && settled.length < commitEvery && performance.now() - oldestSettledAt < commitAfterMs) return;
       commits.push(store.commit({ outbox: settled }));
       settled = [];
     };
@@ -115,6 +122,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
         if (!entry || entry.status !== 'queued') continue;
         const outcome = await attempt(entry);
         const change = settle(entry, outcome, clock.now());
+        if (settled.length === 0) oldestSettledAt = performance.now();
         settled.push(...change.entries);
         result[change.counted] += 1;
         record(false);

@@ -173,6 +173,13 @@ describe('deliverDue', () => {
     expect([...store.entries.values()].every((e) => e.status === 'sent')).toBe(true);
   });
 
+  it('records waiting outcomes once the oldest has waited commitAfterMs, however few they are', async () => {
+    const entries = Array.from({ length: 4 }, (_, i) => queued(`mail-${i + 1}`));
+    const { store, delivery } = setup(entries, { concurrency: 1, commitEvery: 50, commitAfterMs: 0 });
+    expect(await delivery.deliverDue()).toEqual({ sent: 4, retried: 0, failed: 0 });
+    expect(store.commits.map((c) => c.outbox?.map((e) => e.id))).toEqual([['mail-1'], ['mail-2'], ['mail-3'], ['mail-4']]);
+  });
+
   it('never sends an entry again once it is sent', async () => {
     const { mailer, delivery } = setup([queued('mail-1')]);
     await delivery.deliverDue();
