@@ -55,6 +55,8 @@ export interface ImapSourceOptions {
    * at a time. A crash re-hands at most this many handled-but-unmoved messages to the handler.
    */
   fetchBatchSize?: number;
+  /** A batch also stops before its messages add up to more than this many bytes (default 32 MB). */
+  maxBatchBytes?: number;
   /** Connection, greeting and socket timeouts handed to imapflow (default 30 s). */
   connectTimeoutMs?: number;
   /**
@@ -155,6 +157,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
   private readonly backoff: BackoffOptions;
   private readonly folderSegments: FolderSegments;
   private readonly fetchBatchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly connectTimeoutMs: number;
   private readonly checkIntervalMs: number;
   private readonly handlerConcurrency: number;
@@ -177,6 +180,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.folderSegments = { ...DEFAULT_FOLDERS, ...options.folders };
     this.fetchBatchSize = Math.max(1, options.fetchBatchSize ?? 100);
+    this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? 32 * 1024 * 1024);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.checkIntervalMs = Math.max(0, options.checkIntervalMs ?? 0);
     this.handlerConcurrency = Math.max(1, options.handlerConcurrency ?? 1);
@@ -440,7 +444,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         // `n:*` always matches the highest UID, even one at or below the cursor.
         const uids = found.filter((u) => u > lastUid).sort((a, b) => a - b);
         if (uids.length === 0) return;
-        const wanted = uids.slice(0, this.fetchBatchSize);
+        const wanted = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
         // fetchAll collects before returning: no command may run inside a fetch iterator.
         batch = (await client.fetchAll(wanted, { uid: true, source: true }, { uid: true })).sort((a, b) => a.uid - b.uid);
       } finally {
@@ -475,6 +479,23 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       }
       if (!this.running || isClosed()) return;
     }
+  }
+
+  /**
+   * The first of `uids` whose sizes add up to at most `maxBatchBytes` (always at least one): a
+   * batch of a hundred large messages would otherwise be held, and parsed, all at once.
+   */
+  private async withinBatchBytes(client: ImapFlow, uids: number[]): Promise<number[]> {
+    if (uids.length <= 1) return uids;
+    const sizes = new Map((await client.fetchAll(uids, { uid: true, size: true }, { uid: true })).map((m) => [m.uid, m.size ?? 0]));
+    let total = 0;
+    let count = 0;
+    for (const uid of uids) {
+      total += sizes.get(uid) ?? 0;
+      if (count > 0 && total > this.maxBatchBytes) break;
+      count += 1;
+    }
+    return uids.slice(0, count);
   }
 
   /** Hands one message to the handler; a handler that throws sends the message to Review. */

@@ -25,6 +25,7 @@ const USERS = {
   quickCheck: 'quick-check@example.test',
   concurrent: 'concurrent@example.test',
   cannotRecord: 'cannot-record@example.test',
+  byBytes: 'by-bytes@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -399,6 +400,33 @@ describe('ImapSource against Dovecot', () => {
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cr01'), mid('cr02'), mid('cr03')]);
     expect(rec.counts.get(mid('cr01'))).toBe(1);
+  });
+
+  it('keeps a batch under maxBatchBytes, and still takes a single message larger than that', async () => {
+    const user = USERS.byBytes;
+    const padded = (id: string, bytes: number) => makeMessage(id).replace('\r\n\r\n', `\r\nX-Padding: ${'p'.repeat(bytes)}\r\n\r\n`);
+    await dovecot.append(user, 'INBOX', padded('bb01', 600));
+    await dovecot.append(user, 'INBOX', padded('bb02', 600));
+    await dovecot.append(user, 'INBOX', padded('bb03', 5000));
+    await dovecot.append(user, 'INBOX', padded('bb04', 600));
+    await dovecot.append(user, 'INBOX', padded('bb05', 600));
+    const cursors = new MemoryCursors();
+    const saves: number[] = [];
+    const counting: CursorStore = {
+      get: (mailbox) => cursors.get(mailbox),
+      save: async (mailbox, cursor) => {
+        saves.push(cursor.lastUid);
+        await cursors.save(mailbox, cursor);
+      },
+    };
+    const rec = recordingHandler();
+    const { source, until, state } = makeSource(dovecot, user, { cursors: counting, maxBatchBytes: 2500, handlerConcurrency: 10 });
+    await source.start(rec.handler);
+    await until('all five', () => state.processed.length === 5);
+    // Two small ones fit; the big one goes alone; the last two fit together.
+    expect(saves).toEqual([2, 3, 5]);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('resyncs from the start of the mailbox when its UIDVALIDITY changes', async () => {
