@@ -112,7 +112,11 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     const record = (force: boolean) => {
       if (settled.length === 0) return;
       if (!force && settled.length < commitEvery && performance.now() - oldestSettledAt < commitAfterMs) return;
-      commits.push(store.commit({ outbox: settled }));
+      const commit = store.commit({ outbox: settled });
+      // Awaited with the others at the end of the pass; until then a failure must not count as
+      // an unhandled rejection (which would end the process).
+      commit.catch(() => undefined);
+      commits.push(commit);
       settled = [];
     };
     const worker = async () => {

@@ -103,6 +103,8 @@ function review(core: DeskCore, msg: InboundMessage, reason: string, extra: Effe
  */
 export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta): Promise<Disposition> {
   const parsing = parseMessage(raw);
+  // Awaited when the message's turn comes; a failure meanwhile is not an unhandled rejection.
+  parsing.catch(() => undefined);
   const decided = core.queue.run(() => parsing.then((msg) => decide(core, msg, meta)));
   const { disposition, durable } = await decided;
   await durable;
@@ -121,7 +123,9 @@ async function decide(core: DeskCore, msg: InboundMessage, meta: SourceMeta): Pr
   if (seen) {
     log.info({ outcome: seen.outcome }, 'message seen before; not handled again');
     // Seen before, possibly by a commit still on its way to the disk.
-    return { disposition: seen.outcome, durable: core.deps.store.flush() };
+    const durable = core.deps.store.flush();
+    durable.catch(() => undefined); // awaited by handleMessage once the queue lets go
+    return { disposition: seen.outcome, durable };
   }
   const now = core.deps.clock.now();
   const ctx = core.context(now);

@@ -343,6 +343,29 @@ describe('passes', () => {
     // sent twice: the same Message-ID both times, which is what receivers de-duplicate on
     expect(mailer.sent.map((e) => e.messageId)).toEqual(['mail-1@voip.example.test', 'mail-1@voip.example.test']);
   });
+
+  it('a commit failing while later sends are still going fails the pass only at its end, and nothing is left unhandled', async () => {
+    const entries = Array.from({ length: 4 }, (_, i) => queued(`mail-${i + 1}`));
+    const { store, mailer, delivery } = setup(entries, { concurrency: 1, commitEvery: 1 });
+    store.commit = () => Promise.reject(new Error('disk full'));
+    // Each send takes a turn of the event loop, as a real one does.
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (entry) => {
+      await new Promise((r) => setImmediate(r));
+      return send(entry);
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(delivery.deliverDue()).rejects.toThrow('disk full');
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(mailer.sent).toHaveLength(4);
+    expect(unhandled).toEqual([]);
+  });
 });
 
 describe('computeBackoffMs', () => {
