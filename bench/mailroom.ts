@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapFlow } from 'imapflow';
+import { openFileStore } from '../src/adapters/file-store.js';
 import { loadConfig, type Config } from '../src/config.js';
+import type { Account } from '../src/domain/records.js';
 import { silentLogger } from '../src/logger.js';
 import { startDaemon, type Daemon } from '../src/main.js';
 import { startDovecot, type DovecotServer } from '../test/support/dovecot.js';
@@ -147,6 +149,16 @@ export async function startMailbox(users: string[] = [DESK_USER]): Promise<Mailb
     },
     stop: () => dovecot.stop(),
   };
+}
+
+/** Writes the accounts into a new store in `dir`, as `portdesk accounts import` would. */
+export async function seedAccounts(dir: string, accounts: Account[]): Promise<void> {
+  const store = await openFileStore(dir);
+  try {
+    await store.commit({ accounts });
+  } finally {
+    await store.close();
+  }
 }
 
 export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {

@@ -17,7 +17,7 @@ import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.j
 import { openFileStore, type FileStore } from './adapters/file-store.js';
 import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
 import { createEmlFileMailer } from './adapters/eml-file-mailer.js';
-import { createSmtpMailer } from './adapters/smtp-mailer.js';
+import { createSmtpMailer, SMTP_CONNECTIONS } from './adapters/smtp-mailer.js';
 import { createRandomIds } from './adapters/random-ids.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
@@ -82,7 +82,17 @@ export function buildDesk(
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
   const ids = createRandomIds(mailDomain(config.mailFrom));
-  const delivery = createOutboxDelivery({ store, mailer, clock, log: log.child({ role: 'outbox' }), renderer, desk: deskData(deskIdentity(config)), ids });
+  const delivery = createOutboxDelivery({
+    store,
+    mailer,
+    clock,
+    log: log.child({ role: 'outbox' }),
+    renderer,
+    desk: deskData(deskIdentity(config)),
+    ids,
+    // One e-mail in flight per pooled SMTP connection.
+    concurrency: SMTP_CONNECTIONS,
+  });
   const desk = createDesk({
     store,
     renderer,

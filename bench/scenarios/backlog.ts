@@ -4,9 +4,8 @@
  * verifications, rejections) has reached the SMTP sink.
  */
 import { performance } from 'node:perf_hooks';
-import { openFileStore } from '../../src/adapters/file-store.js';
 import { makeAccounts, generateRequests, type AccountOptions } from '../fixtures.js';
-import { benchConfig, makeDataDir, pollUntil, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
+import { benchConfig, makeDataDir, pollUntil, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
 
 export const BACKLOG_SEED = 20261;
@@ -44,9 +43,7 @@ export async function runBacklog(size: SizeSpec): Promise<BacklogResult> {
   const sink = await startSinkProcess();
   const data = await makeDataDir();
   try {
-    const seed = await openFileStore(data.dir);
-    await seed.commit({ accounts });
-    await seed.close();
+    await seedAccounts(data.dir, accounts);
     await mailbox.deliver(requests.map((r) => r.raw));
     await mailbox.prime();
 

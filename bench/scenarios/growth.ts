@@ -8,10 +8,9 @@ import { execFileSync, fork } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openFileStore } from '../../src/adapters/file-store.js';
 import { makeAccounts } from '../fixtures.js';
 import type { ProbeResult } from '../growth-probe.js';
-import { makeDataDir } from '../mailroom.js';
+import { makeDataDir, seedAccounts } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
 import { buildGrowthStore } from '../stores.js';
 
@@ -65,9 +64,7 @@ export async function runGrowth(size: SizeSpec): Promise<GrowthResult> {
   const empty = await makeDataDir();
   try {
     const built = await buildGrowthStore(big.dir, { accounts: g.accounts, finished: g.finished, spareAccounts: g.probes * 4, emailsPerOrder: g.emailsPerOrder });
-    const seed = await openFileStore(empty.dir);
-    await seed.commit({ accounts: makeAccounts(g.probes * 4, { didsPerAccount: 1 }) });
-    await seed.close();
+    await seedAccounts(empty.dir, makeAccounts(g.probes * 4, { didsPerAccount: 1 }));
     const snapshotMB = (await stat(path.join(big.dir, 'desk.json'))).size / MB;
     const archiveMB = (await sizeOf(path.join(big.dir, 'archive'))) / MB;
     const bigResult = await probe(big.dir, g.probes);

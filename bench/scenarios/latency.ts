@@ -2,9 +2,8 @@
  * The desk idle on IDLE; port requests appended one at a time at random intervals; the time
  * from the APPEND to the verification arriving at the sink.
  */
-import { openFileStore } from '../../src/adapters/file-store.js';
 import { createRandom, generateRequests, makeAccounts } from '../fixtures.js';
-import { benchConfig, makeDataDir, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
+import { benchConfig, makeDataDir, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
 
 export interface LatencyResult {
@@ -38,9 +37,7 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
   const sink = await startSinkProcess();
   const data = await makeDataDir();
   try {
-    const seed = await openFileStore(data.dir);
-    await seed.commit({ accounts });
-    await seed.close();
+    await seedAccounts(data.dir, accounts);
     const daemon = await runDaemon(benchConfig(mailbox, sink, data.dir));
     const appender = await mailbox.client();
     const arrived = new Map<string, number>();

@@ -6,7 +6,7 @@
  */
 import type { Effect, EmailEffect } from './effects.js';
 import { normalizePin } from './normalize.js';
-import { carrierFieldLines, isOpen, reasonsOf, transition, type DeskContext } from './order-machine.js';
+import { isOpen, reasonsOf, transition, type DeskContext } from './order-machine.js';
 import { formatNumber } from './phone.js';
 import type { ReasonCode } from './reason-codes.js';
 import type { Account, Carrier, PortOrder, Provided } from './records.js';
@@ -82,23 +82,21 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
   const source = req.sourceMessageId;
   const thread = source ? { inReplyTo: source, references: [source] } : {};
   const result: IntakeResult = { created: [], resent: [], unknownNumbers: [], effects: [] };
-
-  if (req.dids.length === 0) {
-    // Nothing to act on: tell the carrier what is missing (MISSING_INFORMATION), no order.
+  /** A rejection to the carrier that concerns no order, answering its request. */
+  const rejectToCarrier = (numbers: string[], code: 'MISSING_INFORMATION' | 'TN_NOT_FOUND', missing: string[]) =>
     result.effects.push({
       kind: 'email',
       template: 'carrier-rejection',
       to: [req.carrier.email],
-      data: {
-        carrier: req.carrier,
-        numbers: [],
-        reasons: reasonsOf(['MISSING_INFORMATION']),
-        fields: [],
-        missing: req.missing.length ? req.missing : ['telephone numbers'],
-      },
+      // No order, so no match report: no field lines.
+      data: { carrier: req.carrier, numbers, reasons: reasonsOf([code]), fields: [], missing },
       ...thread,
       autoSubmitted: 'auto-replied',
     });
+
+  if (req.dids.length === 0) {
+    // Nothing to act on: tell the carrier what is missing (MISSING_INFORMATION), no order.
+    rejectToCarrier([], 'MISSING_INFORMATION', req.missing.length ? req.missing : ['telephone numbers']);
     return result;
   }
 
@@ -201,20 +199,7 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
 
   // Rule 1: numbers on no account are rejected with their own reason.
   if (result.unknownNumbers.length) {
-    result.effects.push({
-      kind: 'email',
-      template: 'carrier-rejection',
-      to: [req.carrier.email],
-      data: {
-        carrier: req.carrier,
-        numbers: result.unknownNumbers.map(formatNumber),
-        reasons: reasonsOf(['TN_NOT_FOUND']),
-        fields: carrierFieldLines(undefined),
-        missing: [],
-      },
-      ...thread,
-      autoSubmitted: 'auto-replied',
-    });
+    rejectToCarrier(result.unknownNumbers.map(formatNumber), 'TN_NOT_FOUND', []);
   }
   return result;
 }

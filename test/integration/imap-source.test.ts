@@ -30,10 +30,13 @@ const USERS = {
 
 class MemoryCursors implements CursorStore {
   readonly saved = new Map<string, MailboxCursor>();
+  /** lastUid of every save, in order. */
+  readonly saves: number[] = [];
   get(mailbox: string): MailboxCursor | undefined {
     return this.saved.get(mailbox);
   }
   async save(mailbox: string, cursor: MailboxCursor): Promise<void> {
+    this.saves.push(cursor.lastUid);
     this.saved.set(mailbox, { ...cursor });
   }
 }
@@ -325,21 +328,13 @@ describe('ImapSource against Dovecot', () => {
     ];
     for (const [id, d] of plan) await dovecot.append(user, 'INBOX', makeMessage(id, d));
     const cursors = new MemoryCursors();
-    const saves: number[] = [];
-    const counting: CursorStore = {
-      get: (mailbox) => cursors.get(mailbox),
-      save: async (mailbox, cursor) => {
-        saves.push(cursor.lastUid);
-        await cursors.save(mailbox, cursor);
-      },
-    };
     const rec = recordingHandler();
-    const { source, until, state } = makeSource(dovecot, user, { cursors: counting, fetchBatchSize: 3 });
+    const { source, until, state } = makeSource(dovecot, user, { cursors, fetchBatchSize: 3 });
     await source.start(rec.handler);
     await until('all five', () => state.processed.length === plan.length);
     await until('idle', () => state.idles > 0);
 
-    expect(saves).toEqual([3, 5]);
+    expect(cursors.saves).toEqual([3, 5]);
     expect(state.processed.map((e) => [e.uid, e.disposition])).toEqual(plan.map(([, d], i) => [i + 1, d]));
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('bt01'), mid('bt03'), mid('bt05')]);
@@ -411,20 +406,12 @@ describe('ImapSource against Dovecot', () => {
     await dovecot.append(user, 'INBOX', padded('bb04', 600));
     await dovecot.append(user, 'INBOX', padded('bb05', 600));
     const cursors = new MemoryCursors();
-    const saves: number[] = [];
-    const counting: CursorStore = {
-      get: (mailbox) => cursors.get(mailbox),
-      save: async (mailbox, cursor) => {
-        saves.push(cursor.lastUid);
-        await cursors.save(mailbox, cursor);
-      },
-    };
     const rec = recordingHandler();
-    const { source, until, state } = makeSource(dovecot, user, { cursors: counting, maxBatchBytes: 2500, handlerConcurrency: 10 });
+    const { source, until, state } = makeSource(dovecot, user, { cursors, maxBatchBytes: 2500, handlerConcurrency: 10 });
     await source.start(rec.handler);
     await until('all five', () => state.processed.length === 5);
     // Two small ones fit; the big one goes alone; the last two fit together.
-    expect(saves).toEqual([2, 3, 5]);
+    expect(cursors.saves).toEqual([2, 3, 5]);
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
   });

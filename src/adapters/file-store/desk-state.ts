@@ -16,8 +16,7 @@ import {
   type OutboxEntry,
   type PortOrder,
 } from '../../domain/records.js';
-import { OUTBOX_STATUS_FIELDS, type JournalChanges, type Snapshot } from './schemas.js';
-import { STORE_FORMAT_VERSION } from './schemas.js';
+import { OUTBOX_STATUS_FIELDS, STORE_FORMAT_VERSION, type JournalChanges, type Snapshot } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
   const obj = value as Record<string, unknown>;
