@@ -66,10 +66,23 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-/** PINs are shown to nobody: `orders show` prints whether one was given, not its value. */
+/**
+ * PINs are shown to nobody: `orders show` prints whether one was given, not its value. Nor the
+ * secrets that bind a customer's reply (the token, the Message-IDs of the e-mails to the
+ * customer): output gets pasted into tickets and chats, and whoever holds them can answer for the
+ * customer.
+ */
 function maskOrder(o: PortOrder): PortOrder {
-  return o.provided.pin ? { ...o, provided: { ...o.provided, pin: '***' } } : o;
+  const v = o.verification;
+  return {
+    ...o,
+    token: SECRET,
+    provided: o.provided.pin ? { ...o.provided, pin: '***' } : o.provided,
+    ...(v ? { verification: { ...v, messageId: SECRET, ...(v.followUpIds ? { followUpIds: v.followUpIds.map(() => SECRET) } : {}) } } : {}),
+  };
 }
+
+const SECRET = '(secret)';
 
 function maskAccount(a: Account): Account {
   return a.portOutPin ? { ...a, portOutPin: '***' } : a;
@@ -432,10 +445,16 @@ export function buildProgram(): Command {
         const store = await openReadStore(cfg).catch(() => undefined);
         if (store) orderExists = (id) => !!store.getOrder(id);
       }
-      const result = await inspectMessage(raw, { deskAddresses: [cfg.mailFrom], ...(orderExists ? { orderExists } : {}) });
+      const { buildAuthenticator } = await import('./main.js');
+      const { authenticator, resolver } = buildAuthenticator(cfg, silentLogger());
+      const result = await inspectMessage(raw, { deskAddresses: [cfg.mailFrom], ...(orderExists ? { orderExists } : {}), ...(authenticator ? { authenticator } : {}) }).finally(() =>
+        resolver?.close(),
+      );
       print(opts.json, result, () => {
         const lines = [`kind:      ${result.kind}`];
         if (result.decision) lines.push(`decision:  ${result.decision}`);
+        if (result.auth) lines.push(`auth:      dkim=${result.auth.dkim} spf=${result.auth.spf} dmarc=${result.auth.dmarc}${result.auth.aligned ? ' (aligned)' : ''}`);
+        if (result.review) lines.push(`review:    ${result.review.reason}: ${result.review.detail}`);
         if (result.request) {
           lines.push('request:');
           for (const [k, v] of Object.entries(result.request)) {

@@ -11,6 +11,8 @@ import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration, type Duration } from './domain/duration.js';
 import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
+import { MAIL_AUTH_MODES, type MailAuthMode } from './domain/mail-auth.js';
+import { parseDnsServers, type DnsServer } from './adapters/dns-resolver.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -148,6 +150,46 @@ const EnvSchema = z.object({
       }),
   ),
   REPLY_SUBADDRESS: bool(true),
+  MAIL_AUTH: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
+    z.enum(MAIL_AUTH_MODES, { message: 'must be enforce, report or off' }).default('enforce'),
+  ),
+  MAIL_AUTH_DNS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx): DnsServer[] | undefined => {
+        if (v === undefined) return undefined;
+        try {
+          return parseDnsServers(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `must be comma-separated resolvers host[:port]: ${(err as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+  ),
+  AUTHSERV_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^[A-Za-z0-9.-]+$/.test(v), { message: 'must be a host name like mx.example.com' }),
+  ),
+  TRUSTED_AUTHSERV_IDS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const ids = (v ?? '')
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean);
+        for (const id of ids) if (!/^[A-Za-z0-9.-]+$/.test(id)) ctx.addIssue({ code: 'custom', message: `must be comma-separated host names, got "${id}"` });
+        return ids;
+      }),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.toLowerCase()) : v),
     z.enum(LOG_LEVELS).default('info'),
@@ -173,6 +215,16 @@ export interface SmtpConfig {
   password?: string;
 }
 
+export interface MailAuthConfig {
+  mode: MailAuthMode;
+  /** Resolvers for every look-up; undefined: the system's (/etc/resolv.conf). */
+  dns?: DnsServer[];
+  /** The desk's name in Authentication-Results (default: MAIL_FROM's domain). */
+  authservId: string;
+  /** Authentication-Results headers from these ids (the provider's own MX) are believed. */
+  trustedAuthservIds: string[];
+}
+
 export interface Config {
   imap?: ImapConfig;
   smtp?: SmtpConfig;
@@ -194,6 +246,7 @@ export interface Config {
   matchPreset?: MatchPreset;
   matchFields: MatchField[];
   replySubaddress: boolean;
+  mailAuth: MailAuthConfig;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -270,6 +323,12 @@ export function loadConfig(
     matchPreset: e.MATCH_FIELDS.preset,
     matchFields: e.MATCH_FIELDS.fields,
     replySubaddress: e.REPLY_SUBADDRESS,
+    mailAuth: {
+      mode: e.MAIL_AUTH,
+      ...(e.MAIL_AUTH_DNS ? { dns: e.MAIL_AUTH_DNS } : {}),
+      authservId: e.AUTHSERV_ID ?? (e.MAIL_FROM.slice(e.MAIL_FROM.lastIndexOf('@') + 1) || 'localhost'),
+      trustedAuthservIds: e.TRUSTED_AUTHSERV_IDS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

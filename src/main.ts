@@ -19,6 +19,9 @@ import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
 import { createEmlFileMailer } from './adapters/eml-file-mailer.js';
 import { createSmtpMailer, SMTP_CONNECTIONS } from './adapters/smtp-mailer.js';
 import { createRandomIds } from './adapters/random-ids.js';
+import { createDnsResolver, systemDnsServers, type DnsResolver } from './adapters/dns-resolver.js';
+import { createMailAuthenticator } from './adapters/mail-authenticator.js';
+import type { MailAuthenticator } from './ports/mail-authenticator.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
 import { startControlServer, type ControlServer } from './adapters/control-server.js';
@@ -65,6 +68,24 @@ export function buildMailer(config: Config, log: Logger): { mailer: Mailer; outb
   return { mailer: createEmlFileMailer(dir), outbound: dir };
 }
 
+/**
+ * The mail authenticator (SPEC §11) and the caching resolver behind it: MAIL_AUTH_DNS, or the
+ * system's resolvers. Undefined with MAIL_AUTH=off, so nothing is looked up.
+ */
+export function buildAuthenticator(config: Config, log: Logger): { authenticator?: MailAuthenticator; resolver?: DnsResolver } {
+  const c = config.mailAuth;
+  if (c.mode === 'off') return {};
+  const resolver = createDnsResolver({ servers: c.dns ?? systemDnsServers() });
+  const authenticator = createMailAuthenticator({
+    mode: c.mode,
+    resolve: (name, rrtype) => resolver.resolve(name, rrtype),
+    authservId: c.authservId,
+    trustedAuthservIds: c.trustedAuthservIds,
+    log,
+  });
+  return { authenticator, resolver };
+}
+
 export function buildRenderer(config: Config) {
   const overrideDir = path.resolve(config.templatesDir) === path.resolve(BUILTIN_TEMPLATES_DIR) ? undefined : config.templatesDir;
   return createHandlebarsRenderer({ builtinDir: BUILTIN_TEMPLATES_DIR, ...(overrideDir ? { overrideDir } : {}) });
@@ -82,6 +103,7 @@ export function buildDesk(
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
   const ids = createRandomIds(mailDomain(config.mailFrom));
+  const { authenticator, resolver } = buildAuthenticator(config, log.child({ role: 'mail-auth' }));
   const delivery = createOutboxDelivery({
     store,
     mailer,
@@ -101,9 +123,10 @@ export function buildDesk(
     calendar: createCalendar({ timezone: config.timezone, holidays: config.holidays }),
     log: log.child({ role: 'desk' }),
     config,
+    ...(authenticator ? { authenticator } : {}),
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
-  return { desk, delivery, mailer, outbound };
+  return { desk, delivery, mailer, outbound, resolver };
 }
 
 function mailDomain(address: string): string {
@@ -126,7 +149,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         storeFailed(err);
       },
     });
-    const { desk, delivery, mailer, outbound } = buildDesk(config, { store, clock, log });
+    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log });
 
     const openStore = store;
     let source: MailSource;
@@ -208,6 +231,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         await desk.idle();
         await delivery.idle();
         await mailer.close();
+        resolver?.close();
         await openStore.close();
         await lock.release();
         log.info('stopped');

@@ -551,6 +551,22 @@ class FileStoreImpl implements FileStore {
     return id === undefined ? undefined : this.getOrder(id);
   }
 
+  /**
+   * Live orders by any of their customer e-mails; archived (finished) orders by the verification's
+   * Message-ID, the one their archive line is indexed by.
+   */
+  findOrderByCustomerMessageId(messageId: string): PortOrder | undefined {
+    let id = this.state.orderIdByVerificationId.get(messageId);
+    if (id === undefined) {
+      this.ensureArchiveIndex('orders');
+      id = this.index.orderOffsetsByMessageId.find(messageId, (offset) => {
+        const order = this.archives.orders.readAt(offset) as PortOrder;
+        return order.verification?.messageId === messageId ? order.id : undefined;
+      });
+    }
+    return id === undefined ? undefined : this.getOrder(id);
+  }
+
   findOrderByOutboundMessageId(messageId: string): PortOrder | undefined {
     let id = this.state.orderIdByVerificationId.get(messageId) ?? this.state.orderIdByOutboxMessageId.get(messageId);
     if (id === undefined) {
@@ -574,6 +590,10 @@ class FileStoreImpl implements FileStore {
 
   listCsrRequests(): CsrRequest[] {
     return [...this.state.csrRequests.values()];
+  }
+
+  listInbound(): InboundEntry[] {
+    return [...this.state.inbound.values()];
   }
 
   getInbound(key: string): InboundEntry | undefined {

@@ -482,5 +482,7 @@ export const TEMPLATE_SAMPLES: { [N in TemplateName]: TemplateData<N> } = {
     decided: [{ id: 'PO-7K3F9Q', state: 'approved', by: 'customer' }],
     awaiting: [{ id: 'PO-M2X8RT', expiresAt: '2026-12-04T15:00:00Z' }],
     failedEmails: [],
+    heldAlerts: [{ at: 'December 1, 2026 9:14 AM', from: 'priya.raman@example.test', subject: 'Re: [PO-7K3F9Q] Please confirm', reason: 'NOT_BOUND: a reply that carries no secret of the verification' }],
+    heldMore: 0,
   },
 };

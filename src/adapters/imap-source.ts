@@ -5,6 +5,17 @@
  * the cursor {uidValidity, lastUid} is saved once after those moves so a restart resumes where it
  * stopped.
  *
+ * A message the handler answers `deferred` (the desk cannot decide yet: its mail authentication
+ * waits on DNS answers that timed out) is not moved: it stays in the mailbox, and the cursor still
+ * passes it once the rest of its batch is moved, so one message waiting on DNS never holds up the
+ * mail behind it. That makes "still in the mailbox at or below the cursor" mean "deferred" (all
+ * else handled was moved before the cursor was saved), so the revisit pass — `UID SEARCH
+ * 1:lastUid` on every connect, every resync and every `retryDeferredIntervalMs` — finds the
+ * deferred messages without a list of its own and hands them over again in UID order; an answer
+ * other than `deferred` moves them as usual. It never runs on an IDLE wake-up: that would cost a
+ * SEARCH per new message. A handler error with `retry` is different: it stops the batch, and that
+ * message and everything after it stay above the cursor (see drain).
+ *
  * Delivery is at-least-once: a connection lost (or a crash) between the handler and the batch's
  * move hands the handled-but-unmoved messages over again on reconnect, and a UIDVALIDITY change
  * hands over the whole mailbox again. The inbound log de-duplicates by Message-ID (returning the
@@ -31,8 +42,14 @@ export interface CursorStore {
   save(mailbox: string, cursor: MailboxCursor): Promise<void>;
 }
 
+/** The dispositions that move a message to a folder of its own; `deferred` leaves it where it is. */
+export type FolderDisposition = Exclude<Disposition, 'deferred'>;
+
 /** Target folders as path segments under the personal namespace, joined with the server's delimiter. */
-export type FolderSegments = Record<Disposition, readonly string[]>;
+export type FolderSegments = Record<FolderDisposition, readonly string[]>;
+
+/** The target folders' full paths on the server. */
+export type FolderPaths = Record<FolderDisposition, string>;
 
 export const DEFAULT_FOLDERS: FolderSegments = {
   processed: ['PortDesk', 'Processed'],
@@ -46,6 +63,12 @@ export interface ImapSourceOptions {
   log: Logger;
   /** How often the mailbox is searched even without an EXISTS, and the connection probed (default 5 min). */
   resyncIntervalMs?: number;
+  /**
+   * How often deferred messages (left in the mailbox below the cursor) are handed over again, in
+   * ms (default: the resync interval). They are also handed over after every connect and with
+   * every resync, so a value above the resync interval changes nothing.
+   */
+  retryDeferredIntervalMs?: number;
   /** How long the probe (NOOP) may take before the connection is declared dead (default 30 s). */
   watchdogTimeoutMs?: number;
   backoff?: Partial<Omit<BackoffOptions, 'random'>> & { random?: () => number };
@@ -79,6 +102,7 @@ interface HandledMessage {
   /** Expunged before it could be fetched: nothing to move, but the cursor may pass it. */
   vanished: boolean;
   disposition: Disposition;
+  /** The target folder; for `deferred` the mailbox the message stays in. */
   folder: string;
   failed: boolean;
   /** The handler could not record anything (see MessageHandler): the message stays put. */
@@ -103,7 +127,10 @@ export interface ProcessedEvent {
   uid: number;
   uidValidity: string;
   disposition: Disposition;
-  /** The folder the message was moved to. */
+  /**
+   * Where the message is now: the folder it was moved to, or, for `deferred`, the mailbox it
+   * stays in (the configured mailbox, e.g. `INBOX`) until it is handed over again.
+   */
   folder: string;
   /** The handler threw; the message went to Review. */
   failed: boolean;
@@ -113,15 +140,21 @@ export interface ProcessedEvent {
  * Events, for the composition root's health view and for tests that wait on progress:
  * 'ready' (folders, mailbox) after each connect · 'idle' when caught up and waiting ·
  * 'check' after a quick check while idle that found nothing new ·
- * 'processed' (ProcessedEvent) · 'uidvalidity' ({ previous, current }) · 'disconnected' ·
- * 'reconnecting' ({ attempt, delayMs }).
+ * 'processed' (ProcessedEvent; also for a deferred message, each time it is handed over) ·
+ * 'revisited' ({ uidValidity, found }) after each pass over the deferred messages ·
+ * 'uidvalidity' ({ previous, current }) · 'disconnected' · 'reconnecting' ({ attempt, delayMs }).
  */
 export interface ImapSourceEvents {
-  ready: [info: { folders: Record<Disposition, string>; mailbox: string; uidValidity: string }];
+  ready: [info: { folders: FolderPaths; mailbox: string; uidValidity: string }];
   idle: [];
   /** A quick check (NOOP) while idle found the mailbox as it was. */
   check: [];
   processed: [event: ProcessedEvent];
+  /**
+   * A revisit pass is over: `found` messages were left below the cursor (deferred ones) and handed
+   * over again, or fewer if stop() or a lost connection cut the pass short.
+   */
+  revisited: [info: { uidValidity: string; found: number }];
   uidvalidity: [change: { previous: string; current: string }];
   disconnected: [];
   reconnecting: [info: { attempt: number; delayMs: number }];
@@ -153,6 +186,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
   private readonly cursors: CursorStore;
   private readonly log: Logger;
   private readonly resyncIntervalMs: number;
+  private readonly retryDeferredIntervalMs: number;
   private readonly watchdogTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly folderSegments: FolderSegments;
@@ -176,6 +210,8 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     this.cursors = options.cursors;
     this.log = options.log.child({ source: 'imap', mailbox: options.config.mailbox });
     this.resyncIntervalMs = options.resyncIntervalMs ?? 5 * 60_000;
+    // At least 1 ms: 0 would revisit on every pass of the loop, a SEARCH per new message.
+    this.retryDeferredIntervalMs = Math.max(1, options.retryDeferredIntervalMs ?? this.resyncIntervalMs);
     this.watchdogTimeoutMs = options.watchdogTimeoutMs ?? 30_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.folderSegments = { ...DEFAULT_FOLDERS, ...options.folders };
@@ -325,8 +361,20 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       onReady();
 
       let nextResync = Date.now() + this.resyncIntervalMs;
+      // Deferred messages of an earlier session are handed over first, before the backlog: they
+      // are the oldest. Revisiting after the drain would hand a message deferred by this very
+      // drain straight back to the handler.
+      let revisitDue = true;
+      let nextRevisit = Number.POSITIVE_INFINITY;
       while (this.running && !closed) {
         this.wakePending = false;
+        // Checked here too, not only while idle: a steady stream of EXISTS never lets it idle.
+        if (revisitDue || Date.now() >= nextRevisit) {
+          revisitDue = false;
+          await this.revisitDeferred(client, handler, folders, () => closed);
+          nextRevisit = Date.now() + this.retryDeferredIntervalMs;
+          if (!this.running || closed) break;
+        }
         await this.drain(client, handler, folders, () => closed);
         if (!this.running || closed) break;
         if (this.wakePending) continue;
@@ -335,15 +383,18 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         client.idle({ whenFree: true }).catch(() => undefined);
         this.emit('idle');
         for (;;) {
-          const untilResync = Math.max(0, nextResync - Date.now());
-          await this.waitForWake(this.checkIntervalMs > 0 ? Math.min(this.checkIntervalMs, untilResync) : untilResync);
+          const untilTimer = Math.max(0, Math.min(nextResync, nextRevisit) - Date.now());
+          await this.waitForWake(this.checkIntervalMs > 0 ? Math.min(this.checkIntervalMs, untilTimer) : untilTimer);
           if (!this.running || closed || this.wakePending) break;
           if (Date.now() >= nextResync) {
             await this.probe(client);
             nextResync = Date.now() + this.resyncIntervalMs;
+            revisitDue = true;
             // Drain even without an EXISTS: a silently dead IDLE may have missed one.
             break;
           }
+          // The outer loop sees the revisit is due.
+          if (Date.now() >= nextRevisit) break;
           // The quick check: the NOOP (which breaks IDLE) makes the server report new mail now;
           // its EXISTS wakes the loop. Nothing new: back to IDLE until the next check.
           await this.probe(client);
@@ -395,13 +446,13 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
    * server's own delimiter (`INBOX.PortDesk.Review` on a Courier-style server, `PortDesk/Review`
    * on Dovecot's default).
    */
-  private async ensureFolders(client: ImapFlow): Promise<Record<Disposition, string>> {
+  private async ensureFolders(client: ImapFlow): Promise<FolderPaths> {
     const ns = client.namespace;
     const prefix = ns?.prefix ?? '';
     // A flat namespace (delimiter NIL) has no hierarchy: the segments become one name.
     const delimiter = ns?.delimiter ?? (ns?.delimiter === null ? '-' : '/');
     const existing = new Set((await client.list()).map((f) => f.path));
-    const result = {} as Record<Disposition, string>;
+    const result = {} as FolderPaths;
     for (const disposition of ['processed', 'review', 'ignored'] as const) {
       const path = prefix + this.folderSegments[disposition].join(delimiter);
       result[disposition] = path;
@@ -419,12 +470,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
    * folder and recorded with one cursor save: on a large INBOX a MOVE costs about as much for one
    * message as for hundreds, so moving one at a time would dominate the backlog.
    */
-  private async drain(
-    client: ImapFlow,
-    handler: MessageHandler,
-    folders: Record<Disposition, string>,
-    isClosed: () => boolean,
-  ): Promise<void> {
+  private async drain(client: ImapFlow, handler: MessageHandler, folders: FolderPaths, isClosed: () => boolean): Promise<void> {
     const mailboxName = this.config.mailbox;
     for (;;) {
       if (!this.running) return;
@@ -441,43 +487,120 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
         const found = await client.search({ uid: `${lastUid + 1}:*` }, { uid: true });
         // Like MOVE, a failed SEARCH comes back as a value, not an exception.
         if (!Array.isArray(found)) throw new ImapSourceError('IMAP_SEARCH_FAILED', `could not search ${mailboxName}`);
-        // `n:*` always matches the highest UID, even one at or below the cursor.
+        // `n:*` always matches the highest UID, even one at or below the cursor (a deferred one).
         const uids = found.filter((u) => u > lastUid).sort((a, b) => a - b);
         if (uids.length === 0) return;
-        const wanted = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
-        // fetchAll collects before returning: no command may run inside a fetch iterator.
-        batch = (await client.fetchAll(wanted, { uid: true, source: true }, { uid: true })).sort((a, b) => a.uid - b.uid);
+        ({ messages: batch } = await this.fetchBatch(client, uids));
       } finally {
         lock.release();
       }
       if (batch.length === 0) return;
-      const handled: HandledMessage[] = [];
-      const inFlight = new Set<Promise<void>>();
-      for (const message of batch) {
-        // stop() lets the messages in hand finish; a lost connection makes the rest of the batch
-        // pointless to handle now, since none of it could be moved (it is handed over again).
-        if (!this.running || isClosed()) break;
-        if (message.uid <= lastUid) continue;
-        const slot = handled.length;
-        handled.length += 1;
-        const handling = this.handleOne(handler, folders, message, uidValidity).then((h) => {
-          handled[slot] = h;
-          inFlight.delete(handling);
-        });
-        inFlight.add(handling);
-        if (inFlight.size >= this.handlerConcurrency) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-      // A message the desk could not record stays in the mailbox, and so does everything after
-      // it: the cursor may only pass what was moved. The session ends; the messages are handed
-      // over again after the reconnect (or after a restart of the desk).
-      const stuck = handled.findIndex((h) => h.retry);
-      const movable = stuck < 0 ? handled : handled.slice(0, stuck);
-      if (movable.length > 0) await this.moveHandled(client, movable, uidValidity);
-      if (stuck >= 0) {
-        throw new ImapSourceError('IMAP_HANDLER_RETRY', `the handler could not record UID ${handled[stuck]!.uid}; it stays in ${mailboxName}`);
-      }
+      const handled = await this.handleBatch(handler, folders, batch.filter((m) => m.uid > lastUid), uidValidity, isClosed);
+      await this.settleBatch(client, handled, uidValidity, true);
       if (!this.running || isClosed()) return;
+    }
+  }
+
+  /**
+   * The revisit pass: hands over again, in UID order and in batches like drain's, the messages
+   * still in the mailbox at or below the cursor — the deferred ones, since everything else handled
+   * was moved before the cursor passed it. One SEARCH per pass, so a message deferred again waits
+   * for the next pass instead of being handed straight back. The cursor does not move.
+   */
+  private async revisitDeferred(client: ImapFlow, handler: MessageHandler, folders: FolderPaths, isClosed: () => boolean): Promise<void> {
+    const mailboxName = this.config.mailbox;
+    let pending: number[];
+    let uidValidity: string;
+    const lock = await client.getMailboxLock(mailboxName);
+    try {
+      const box = client.mailbox;
+      if (!box) throw new Error(`mailbox ${mailboxName} is not selected`);
+      uidValidity = box.uidValidity.toString();
+      const lastUid = await this.resolveLastUid(uidValidity);
+      pending = [];
+      if (lastUid > 0 && box.exists > 0) {
+        const found = await client.search({ uid: `1:${lastUid}` }, { uid: true });
+        if (!Array.isArray(found)) throw new ImapSourceError('IMAP_SEARCH_FAILED', `could not search ${mailboxName}`);
+        pending = found.filter((u) => u <= lastUid).sort((a, b) => a - b);
+      }
+    } finally {
+      lock.release();
+    }
+    const found = pending.length;
+    if (found > 0) this.log.info({ uidValidity, count: found }, 'handing deferred messages over again');
+    while (pending.length > 0 && this.running && !isClosed()) {
+      const batchLock = await client.getMailboxLock(mailboxName);
+      let batch: FetchMessageObject[];
+      try {
+        // A mailbox renumbered under the pass: these UIDs mean other messages now, and drain's
+        // resync hands the whole mailbox over anyway.
+        const box = client.mailbox;
+        if (!box || box.uidValidity.toString() !== uidValidity) break;
+        const fetched = await this.fetchBatch(client, pending);
+        batch = fetched.messages;
+        pending = pending.slice(fetched.uids.length);
+      } finally {
+        batchLock.release();
+      }
+      const handled = await this.handleBatch(handler, folders, batch, uidValidity, isClosed);
+      await this.settleBatch(client, handled, uidValidity, false);
+    }
+    this.emit('revisited', { uidValidity, found });
+  }
+
+  /**
+   * Fetches the sources of the first of `uids` (sorted) that fit the batch limits: `uids` says
+   * which were asked for, `messages` what came back (an expunged one does not), in UID order.
+   * fetchAll collects before returning: no command may run inside a fetch iterator.
+   */
+  private async fetchBatch(client: ImapFlow, uids: number[]): Promise<{ uids: number[]; messages: FetchMessageObject[] }> {
+    const wanted = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
+    const messages = (await client.fetchAll(wanted, { uid: true, source: true }, { uid: true })).sort((a, b) => a.uid - b.uid);
+    return { uids: wanted, messages };
+  }
+
+  /** Hands a batch to the handler, up to `handlerConcurrency` at a time; the answers in UID order. */
+  private async handleBatch(
+    handler: MessageHandler,
+    folders: FolderPaths,
+    batch: FetchMessageObject[],
+    uidValidity: string,
+    isClosed: () => boolean,
+  ): Promise<HandledMessage[]> {
+    const handled: HandledMessage[] = [];
+    const inFlight = new Set<Promise<void>>();
+    for (const message of batch) {
+      // stop() lets the messages in hand finish; a lost connection makes the rest of the batch
+      // pointless to handle now, since none of it could be moved (it is handed over again).
+      if (!this.running || isClosed()) break;
+      const slot = handled.length;
+      handled.length += 1;
+      const handling = this.handleOne(handler, folders, message, uidValidity).then((h) => {
+        handled[slot] = h;
+        inFlight.delete(handling);
+      });
+      inFlight.add(handling);
+      if (inFlight.size >= this.handlerConcurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return handled;
+  }
+
+  /**
+   * Moves what the handler is done with; `advanceCursor` (drain) also records the cursor at the
+   * last of it. A message the desk could not record stays in the mailbox, and so does everything
+   * after it: the cursor may only pass what was moved (or deferred). The session ends; the
+   * messages are handed over again after the reconnect (or after a restart of the desk).
+   */
+  private async settleBatch(client: ImapFlow, handled: HandledMessage[], uidValidity: string, advanceCursor: boolean): Promise<void> {
+    const stuck = handled.findIndex((h) => h.retry);
+    const movable = stuck < 0 ? handled : handled.slice(0, stuck);
+    if (movable.length > 0) await this.moveHandled(client, movable, uidValidity, advanceCursor);
+    if (stuck >= 0) {
+      throw new ImapSourceError(
+        'IMAP_HANDLER_RETRY',
+        `the handler could not record UID ${handled[stuck]!.uid}; it stays in ${this.config.mailbox}`,
+      );
     }
   }
 
@@ -501,7 +624,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
   /** Hands one message to the handler; a handler that throws sends the message to Review. */
   private async handleOne(
     handler: MessageHandler,
-    folders: Record<Disposition, string>,
+    folders: FolderPaths,
     message: FetchMessageObject,
     uidValidity: string,
   ): Promise<HandledMessage> {
@@ -525,19 +648,24 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       disposition = 'review';
       this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler failed; message moved to Review');
     }
+    if (disposition === 'deferred') {
+      this.log.info({ uid, uidValidity }, 'message deferred; it stays in the mailbox to be handed over again');
+      return { uid, vanished: false, disposition, folder: this.config.mailbox, failed };
+    }
     return { uid, vanished: false, disposition, folder: folders[disposition], failed };
   }
 
   /**
-   * Moves the handled messages (one `UID MOVE` per folder), then saves the cursor once, at the
-   * last of them: the handled messages are the batch's oldest, so nothing below the cursor stays
-   * unmoved. A failed MOVE saves no cursor and ends the session; the messages it did not move are
-   * handed over again after the reconnect, and the inbound log makes that harmless.
+   * Moves the handled messages (one `UID MOVE` per folder; a deferred one stays), then, with
+   * `advanceCursor`, saves the cursor once, at the last of them: the handled messages are the
+   * batch's oldest, so nothing below the cursor stays unmoved except deferred messages, which the
+   * revisit pass looks for. A failed MOVE saves no cursor and ends the session; the messages it
+   * did not move are handed over again after the reconnect, and the inbound log makes that harmless.
    */
-  private async moveHandled(client: ImapFlow, handled: HandledMessage[], uidValidity: string): Promise<void> {
+  private async moveHandled(client: ImapFlow, handled: HandledMessage[], uidValidity: string, advanceCursor: boolean): Promise<void> {
     const byFolder = new Map<string, number[]>();
     for (const h of handled) {
-      if (h.vanished) continue;
+      if (h.vanished || h.disposition === 'deferred') continue;
       const uids = byFolder.get(h.folder);
       if (uids) uids.push(h.uid);
       else byFolder.set(h.folder, [h.uid]);
@@ -564,11 +692,12 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
     }
     if (failure) {
       // What did move is gone from the mailbox and will not come back: report it, keep the cursor.
-      for (const h of handled) if (!h.vanished && moved.has(h.folder)) this.reportProcessed(h, uidValidity);
+      // A deferred message is not reported: it is above the cursor and handed over again anyway.
+      for (const h of handled) if (!h.vanished && h.disposition !== 'deferred' && moved.has(h.folder)) this.reportProcessed(h, uidValidity);
       throw failure;
     }
     const last = handled[handled.length - 1];
-    if (last) await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: last.uid });
+    if (advanceCursor && last) await this.cursors.save(this.config.mailbox, { uidValidity, lastUid: last.uid });
     for (const h of handled) if (!h.vanished) this.reportProcessed(h, uidValidity);
   }
 

@@ -40,13 +40,18 @@ class RandomPool {
   }
 }
 
-/** Random identifiers; `domain` is the right-hand side of generated Message-IDs. */
+/**
+ * Random identifiers; `domain` is the right-hand side of generated Message-IDs. A verification's
+ * token and its Message-ID are the secrets that bind a customer's answer (SPEC §3 rule 4): 26
+ * characters of a 32-letter alphabet carry 130 bits, and 16 random bytes 128 bits — beyond
+ * guessing however many tries a fraudster makes.
+ */
 export function createRandomIds(domain: string): Ids {
   const random = new RandomPool();
   return {
     orderId: () => `PO-${random.pick(ORDER_ALPHABET, 6)}`,
-    token: () => random.pick(TOKEN_ALPHABET, 16),
-    messageId: () => `${Date.now().toString(36)}.${random.hex(9)}@${domain}`,
+    token: () => random.pick(TOKEN_ALPHABET, 26),
+    messageId: () => `${Date.now().toString(36)}.${random.hex(16)}@${domain}`,
     recordId: (prefix) => `${prefix}-${Date.now().toString(36)}${random.hex(5)}`,
   };
 }

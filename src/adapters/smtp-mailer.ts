@@ -113,7 +113,8 @@ export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {
         // would duplicate it for those who got it, so this counts as sent and is logged.
         log?.warn({ outboxId: entry.id, rejected, response: answer.response }, 'some recipients were refused');
       }
-      log?.info({ outboxId: entry.id, messageId: entry.messageId, template: entry.template }, 'e-mail sent');
+      // Not the Message-ID: a verification's is a secret that binds the customer's reply (rule 4).
+      log?.info({ outboxId: entry.id, template: entry.template }, 'e-mail sent');
       return { ok: true, ...(answer.response !== undefined ? { response: answer.response } : {}) };
     }
     const result = classifySmtpError(answer.error);

@@ -5,9 +5,9 @@
  * message and tries again later. Nothing is ever accepted and then lost.
  */
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../logger.js';
-import type { MailSource, MessageHandler } from '../ports/mail-source.js';
+import type { MailSource, MessageHandler, SmtpEnvelope } from '../ports/mail-source.js';
 
 export interface SmtpSourceOptions {
   /** TCP port; 0 picks a free one (read it from `port` after start). */
@@ -25,6 +25,17 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
 function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
   return Object.assign(new Error(message), { responseCode });
+}
+
+/** The client's address without the IPv4-mapped IPv6 prefix, HELO name, MAIL FROM and recipients. */
+function envelopeOf(session: SMTPServerSession): SmtpEnvelope {
+  const mailFrom = session.envelope.mailFrom;
+  return {
+    clientIp: session.remoteAddress.replace(/^::ffff:/i, ''),
+    ...(session.hostNameAppearsAs ? { helo: session.hostNameAppearsAs } : {}),
+    mailFrom: mailFrom ? mailFrom.address : '',
+    rcptTo: session.envelope.rcptTo.map((r) => r.address),
+  };
 }
 
 export class SmtpSource implements MailSource {
@@ -88,10 +99,13 @@ export class SmtpSource implements MailSource {
             return;
           }
           const raw = Buffer.concat(chunks);
-          const work = handler(raw, {}).then(
+          const work = handler(raw, { envelope: envelopeOf(session) }).then(
             (disposition) => {
               log.info({ bytes: raw.length, disposition }, 'message received');
-              callback(null, 'accepted');
+              // The desk cannot tell yet who sent it (DNS did not answer): the sender keeps the
+              // message and delivers it again later, as for any temporary failure.
+              if (disposition === 'deferred') callback(smtpError(451, 'sender could not be verified yet, try again later'));
+              else callback(null, 'accepted');
             },
             (err: unknown) => {
               const code = (err as { code?: unknown }).code;

@@ -184,8 +184,8 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
           ...(failed.cc.length ? [`Cc: ${failed.cc.join(', ')}`] : []),
           `Subject: ${failed.subject}`,
           `Template: ${failed.template}`,
+          // Never the Message-ID: a verification's binds the customer's reply, and support must not hold it.
           `Outbox id: ${failed.id}`,
-          `Message-ID: ${failed.messageId}`,
           `Attempts: ${failed.attempts}`,
           `Last error: ${failed.lastError ?? 'unknown'}`,
           ...(kind === 'delayed' ? ['The desk keeps retrying; nothing is dropped. Please check the SMTP server.'] : []),

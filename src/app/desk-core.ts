@@ -2,16 +2,19 @@
  * What every use case shares: the collaborators, the serial queue, the decision context for the
  * core, and "commit these changes and effects, then wake the outbox".
  */
-import type { Config } from '../config.js';
+import type { Config, MailAuthConfig } from '../config.js';
 import type { Calendar } from '../domain/calendar.js';
+import type { MailAuthMode } from '../domain/mail-auth.js';
 import type { Effect } from '../domain/effects.js';
 import type { DeskContext } from '../domain/order-machine.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
+import type { MailAuthenticator } from '../ports/mail-authenticator.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes, Store } from '../ports/store.js';
 import { addEffects, deskIdentity, type DeskIdentity } from './compose-email.js';
+import { AlertThrottle } from './alert-throttle.js';
 import { SerialQueue } from './serial-queue.js';
 
 export type DeskConfig = Pick<
@@ -25,7 +28,10 @@ export type DeskConfig = Pick<
   | 'focMinBusinessDays'
   | 'matchFields'
   | 'replySubaddress'
->;
+> & {
+  /** Unset: mail authentication off (tests of other rules). */
+  mailAuth?: Pick<MailAuthConfig, 'mode'>;
+};
 
 export interface DeskDeps {
   store: Store;
@@ -35,6 +41,8 @@ export interface DeskDeps {
   calendar: Calendar;
   log: Logger;
   config: DeskConfig;
+  /** Checks who really sent each message (SPEC §11); unset: nothing is checked (MAIL_AUTH=off). */
+  authenticator?: MailAuthenticator;
   /** Called after a commit that queued e-mails, so delivery starts at once. */
   onQueued?: () => void;
 }
@@ -44,9 +52,32 @@ export class DeskCore {
   readonly desk: DeskIdentity;
   readonly deskAddresses: string[];
 
+  private throttle: AlertThrottle | undefined;
+
   constructor(readonly deps: DeskDeps) {
     this.desk = deskIdentity(deps.config);
     this.deskAddresses = [deps.config.mailFrom.toLowerCase()];
+  }
+
+  get authMode(): MailAuthMode {
+    return this.deps.authenticator ? (this.deps.config.mailAuth?.mode ?? 'enforce') : 'off';
+  }
+
+  /**
+   * The support-alert throttle, seeded on first use with the alerts of the last hour from the
+   * inbound log, so a restart does not hand a flood a fresh allowance.
+   */
+  get alerts(): AlertThrottle {
+    if (!this.throttle) {
+      this.throttle = new AlertThrottle();
+      const since = this.deps.clock.now().getTime() - 3_600_000;
+      const sent = this.deps.store
+        .listInbound()
+        .filter((e) => e.alert === 'sent' && Date.parse(e.at) > since)
+        .sort((a, b) => a.at.localeCompare(b.at));
+      for (const e of sent) this.throttle.record(e.from ?? '(no sender)', Date.parse(e.at));
+    }
+    return this.throttle;
   }
 
   context(now: Date = this.deps.clock.now()): DeskContext {

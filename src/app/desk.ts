@@ -5,7 +5,7 @@
 import type { PortOrder } from '../domain/records.js';
 import type { Disposition, SourceMeta } from '../ports/mail-source.js';
 import { DeskCore, type DeskDeps } from './desk-core.js';
-import { handleMessage } from './handle-message.js';
+import { handleMessage } from './inbound/pipeline.js';
 import { cancelOverdue, expireVerifications, sendDigest, sendReminders, type JobResult } from './jobs.js';
 import { cancelOrder, completeOrder } from './support-actions.js';
 

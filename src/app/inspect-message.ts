@@ -2,7 +2,10 @@
  * `portdesk inspect FILE.eml`: how the desk reads one message, changing nothing. The output shape
  * is part of the command-line contract (SPEC §9).
  */
+import { describeAuth, isEnforcedDmarcFail, type AuthResult } from '../domain/mail-auth.js';
 import type { MessageKind } from '../domain/records.js';
+import type { ReviewReason } from '../domain/review-reasons.js';
+import type { MailAuthenticator } from '../ports/mail-authenticator.js';
 import { classifyMessage } from '../mail/classify-message.js';
 import { findOrderRefs } from '../mail/find-order-refs.js';
 import { parseMessage } from '../mail/parse-message.js';
@@ -14,6 +17,10 @@ export interface Inspection {
   kind: MessageKind;
   decision?: ReplyDecision;
   request?: Omit<PortRequestFields, 'carrierName' | 'spid' | 'carrierEmail'> & { dids: string[] };
+  /** Who really sent it (SPEC §11); absent with MAIL_AUTH=off. */
+  auth?: Pick<AuthResult, 'dkim' | 'spf' | 'dmarc' | 'aligned'> & Partial<AuthResult>;
+  /** Present when the desk would park it in Review for what the message alone shows. */
+  review?: { reason: ReviewReason; detail: string };
   notes: string[];
 }
 
@@ -22,12 +29,22 @@ const REQUEST_KEYS = ['pon', 'name', 'company', 'street', 'city', 'state', 'zip'
 /** `orderExists` answers whether DATA_DIR holds an order (undefined when there is no data to ask). */
 export async function inspectMessage(
   raw: Buffer,
-  { deskAddresses, orderExists }: { deskAddresses: string[]; orderExists?: (id: string) => boolean },
+  {
+    deskAddresses,
+    orderExists,
+    authenticator,
+  }: { deskAddresses: string[]; orderExists?: (id: string) => boolean; authenticator?: MailAuthenticator },
 ): Promise<Inspection> {
-  const msg = await parseMessage(raw);
+  const [msg, auth] = await Promise.all([parseMessage(raw), authenticator?.authenticate(raw)]);
   const classification = classifyMessage(msg, { deskAddresses });
   const notes = [...msg.defects, ...classification.notes];
   const out: Inspection = { kind: classification.kind, notes };
+  if (auth) {
+    out.auth = auth;
+    notes.push(`mail authentication: ${describeAuth(auth)}${auth.by === 'portdesk' ? ' (no SMTP session here, so SPF is not checked unless a trusted Authentication-Results header says)' : ''}`);
+  }
+  const review = reviewOf(msg, classification.kind, auth);
+  if (review) out.review = review;
 
   if (classification.kind === 'verification_reply' || classification.kind === 'other') {
     const reply = readReply(msg);
@@ -54,4 +71,15 @@ export async function inspectMessage(
     notes.push(...reading.notes);
   }
   return out;
+}
+
+/** What parks a message whatever the records hold: its sender, its repairs, a forged domain. */
+function reviewOf(msg: Awaited<ReturnType<typeof parseMessage>>, kind: MessageKind, auth: AuthResult | undefined): Inspection['review'] {
+  if (kind === 'auto_reply' || kind === 'bounce') return undefined;
+  if (!msg.from?.address) return { reason: 'NO_SENDER', detail: 'the message has no sender address' };
+  if (msg.senderProblem) return { reason: 'NO_SENDER', detail: msg.senderProblem };
+  const repairs = msg.defects.filter((d) => d !== 'no Message-ID');
+  if (repairs.length) return { reason: 'PARSE_REPAIRED', detail: repairs.join('; ') };
+  if (auth && kind !== 'other' && isEnforcedDmarcFail(auth)) return { reason: 'AUTH_FAILED', detail: `DMARC fails for ${auth.fromDomain ?? 'the sender domain'} (${describeAuth(auth)})` };
+  return undefined;
 }

@@ -9,6 +9,8 @@ import { ORDER_STATES, type Account, type PortOrder } from '../domain/records.js
 import type { DeskCore } from './desk-core.js';
 
 const BATCH = 500;
+/** The digest lists this many held alerts and counts the rest. */
+const MAX_HELD_LISTED = 200;
 
 export interface JobResult {
   job: string;
@@ -108,6 +110,18 @@ export async function sendDigest(core: DeskCore, { onlyIfMissedSince }: { onlyIf
       .listOutbox()
       .filter((e) => e.status === 'failed' && Date.parse(e.createdAt) >= since)
       .map((e) => ({ id: e.id, to: e.to.join(', '), error: e.lastError ?? '' }));
+    // Alerts the throttle held back since the last digest (or the last day, for the first one).
+    const heldSince = last ? Date.parse(last) : since;
+    const held = store
+      .listInbound()
+      .filter((e) => e.alert === 'held' && Date.parse(e.at) >= heldSince)
+      .sort((a, b) => a.at.localeCompare(b.at));
+    const heldAlerts = held.slice(0, MAX_HELD_LISTED).map((e) => ({
+      at: ctx.calendar.formatInstant(new Date(e.at)),
+      from: e.from ?? '(no sender)',
+      subject: (e.subject ?? '').slice(0, 120),
+      reason: `${e.reviewReason ?? e.outcome}: ${(e.reason ?? '').slice(0, 200)}`,
+    }));
     await core.commit(
       {},
       [
@@ -115,7 +129,7 @@ export async function sendDigest(core: DeskCore, { onlyIfMissedSince }: { onlyIf
           kind: 'email',
           template: 'daily-digest',
           to: [core.deps.config.supportEmail],
-          data: { date: ctx.calendar.formatDate(today), counts, opened, decided, awaiting, failedEmails },
+          data: { date: ctx.calendar.formatDate(today), counts, opened, decided, awaiting, failedEmails, heldAlerts, heldMore: held.length - heldAlerts.length },
           autoSubmitted: 'auto-generated',
         },
       ],

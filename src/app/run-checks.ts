@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.js';
+import { createDnsResolver, systemDnsServers } from '../adapters/dns-resolver.js';
 import type { Logger } from '../logger.js';
 
 export interface CheckResult {
@@ -113,7 +114,44 @@ async function checkSmtp(cfg: Config): Promise<CheckResult> {
   }
 }
 
+/** SPEC §11: the mode, the resolvers and whether they answer, and whose Authentication-Results count. */
+async function checkMailAuth(cfg: Config): Promise<CheckResult> {
+  const c = cfg.mailAuth;
+  const name = 'mail authentication';
+  if (c.mode === 'off') {
+    return { name, ok: true, detail: 'MAIL_AUTH=off: senders are not checked (DKIM, SPF, DMARC); replies count on the verification secret alone' };
+  }
+  const servers = c.dns ?? systemDnsServers();
+  const where = `${servers.map((s) => `${s.host}:${s.port}`).join(', ')}${c.dns ? ' (MAIL_AUTH_DNS)' : ' (system)'}`;
+  const trusted = c.trustedAuthservIds.length
+    ? `Authentication-Results trusted from ${c.trustedAuthservIds.join(', ')}`
+    : 'no trusted Authentication-Results (the desk checks DKIM and DMARC itself; SPF only for mail through the embedded listener)';
+  const probe = `_dmarc.${cfg.mailFrom.slice(cfg.mailFrom.lastIndexOf('@') + 1)}`;
+  const resolver = createDnsResolver({ servers, timeoutMs: 3000, tries: 1 });
+  try {
+    let answer: string;
+    try {
+      const records = await resolver.resolve(probe, 'TXT');
+      answer = `${records.length} record(s)`;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'ERROR';
+      if (code !== 'ENOTFOUND' && code !== 'ENODATA') {
+        return {
+          name,
+          ok: false,
+          detail: `MAIL_AUTH=${c.mode}; resolvers ${where} did not answer (${probe} TXT: ${code})`,
+          fix: 'set MAIL_AUTH_DNS to resolvers this machine can reach (host[:port], comma-separated); until they answer, mail that needs checking waits (451 or left in the mailbox)',
+        };
+      }
+      answer = code === 'ENOTFOUND' ? 'no such name' : 'no record';
+    }
+    return { name, ok: true, detail: `MAIL_AUTH=${c.mode}; resolvers ${where} answer (${probe} TXT: ${answer}); AUTHSERV_ID ${c.authservId}; ${trusted}` };
+  } finally {
+    resolver.close();
+  }
+}
+
 export async function runChecks(cfg: Config, { log }: { log: Logger }): Promise<CheckResult[]> {
   const config: CheckResult = { name: 'configuration', ok: true, detail: `valid (match fields: ${cfg.matchPreset ?? cfg.matchFields.join(',')}; time zone ${cfg.timezone})` };
-  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg)];
+  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg)];
 }

@@ -258,6 +258,9 @@ function demoConfig(dataDir: string): Config {
       ADMIN_FEE,
       MATCH_FIELDS: 'account-info',
       REPLY_SUBADDRESS: 'true',
+      // Its made-up domains would be looked up on the network; the demo stays on loopback, and a
+      // reply still counts only when it carries the verification's secret.
+      MAIL_AUTH: 'off',
       LOG_LEVEL: 'silent',
     },
     { cwd: dataDir, dotenv: false },
@@ -279,7 +282,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     timeline.push(entry);
     opts.log?.(entry);
   };
-  const noteMail = (mail: DemoMail) => {
+  const noteMail = (raw: DemoMail) => {
+    // A verification token is a secret even in a demo: the timeline shows where it goes, not what it is.
+    const hide = (address: string) => address.replace(/\+[a-z0-9]+@/i, '+TOKEN@');
+    const mail = { ...raw, to: raw.to.map(hide), cc: raw.cc.map(hide) };
     mails.push(mail);
     const to = [...mail.to, ...mail.cc.map((c) => `cc ${c}`)].join(', ');
     note(`${mail.direction === 'in' ? 'mail in ' : 'mail out'}  ${mail.from} → ${to}  "${mail.subject}"`, mail.atMs);
@@ -365,6 +371,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
   };
 
   const ids: Partial<Record<keyof typeof SCENARIOS, { orderId: string; verification: ParsedMail }>> = {};
+  let approvalToCarrier: ParsedMail | undefined;
   let finalOrders: DemoReport['orders'] = [];
 
   try {
@@ -405,6 +412,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       const o = expectState(orderId, 'approved');
       if (o.decision?.by !== 'customer') throw new StepFailure(`${orderId} was decided by ${o.decision?.by}, expected the customer`);
       if (!o.focDate || !/completion date/i.test(approval.subject ?? '')) throw new StepFailure(`the approval "${approval.subject}" does not give the completion date`);
+      approvalToCarrier = approval;
       return `${orderId} approved by the customer; completion date ${o.focDate} sent to the carrier`;
     });
 
@@ -412,6 +420,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       await sendRequest(SCENARIOS.reject);
       ids.reject = await expectIntake(SCENARIOS.reject);
       return `${ids.reject.orderId} is pending_verification; ${SCENARIOS.reject.customer} asked to confirm`;
+    });
+
+    await step('forged-approval', "someone writes APPROVE from Maria Delgado's address, with the order id but without the verification's secret", async () => {
+      const { orderId } = ids.reject!;
+      await send({ from: SCENARIOS.reject.customer, to: DESK, subject: `Re: [${orderId}] Please confirm`, text: 'APPROVE' });
+      await outbox.take('a support alert about the unbound reply', (m) => isTo(SUPPORT, m) && orderIdIn(m.subject) === orderId && /no secret/i.test(m.subject ?? ''));
+      expectState(orderId, 'pending_verification');
+      return `${orderId} is still pending_verification: the order id alone binds nothing (the carrier has it); support told (NOT_BOUND)`;
     });
 
     await step('customer-rejects', 'Maria Delgado answers that she did not ask for this', async () => {
@@ -451,10 +467,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
 
     await step('completion', "Northwind reports Priya Raman's port completed", async () => {
       const { orderId } = ids.approve!;
+      // In the desk's thread with the carrier: that is what lets an unsigned notice count.
+      const thread = approvalToCarrier?.messageId ? { inReplyTo: approvalToCarrier.messageId, references: [approvalToCarrier.messageId] } : {};
       await send({
         from: `${CARRIER.name} <${CARRIER.email}>`,
         to: DESK,
-        subject: `Port completed - ${orderId} PON ${SCENARIOS.approve.pon}`,
+        ...thread,
+        subject: `Re: ${approvalToCarrier?.subject ?? `Port completed - ${orderId} PON ${SCENARIOS.approve.pon}`}`,
         text: `The port for order ${orderId} (PON ${SCENARIOS.approve.pon}) has been completed. (503) 555-0177 is now active with us.\n\n${CARRIER.name}`,
       });
       const done = await outbox.take(`the completion e-mail to ${SCENARIOS.approve.customer}`, (m) => isTo(SCENARIOS.approve.customer, m) && orderIdIn(m.subject) === orderId && /ported out/i.test(m.subject ?? ''));

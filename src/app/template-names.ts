@@ -139,6 +139,10 @@ export interface TemplateDataMap {
     decided: { id: string; state: string; by: string }[];
     awaiting: { id: string; expiresAt: string }[];
     failedEmails: { id: string; to: string; error: string }[];
+    /** Support alerts the throttle held back since the last digest (SPEC §10). */
+    heldAlerts: { at: string; from: string; subject: string; reason: string }[];
+    /** Held alerts beyond those listed. */
+    heldMore: number;
   };
 }
 

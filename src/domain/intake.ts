@@ -21,6 +21,8 @@ export interface IntakeRequest {
   sourceMessageId?: string;
   /** The carrier claims the customer already approved: noted, never counted (rule 3). */
   claimsApproval?: boolean;
+  /** What mail authentication said of the request, for each order's history (SPEC §11). */
+  authNote?: string;
 }
 
 /** The parts of the store intake reads. */
@@ -116,6 +118,13 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
   const taken = new Set<string>();
   const ackOrders: { id: string; numbers: string[] }[] = [];
   const later: Effect[] = [];
+  // Fixed now so every order it names remembers it: the carrier's answer in this thread counts.
+  const ackId = ctx.ids.messageId();
+  const approvalClaimAnswerId = req.claimsApproval ? ctx.ids.messageId() : undefined;
+  const carrierIds = (order: PortOrder, ...ids: (string | undefined)[]): string[] => [
+    ...(order.carrierMessageIds ?? []),
+    ...ids.filter((id): id is string => id !== undefined),
+  ];
 
   for (const { account, dids } of groups.values()) {
     const requestKey = requestKeyOf(req.carrier.email, req.carrier.pon, dids);
@@ -128,6 +137,7 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
         ...same,
         updatedAt: at,
         sourceMessageIds: source && !same.sourceMessageIds.includes(source) ? [...same.sourceMessageIds, source] : same.sourceMessageIds,
+        carrierMessageIds: carrierIds(same, ackId),
         history: [...same.history, { at, event: 'resend-acknowledged', detail: source ? `message ${source}` : undefined }],
       };
       result.resent.push(updated);
@@ -146,10 +156,11 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
       ...(req.requestedDate ? { requestedDate: req.requestedDate } : {}),
       requestKey,
       sourceMessageIds: source ? [source] : [],
+      carrierMessageIds: [ackId, ...(approvalClaimAnswerId ? [approvalClaimAnswerId] : [])],
       createdAt: at,
       updatedAt: at,
       history: [
-        { at, event: 'received', detail: `from ${req.carrier.email}${req.carrier.pon ? `, PON ${req.carrier.pon}` : ''}` },
+        { at, event: 'received', detail: `from ${req.carrier.email}${req.carrier.pon ? `, PON ${req.carrier.pon}` : ''}${req.authNote ? `; ${req.authNote}` : ''}` },
         ...(req.claimsApproval
           ? [{ at, event: 'approval-claim-disregarded', detail: 'the request says the customer already approved; only the answer to our verification counts' }]
           : []),
@@ -177,6 +188,7 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
         rejectedNumbers: result.unknownNumbers.map((d) => ({ number: formatNumber(d), code: 'TN_NOT_FOUND', text: reasonsOf(['TN_NOT_FOUND'])[0]!.text })),
       },
       orderId: ackOrders[0]!.id,
+      messageId: ackId,
       ...thread,
       autoSubmitted: 'auto-replied',
     };
@@ -192,6 +204,7 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
       to: [req.carrier.email],
       data: { order: { id: result.created[0]!.id }, numbers: result.created.flatMap((o) => o.dids.map(formatNumber)) },
       orderId: result.created[0]!.id,
+      ...(approvalClaimAnswerId ? { messageId: approvalClaimAnswerId } : {}),
       ...thread,
       autoSubmitted: 'auto-replied',
     });

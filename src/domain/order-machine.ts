@@ -125,6 +125,11 @@ function withEvent(order: PortOrder, ctx: DeskContext, event: string, detail?: s
   };
 }
 
+/** The order with one more e-mail of the desk's in its thread with the carrier. */
+function withCarrierMail(messageId: string, order: PortOrder): Pick<PortOrder, 'carrierMessageIds'> {
+  return { carrierMessageIds: [...(order.carrierMessageIds ?? []), messageId] };
+}
+
 function carrierThread(order: PortOrder): Pick<EmailEffect, 'inReplyTo' | 'references'> {
   const first = order.sourceMessageIds[0];
   return first ? { inReplyTo: first, references: [...order.sourceMessageIds] } : {};
@@ -205,6 +210,7 @@ function verify(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
       sentAt: sentAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
       messageId,
+      followUpIds: [],
       clarifications: 0,
     },
   });
@@ -238,7 +244,9 @@ function reject(
 ): Outcome {
   if (!canTransition(order.state, 'reject')) return refuse(order, `cannot reject an order that is ${order.state}`);
   const reasonCodes = decision.reasonCodes.length ? decision.reasonCodes : (['MISSING_INFORMATION'] as ReasonCode[]);
+  const carrierMailId = ctx.ids.messageId();
   const next = withEvent(order, ctx, 'rejected', `${reasonCodes.join(', ')} (by ${decision.by})`, {
+    ...withCarrierMail(carrierMailId, order),
     state: 'rejected',
     decision: {
       by: decision.by,
@@ -257,6 +265,7 @@ function reject(
         kind: 'email',
         template: 'carrier-rejection',
         to: [order.carrier.email],
+        messageId: carrierMailId,
         data: {
           order: orderView(next),
           carrier: carrierView(next),
@@ -278,7 +287,9 @@ function reject(
 function approve(order: PortOrder, account: Account, ctx: DeskContext, by: Decision['by'], matchReport?: MatchReport): Outcome {
   if (!canTransition(order.state, 'approve')) return refuse(order, `cannot approve an order that is ${order.state}`);
   const focDate = ctx.calendar.focDate(ctx.now, ctx.policy.focMinBusinessDays, order.requestedDate);
+  const carrierMailId = ctx.ids.messageId();
   const next = withEvent(order, ctx, 'approved', `by ${by}; completion date ${focDate}`, {
+    ...withCarrierMail(carrierMailId, order),
     state: 'approved',
     focDate,
     decision: { by, at: ctx.now.toISOString(), reasonCodes: [], ...(matchReport ? { matchReport } : {}) },
@@ -293,6 +304,7 @@ function approve(order: PortOrder, account: Account, ctx: DeskContext, by: Decis
         kind: 'email',
         template: 'carrier-approval',
         to: [order.carrier.email],
+        messageId: carrierMailId,
         data: { order: orderView(next), carrier: carrierView(next), numbers: numbersOf(next), focDate: focWords, completeBy },
         orderId: order.id,
         ...carrierThread(order),
@@ -310,12 +322,13 @@ function customerReply(
   ctx: DeskContext,
   reply: { decision: 'approve' | 'reject' | 'unclear'; messageId?: string; from: string },
 ): Outcome {
-  const answer = (template: 'already-rejected' | 'preapproval-refusal' | 'customer-unclear', data: Record<string, unknown>): EmailEffect => ({
+  const answer = (template: 'already-rejected' | 'preapproval-refusal' | 'customer-unclear', data: Record<string, unknown>, messageId?: string): EmailEffect => ({
     kind: 'email',
     template,
     to: [reply.from],
     data,
     orderId: order.id,
+    ...(messageId ? { messageId } : {}),
     ...(reply.messageId ? { inReplyTo: reply.messageId, references: [reply.messageId] } : {}),
     ...(template === 'customer-unclear' ? { replyToToken: order.token } : {}),
     autoSubmitted: 'auto-replied',
@@ -349,13 +362,15 @@ function customerReply(
           ],
         };
       }
+      // Sent to the address on file and answered in turn: its Message-ID binds the next reply.
+      const askedId = ctx.ids.messageId();
       const next = withEvent(order, ctx, 'clarification-requested', 'reply said neither approve nor reject clearly', {
-        verification: { ...v, clarifications: v.clarifications + 1 },
+        verification: { ...v, clarifications: v.clarifications + 1, followUpIds: [...(v.followUpIds ?? []), askedId] },
       });
       return {
         order: next,
         changed: true,
-        effects: [answer('customer-unclear', { ...verificationData(next, account, ctx) })],
+        effects: [answer('customer-unclear', { ...verificationData(next, account, ctx) }, askedId)],
       };
     }
     case 'rejected':
@@ -406,8 +421,10 @@ export function isReminderDue(order: PortOrder, ctx: DeskContext): boolean {
 
 function remind(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
   if (!isReminderDue(order, ctx)) return refuse(order, 'no reminder is due', 'NOT_DUE');
-  const next = withEvent(order, ctx, 'reminder-sent', `to ${order.verification!.sentTo}`, {
-    verification: { ...order.verification!, reminderSentAt: ctx.now.toISOString() },
+  const v = order.verification!;
+  const reminderId = ctx.ids.messageId();
+  const next = withEvent(order, ctx, 'reminder-sent', `to ${v.sentTo}`, {
+    verification: { ...v, reminderSentAt: ctx.now.toISOString(), followUpIds: [...(v.followUpIds ?? []), reminderId] },
   });
   return {
     order: next,
@@ -416,9 +433,10 @@ function remind(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
       {
         kind: 'email',
         template: 'customer-reminder',
-        to: [order.verification!.sentTo],
+        to: [v.sentTo],
         data: verificationData(next, account, ctx),
         orderId: order.id,
+        messageId: reminderId,
         ...customerThread(order),
         replyToToken: order.token,
         autoSubmitted: 'auto-generated',
@@ -489,7 +507,9 @@ function cancel(
   c: { by: Decision['by']; reasonCodes: ReasonCode[]; note?: string; messageId?: string },
 ): Outcome {
   if (!canTransition(order.state, 'cancel')) return refuse(order, `cannot cancel an order that is ${order.state}`);
+  const carrierMailId = ctx.ids.messageId();
   const next = withEvent(order, ctx, 'canceled', `${c.reasonCodes.join(', ')} (by ${c.by})${c.note ? `: ${c.note}` : ''}`, {
+    ...withCarrierMail(carrierMailId, order),
     state: 'canceled',
     decision: { by: c.by, at: ctx.now.toISOString(), reasonCodes: c.reasonCodes, ...(c.note ? { note: c.note } : {}) },
     sourceMessageIds: c.messageId ? [...order.sourceMessageIds, c.messageId] : order.sourceMessageIds,
@@ -503,6 +523,7 @@ function cancel(
         kind: 'email',
         template: 'carrier-cancellation',
         to: [order.carrier.email],
+        messageId: carrierMailId,
         data: { order: orderView(next), carrier: carrierView(next), numbers: numbersOf(next), reasons, note: c.note },
         orderId: order.id,
         ...(c.messageId ? { inReplyTo: c.messageId, references: [...order.sourceMessageIds, c.messageId] } : carrierThread(order)),

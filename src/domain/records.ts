@@ -3,7 +3,9 @@
  * loads against these, so a hand-edited or damaged data file is refused rather than half-read.
  */
 import { z } from 'zod';
+import { AuthResultSchema } from './mail-auth.js';
 import { REASON_CODES } from './reason-codes.js';
+import { REVIEW_REASONS } from './review-reasons.js';
 
 /** A telephone number in E.164 form, e.g. +12065550100. */
 export const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +12065550100');
@@ -118,8 +120,10 @@ export const VerificationSchema = z.object({
   sentAt: IsoInstant,
   expiresAt: IsoInstant,
   reminderSentAt: IsoInstant.optional(),
-  /** Message-ID of the verification e-mail; replies thread to it. */
+  /** Message-ID of the verification e-mail; replies thread to it. A secret: never sent elsewhere. */
   messageId: z.string(),
+  /** Message-IDs of the reminder and "please answer clearly" e-mails; they bind replies too. */
+  followUpIds: z.array(z.string()).optional(),
   /** How many "please answer clearly" e-mails went out. */
   clarifications: z.number().int().nonnegative().default(0),
 });
@@ -147,6 +151,8 @@ export const PortOrderSchema = z.object({
   focDate: IsoDate.optional(),
   verification: VerificationSchema.optional(),
   decision: DecisionSchema.optional(),
+  /** Message-IDs of the desk's e-mails to the carrier about this order: a notice in that thread counts. */
+  carrierMessageIds: z.array(z.string()).optional(),
   /** Identifies "the same request" for idempotent resends (rule 11). */
   requestKey: z.string(),
   sourceMessageIds: z.array(z.string()),
@@ -186,7 +192,8 @@ export const MESSAGE_KINDS = [
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-export const INBOUND_OUTCOMES = ['processed', 'review', 'ignored'] as const;
+/** `deferred`: not decided yet (mail authentication waits on DNS); the message is handed over again. */
+export const INBOUND_OUTCOMES = ['processed', 'review', 'ignored', 'deferred'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export const InboundEntrySchema = z.object({
@@ -201,6 +208,14 @@ export const InboundEntrySchema = z.object({
   kind: z.enum(MESSAGE_KINDS),
   outcome: z.enum(INBOUND_OUTCOMES),
   reason: z.string().optional(),
+  /** Why it waits in Review, as a code (SPEC §10); `reason` says it in words. */
+  reviewReason: z.enum(REVIEW_REASONS).optional(),
+  /** Who really sent it, as far as mail authentication could tell (SPEC §11). */
+  auth: AuthResultSchema.optional(),
+  /** Support was alerted (`sent`), or the alert was held back by the throttle for the digest (`held`). */
+  alert: z.enum(['sent', 'held']).optional(),
+  /** First time it was deferred, while it waits for mail authentication. */
+  deferredSince: IsoInstant.optional(),
   orderIds: z.array(z.string()).default([]),
   at: IsoInstant,
 });

@@ -180,7 +180,8 @@ function findAutoSignals(msg: InboundMessage, from: string | undefined): AutoSig
 function findReplySignals(msg: InboundMessage, ctx: ClassifyContext): string[] {
   const signals: string[] = [];
   const tokens = findReplyTokens([...msg.to, ...msg.cc], ctx.deskAddresses);
-  if (tokens.length > 0) signals.push(`addressed to the desk's reply address with token ${tokens.join(', ')}`);
+  // The token itself is a secret (rule 4): notes name its presence, never its value.
+  if (tokens.length > 0) signals.push(`addressed to the desk's reply address with a verification token`);
   if (msg.inReplyTo) signals.push(`In-Reply-To ${msg.inReplyTo}`);
   else if (msg.references.length > 0) signals.push(`References ${msg.references[msg.references.length - 1] ?? ''}`);
   const orderIds = findOrderIds(msg.subject);

@@ -14,6 +14,8 @@ export interface FindOrderRefsContext {
   deskAddresses: string[];
   /** Also look in the body (carrier notices quote the order id there, not only in the subject). */
   searchBody?: boolean;
+  /** RCPT TO of the SMTP session, when known: the reply address a token came in on. */
+  envelopeRecipients?: readonly string[];
 }
 
 /** The desk's order ids: `PO-` and six characters of 0-9A-Z (SPEC §2). */
@@ -53,7 +55,12 @@ export function findOrderRefs(msg: InboundMessage, ctx: FindOrderRefsContext): O
   if (ctx.searchBody) {
     for (const id of findOrderIds(msg.text)) if (!orderIds.includes(id)) orderIds.push(id);
   }
-  const tokens = findReplyTokens([...msg.to, ...msg.cc], ctx.deskAddresses);
+  // Wherever the token shows, its sender knew it: To and Cc as written, the envelope, and what the
+  // delivering server recorded of the envelope (Delivered-To, X-Original-To).
+  const delivered = [msg.headers['delivered-to'], msg.headers['x-original-to'], ...(ctx.envelopeRecipients ?? [])]
+    .filter((a): a is string => !!a)
+    .map((address) => ({ address: address.replace(/^.*<([^>]*)>.*$/, '$1').trim() }));
+  const tokens = findReplyTokens([...msg.to, ...msg.cc, ...delivered], ctx.deskAddresses);
   const threadIds: string[] = [];
   for (const id of [...(msg.inReplyTo ? [msg.inReplyTo] : []), ...msg.references]) {
     if (!threadIds.includes(id)) threadIds.push(id);

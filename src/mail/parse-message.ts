@@ -112,6 +112,7 @@ async function buildMessage(
   }
 
   const from = firstMailbox(parsed.from);
+  const senderProblem = findSenderProblem(parsed);
   const replyTo = firstMailbox(parsed.replyTo);
   const inReplyTo = firstMessageId(parsed.inReplyTo);
   const message: InboundMessage = {
@@ -129,6 +130,7 @@ async function buildMessage(
   };
   if (messageId) message.messageId = messageId;
   if (from) message.from = from;
+  if (senderProblem) message.senderProblem = senderProblem;
   if (replyTo) message.replyTo = replyTo;
   if (parsed.date && !Number.isNaN(parsed.date.getTime())) message.date = parsed.date;
   if (inReplyTo) message.inReplyTo = inReplyTo;
@@ -196,6 +198,26 @@ function allMailboxes(field: AddressObject | AddressObject[] | undefined): Mailb
   if (!field) return [];
   const objects = Array.isArray(field) ? field : [field];
   return objects.flatMap((object) => flattenAddresses(object.value));
+}
+
+/** Anything that looks like an address, in a display name or a raw header value. */
+const ADDRESS_LIKE_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+\.[^\s<>"'(),;:[\]]+/g;
+
+/**
+ * Whether the From line names one sender. mailparser reads `Name <a@x> <b@y>` as a@x with the
+ * name "Name b@y", and a mail client may show either address: a sender is only taken when every
+ * address-like string in the field, the parsed display name included, is the same address.
+ */
+function findSenderProblem(parsed: ParsedMail): string | undefined {
+  const raw = parsed.headerLines.filter((h) => h.key === 'from').map((h) => h.line.replace(/^from\s*:/i, ''));
+  if (raw.length > 1) return `${raw.length} From header fields`;
+  const found = new Set<string>();
+  for (const box of allMailboxes(parsed.from)) {
+    found.add(box.address.toLowerCase());
+    for (const m of (box.name ?? '').matchAll(ADDRESS_LIKE_RE)) found.add(m[0].toLowerCase());
+  }
+  for (const line of raw) for (const m of line.matchAll(ADDRESS_LIKE_RE)) found.add(m[0].toLowerCase());
+  return found.size > 1 ? `the From line names ${found.size} addresses (${[...found].slice(0, 3).join(', ')})` : undefined;
 }
 
 function firstMailbox(field: AddressObject | undefined): Mailbox | undefined {

@@ -24,6 +24,12 @@ export interface InboundMessage {
   /** Message-ID, or `sha256:<hex>` of the raw bytes; the inbound log's key. */
   key: string;
   from?: Mailbox;
+  /**
+   * Set when the From line does not name exactly one sender: two From fields, two addresses, or a
+   * display name that is itself another address (`"ceo@bank.test" <x@evil.test>`). Such a message
+   * never speaks for anyone: parsers disagree on which address is "the" sender.
+   */
+  senderProblem?: string;
   replyTo?: Mailbox;
   to: Mailbox[];
   cc: Mailbox[];

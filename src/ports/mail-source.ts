@@ -1,12 +1,28 @@
-/** Where a message came from; IMAP fills every field, the SMTP listener none of them. */
+/** What the SMTP session said about a message: SPF is checked against the client and MAIL FROM. */
+export interface SmtpEnvelope {
+  /** The connecting client's IP address. */
+  clientIp: string;
+  /** The name the client gave in HELO/EHLO. */
+  helo?: string;
+  /** The MAIL FROM address; empty for a bounce (`MAIL FROM:<>`). */
+  mailFrom?: string;
+  rcptTo: string[];
+}
+
+/** Where a message came from; IMAP fills the mailbox fields, the SMTP listener the envelope. */
 export interface SourceMeta {
   mailbox?: string;
   uid?: number;
   uidValidity?: string;
+  envelope?: SmtpEnvelope;
 }
 
-/** What happened to a message, which decides the IMAP folder it is moved to. */
-export type Disposition = 'processed' | 'review' | 'ignored';
+/**
+ * What happened to a message, which decides the IMAP folder it is moved to. `deferred`: the desk
+ * cannot decide yet (mail authentication is waiting on DNS) — the IMAP source leaves the message
+ * in the mailbox and hands it over again later, the SMTP listener answers 451.
+ */
+export type Disposition = 'processed' | 'review' | 'ignored' | 'deferred';
 
 /**
  * Handles one raw message; resolves once its effects are durably recorded. An error whose

@@ -49,12 +49,22 @@ export interface Store {
   /** Open orders naming this number. */
   openOrdersForDid(did: string): PortOrder[];
   findOrderByToken(token: string): PortOrder | undefined;
-  /** The order whose verification (or reminder, or clarification) e-mail had this Message-ID. */
+  /**
+   * The order whose verification, reminder or clarification e-mail — sent to the customer — had
+   * this Message-ID. Those Message-IDs are secrets that bind a customer's reply (rule 4).
+   */
+  findOrderByCustomerMessageId(messageId: string): PortOrder | undefined;
+  /**
+   * The order any e-mail of the desk's with this Message-ID was about (to the carrier, the
+   * customer or support). It tells which order a bounce concerns; it binds nothing.
+   */
   findOrderByOutboundMessageId(messageId: string): PortOrder | undefined;
 
   listCsrRequests(): CsrRequest[];
 
   getInbound(key: string): InboundEntry | undefined;
+  /** The live inbound log (the last 7 days; older entries are in the archive), in no set order. */
+  listInbound(): InboundEntry[];
 
   getOutbox(id: string): OutboxEntry | undefined;
   /** Entries with status queued, oldest first. */

@@ -7,12 +7,19 @@ describe('random ids', () => {
   it('makes order ids from the phone-safe alphabet and tokens from the token alphabet', () => {
     for (let i = 0; i < 2000; i++) {
       expect(ids.orderId()).toMatch(/^PO-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/);
-      expect(ids.token()).toMatch(/^[abcdefghijkmnpqrstuvwxyz23456789]{16}$/);
+      expect(ids.token()).toMatch(/^[abcdefghijkmnpqrstuvwxyz23456789]{26}$/);
     }
   });
 
+  it('gives the secrets that bind a reply at least 96 random bits: tokens 130, Message-IDs 128', () => {
+    // 26 letters of a 32-letter alphabet, and 16 random bytes in hex.
+    expect(26 * Math.log2(32)).toBeGreaterThanOrEqual(96);
+    expect(ids.token()).toHaveLength(26);
+    expect(/\.([0-9a-f]+)@/.exec(ids.messageId())?.[1]).toHaveLength(32);
+  });
+
   it('makes Message-IDs on the desk domain and record ids with their prefix', () => {
-    expect(ids.messageId()).toMatch(/^[0-9a-z]+\.[0-9a-f]{18}@desk\.example\.test$/);
+    expect(ids.messageId()).toMatch(/^[0-9a-z]+\.[0-9a-f]{32}@desk\.example\.test$/);
     expect(ids.recordId('CSR')).toMatch(/^CSR-[0-9a-z]+[0-9a-f]{10}$/);
   });
 

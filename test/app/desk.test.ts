@@ -11,6 +11,7 @@ import { createCalendar } from '../../src/domain/calendar.js';
 import { MATCH_PRESETS } from '../../src/domain/match-fields.js';
 import type { Account, OutboxEntry, PortOrder } from '../../src/domain/records.js';
 import { silentLogger } from '../../src/logger.js';
+import { FakeAuthenticator, signedBy } from '../support/fake-authenticator.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail, type MailSpec } from '../support/mail-builder.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -37,6 +38,7 @@ const config: DeskConfig = {
   focMinBusinessDays: 1,
   matchFields: [...MATCH_PRESETS['account-info']],
   replySubaddress: true,
+  mailAuth: { mode: 'enforce' },
 };
 
 let store: MemoryStore;
@@ -45,9 +47,11 @@ let clock: FixedClock;
 let ids: SequenceIds;
 let desk: Desk;
 let queuedSignals: number;
+let auth: FakeAuthenticator;
 
 beforeEach(() => {
   store = new MemoryStore({ accounts: sampleAccounts() });
+  auth = new FakeAuthenticator();
   renderer = new RecordingRenderer();
   clock = new FixedClock(T0);
   ids = new SequenceIds();
@@ -60,6 +64,7 @@ beforeEach(() => {
     calendar: createCalendar({ timezone: 'America/New_York' }),
     log: silentLogger(),
     config,
+    authenticator: auth,
     onQueued: () => queuedSignals++,
   });
 });
@@ -341,7 +346,8 @@ describe('verification replies (rules 3, 4, 5)', () => {
     const now = order(o.id);
     expect(now.state).toBe('approved');
     expect(now.decision!.by).toBe('customer');
-    expect(now.history.at(-1)!.detail).toContain('reply address token');
+    expect(now.history.at(-1)!.detail).toContain('bound by reply-address token');
+    expect(now.history.at(-1)!.detail).toContain('accepted on the strength of the verification secret');
     const approval = only(outbox({ template: 'carrier-approval' }));
     expect(approval).toMatchObject({ to: [CARRIER], inReplyTo: o.sourceMessageIds[0], autoSubmitted: 'auto-replied' });
     const decision = only(outbox({ template: 'customer-decision' }));
@@ -362,13 +368,16 @@ describe('verification replies (rules 3, 4, 5)', () => {
     expect(only(outbox({ template: 'carrier-rejection' })).to).toEqual([CARRIER]);
   });
 
-  it('takes a reply tied by the order id in a Re: subject', async () => {
+  it('takes no decision from a reply tied only by the order id in a Re: subject: Review NOT_BOUND, order unchanged', async () => {
     const o = await placeOrder();
+    const before = store.listOutbox();
     at(3);
+    // The carrier has the order id from its acknowledgement: the subject proves nothing.
     const reply = mail({ from: DANA.toUpperCase(), subject: `Re: [customer-verification] ${o.id}`, text: 'Yes, I approve.' });
-    expect(await desk.handleMessage(reply.raw)).toBe('processed');
-    expect(order(o.id).state).toBe('approved');
-    expect(order(o.id).history.at(-1)!.detail).toContain('order id in the subject');
+    expect(await desk.handleMessage(reply.raw)).toBe('review');
+    expect(order(o.id)).toEqual(o);
+    expect(store.getInbound(reply.messageId)).toMatchObject({ outcome: 'review', reviewReason: 'NOT_BOUND', orderIds: [o.id] });
+    expect(newEntries(before).map((e) => [e.template, e.to])).toEqual([['support-alert', [SUPPORT]]]);
   });
 
   it('takes a reply to the reminder, tied through the outbox Message-ID', async () => {
@@ -465,10 +474,18 @@ describe('verification replies (rules 3, 4, 5)', () => {
   it('answers an approval of a rejected order with already-rejected and keeps it rejected', async () => {
     const o = await placeOrder();
     at(2);
-    await desk.handleMessage(mail({ from: DANA, subject: `Re: [customer-verification] ${o.id}`, text: 'REJECT' }).raw);
+    await desk.handleMessage(mail({ from: DANA, to: `porting+${o.token}@desk.example.test`, subject: `Re: [customer-verification] ${o.id}`, text: 'REJECT' }).raw);
     expect(order(o.id).state).toBe('rejected');
     at(3);
-    const late = mail({ from: DANA, subject: `Re: [customer-decision] ${o.id}`, text: 'Sorry, I approve after all.' });
+    // An answer to the decision e-mail: its client keeps the verification in References.
+    const decisionMail = only(outbox({ template: 'customer-decision' }));
+    const late = mail({
+      from: DANA,
+      subject: `Re: [customer-decision] ${o.id}`,
+      inReplyTo: decisionMail.messageId,
+      references: [o.verification!.messageId, decisionMail.messageId],
+      text: 'Sorry, I approve after all.',
+    });
     expect(await desk.handleMessage(late.raw)).toBe('processed');
     expect(order(o.id).state).toBe('rejected');
     expect(only(outbox({ template: 'already-rejected' }))).toMatchObject({ to: [DANA], inReplyTo: late.messageId });
@@ -540,6 +557,8 @@ describe('carrier notices (rules 9, 10)', () => {
   it('completes an approved order on the carrier completion notice and tells the customer', async () => {
     const o = await approvedOrder();
     at(30);
+    // Out of the desk's thread, so it counts on an aligned DKIM pass for the carrier's domain.
+    auth.byDomain.set('northwind.example.test', signedBy('northwind.example.test'));
     const notice = mail({ from: CARRIER, subject: `Port completed: ${o.id}`, text: `The port for order ${o.id} (PON NW-1001) has been completed.\nTN: 206-555-0100` });
     expect(await desk.handleMessage(notice.raw)).toBe('processed');
 
@@ -565,7 +584,7 @@ describe('carrier notices (rules 9, 10)', () => {
     });
     expect(await desk.handleMessage(req.raw)).toBe('processed');
     const o = only(store.listOrders());
-    await desk.handleMessage(mail({ from: singleNumberAccount().email, subject: `Re: [customer-verification] ${o.id}`, text: 'APPROVE' }).raw);
+    await desk.handleMessage(mail({ from: singleNumberAccount().email, to: `porting+${o.token}@desk.example.test`, subject: `Re: [customer-verification] ${o.id}`, text: 'APPROVE' }).raw);
     expect(order(o.id).state).toBe('approved');
     const completed = await desk.completeOrder(o.id);
     expect(completed.state).toBe('completed');
@@ -622,6 +641,7 @@ describe('carrier notices (rules 9, 10)', () => {
   it('cancels an open order on the carrier cancellation, carrier and customer told', async () => {
     const o = await placeOrder();
     at(5);
+    auth.byDomain.set('northwind.example.test', signedBy('northwind.example.test'));
     const cancel = mail({ from: CARRIER, subject: `Cancel ${o.id}`, text: `Please cancel order ${o.id}, PON NW-1001. The customer changed their mind.` });
     expect(await desk.handleMessage(cancel.raw)).toBe('processed');
 
@@ -674,7 +694,7 @@ describe('jobs are safe to run twice (SPEC §8)', () => {
     await desk.expireVerifications();
     const decided = order(o.id);
     at(73);
-    const late = mail({ from: DANA, subject: `Re: [customer-verification] ${o.id}`, text: 'REJECT' });
+    const late = mail({ from: DANA, to: `porting+${o.token}@desk.example.test`, subject: `Re: [customer-verification] ${o.id}`, text: 'REJECT' });
     expect(await desk.handleMessage(late.raw)).toBe('processed');
     expect(order(o.id).state).toBe('approved');
     expect(order(o.id).decision).toEqual(decided.decision);
@@ -819,7 +839,14 @@ describe('mail in a decided or carrier thread', () => {
     await desk.completeOrder(o.id);
     const completion = only(outbox({ template: 'customer-completion' }));
     const before = store.listOutbox();
-    const reply = mail({ from: DANA, subject: `Re: ${completion.subject}`, inReplyTo: completion.messageId, references: [completion.messageId], text: 'Please close my account.' });
+    // A mail client keeps the thread: the completion answered the verification, so both are named.
+    const reply = mail({
+      from: DANA,
+      subject: `Re: ${completion.subject}`,
+      inReplyTo: completion.messageId,
+      references: [o.verification!.messageId, completion.messageId],
+      text: 'Please close my account.',
+    });
     expect(await desk.handleMessage(reply.raw)).toBe('processed');
     expect(order(o.id).state).toBe('completed');
     expect(newEntries(before).map((e) => [e.template, e.to])).toEqual([['support-alert', [SUPPORT]]]);

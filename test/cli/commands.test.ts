@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import type { Account, PortOrder } from '../../src/domain/records.js';
+import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { ensureBuilt, isTo, parseJson, readEmlFiles, REPO_ROOT, runCli } from '../support/run-cli.js';
 
 const SAMPLE_JSON = path.join(REPO_ROOT, 'data', 'sample-accounts.json');
@@ -289,9 +290,17 @@ describe('inspect', () => {
 });
 
 describe('check', () => {
+  let dns: TestDnsServer;
+  beforeAll(async () => {
+    dns = await startTestDnsServer();
+    dns.set('_dmarc.desk.example.test', { TXT: ['v=DMARC1; p=reject'] });
+  });
+  afterAll(() => dns?.close());
+
   it('with the embedded defaults: every check passes, from any working directory', async () => {
     const dir = await tempDir();
-    const r = await portdesk(dir, ['check', '--json']);
+    // The embedded defaults but for the resolver: the machine's own may not answer in a sandbox.
+    const r = await portdesk(dir, ['check', '--json'], { MAIL_AUTH_DNS: dns.address });
     expect(r.code).toBe(0);
     const results = parseJson<Array<{ name: string; ok: boolean; detail: string }>>(r);
     expect(results.map((c) => [c.name, c.ok])).toEqual([
@@ -300,8 +309,30 @@ describe('check', () => {
       ['templates', true],
       ['IMAP', true],
       ['SMTP', true],
+      ['mail authentication', true],
     ]);
     expect(results.find((c) => c.name === 'SMTP')?.detail).toContain('.eml');
+    expect(results.find((c) => c.name === 'mail authentication')?.detail).toMatch(/MAIL_AUTH=enforce; resolvers 127\.0\.0\.1:\d+ \(MAIL_AUTH_DNS\) answer \(_dmarc\.localhost TXT: no such name\)/);
+  });
+
+  it('reports the mail-authentication settings and whether the resolver answers', async () => {
+    const dir = await tempDir();
+    const answered = await portdesk(dir, ['check', '--json'], { MAIL_AUTH_DNS: dns.address, MAIL_FROM: 'porting@desk.example.test', TRUSTED_AUTHSERV_IDS: 'mx1.desk.example.test' });
+    const ok = parseJson<Array<{ name: string; ok: boolean; detail: string }>>(answered).find((c) => c.name === 'mail authentication')!;
+    expect(ok.ok).toBe(true);
+    expect(ok.detail).toContain('_dmarc.desk.example.test TXT: 1 record(s)');
+    expect(ok.detail).toContain('AUTHSERV_ID desk.example.test');
+    expect(ok.detail).toContain('Authentication-Results trusted from mx1.desk.example.test');
+
+    dns.blackhole('_dmarc.desk.example.test');
+    const silent = await portdesk(dir, ['check'], { MAIL_AUTH_DNS: dns.address, MAIL_FROM: 'porting@desk.example.test' });
+    dns.blackhole('_dmarc.desk.example.test', false);
+    expect(silent.code).toBe(1);
+    expect(silent.stdout).toMatch(/FAIL\s+mail authentication: MAIL_AUTH=enforce; resolvers 127\.0\.0\.1:\d+ \(MAIL_AUTH_DNS\) did not answer \(_dmarc\.desk\.example\.test TXT: ETIMEOUT\)/);
+    expect(silent.stdout).toMatch(/fix: set MAIL_AUTH_DNS/);
+
+    const off = await portdesk(dir, ['check', '--json'], { MAIL_AUTH: 'off' });
+    expect(parseJson<Array<{ name: string; detail: string }>>(off).find((c) => c.name === 'mail authentication')!.detail).toMatch(/^MAIL_AUTH=off/);
   });
 
   it('an SMTP server that does not answer: exit 1, the failure and how to fix it', async () => {

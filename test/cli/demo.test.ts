@@ -34,6 +34,7 @@ describe('portdesk demo', () => {
       'request-approve',
       'customer-approves',
       'request-reject',
+      'forged-approval',
       'customer-rejects',
       'request-silent',
       'reminder',
@@ -50,10 +51,15 @@ describe('portdesk demo', () => {
 
     // Which e-mails went where: requests, replies and a notice in; acknowledgements, verifications,
     // a reminder, decisions and a completion out — each a timeline line with from → to and subject.
-    expect(report.mails.filter((m) => m.direction === 'in')).toHaveLength(6);
+    expect(report.mails.filter((m) => m.direction === 'in')).toHaveLength(7);
     expect(report.mails.filter((m) => m.direction === 'out').length).toBeGreaterThanOrEqual(14);
     for (const m of report.mails) expect(timeline).toContain(`${m.from} → ${m.to[0]}`);
     expect(timeline).toMatch(/mail out {2}porting@desk\.example\.test → dan@brooks-hardware\.example\.test {2}"\[PO-[0-9A-Z]{6}\] Reminder/);
+    // The forged APPROVE changed nothing and support heard of it; the genuine answer went to the
+    // reply address, whose token the timeline does not show.
+    expect(timeline).toMatch(/mail out {2}porting@desk\.example\.test → support@desk\.example\.test {2}"\[PO-[0-9A-Z]{6}\] Port-out desk alert: Needs review: it reads as a decision but carries no secret/);
+    expect(timeline).toContain('→ porting+TOKEN@desk.example.test');
+    expect(timeline).not.toMatch(/porting\+(?!TOKEN@)[a-z0-9]+@/);
 
     expect(report.orders.map((o) => [o.state, o.decidedBy]).sort()).toEqual([
       ['approved', 'auto-match'],

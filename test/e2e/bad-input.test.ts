@@ -129,8 +129,16 @@ describe('bad input', () => {
     expect(review.length).toBeGreaterThanOrEqual(cases.filter((c) => c.folder === 'PortDesk/Review').length);
     expect(await h.dovecot.list(DESK_USER, 'PortDesk/Processed')).toHaveLength(0);
 
-    // Support hears of what was parked (one alert per message in Review).
-    await expect.poll(() => h.mailsTo(SUPPORT).filter((m) => /review/i.test(m.subject ?? '')).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(8);
+    // Support hears of what was parked, at most once per sender an hour (SPEC §10): every entry in
+    // Review says whether its alert went out or was held for the digest, and what went out is one
+    // alert per sender.
+    const parked = h.daemon.store.listInbound().filter((e) => e.outcome === 'review');
+    expect(parked.length).toBeGreaterThanOrEqual(8);
+    for (const e of parked) expect(['sent', 'held'], e.key).toContain(e.alert);
+    const alerted = parked.filter((e) => e.alert === 'sent');
+    expect(new Set(alerted.map((e) => e.from ?? '(no sender)')).size).toBe(alerted.length);
+    expect(parked.filter((e) => e.alert === 'held').length).toBeGreaterThan(0);
+    await expect.poll(() => h.mailsTo(SUPPORT).filter((m) => /review/i.test(m.subject ?? '')).length, { timeout: 15_000 }).toBe(alerted.length);
     // No answer to the auto-reply (no loop).
     expect(h.mailsTo('someone@example.test')).toHaveLength(0);
 

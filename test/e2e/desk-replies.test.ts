@@ -184,11 +184,14 @@ describe('carrier requests', () => {
     const v = await h.waitForMail((m) => isTo(customer(11), m) && /confirm/i.test(m.subject ?? ''));
     const orderId = orderIdOf(v);
     await h.send(replyTo(v, { from: customer(11), text: 'Approve' }));
-    await h.waitForMail((m) => isTo(CARRIER, m) && (m.subject ?? '').includes(orderId) && /approv/i.test(m.subject ?? ''));
+    const approval = await h.waitForMail((m) => isTo(CARRIER, m) && (m.subject ?? '').includes(orderId) && /approv/i.test(m.subject ?? ''));
+    // The carrier answers in the desk's thread with it: an unsigned notice counts there (SPEC §11).
     await h.send(
       buildMail({
         from: CARRIER,
         to: DESK_FROM,
+        inReplyTo: approval.messageId!,
+        references: [approval.messageId!],
         subject: `Port completed - ${orderId} PON-LAST`,
         text: `The port for order ${orderId} (PON PON-LAST) has been completed. Number (206) 555-1111 is now active with us.`,
       }),

@@ -26,6 +26,10 @@ const USERS = {
   concurrent: 'concurrent@example.test',
   cannotRecord: 'cannot-record@example.test',
   byBytes: 'by-bytes@example.test',
+  deferredMiddle: 'deferred-middle@example.test',
+  deferredRetry: 'deferred-retry@example.test',
+  deferredReconnect: 'deferred-reconnect@example.test',
+  deferredAgain: 'deferred-again@example.test',
 };
 
 class MemoryCursors implements CursorStore {
@@ -85,7 +89,8 @@ interface RecordingHandler {
   metas: SourceMeta[];
 }
 
-function recordingHandler(before?: (messageId: string, call: number) => Promise<void>): RecordingHandler {
+/** `before` runs ahead of each answer; a Behaviour it returns replaces the message's own. */
+function recordingHandler(before?: (messageId: string, call: number) => Promise<void | Behaviour>): RecordingHandler {
   const counts = new Map<string, number>();
   const metas: SourceMeta[] = [];
   const handler: MessageHandler = async (raw, meta) => {
@@ -93,8 +98,8 @@ function recordingHandler(before?: (messageId: string, call: number) => Promise<
     const call = (counts.get(id) ?? 0) + 1;
     counts.set(id, call);
     metas.push(meta);
-    await before?.(id, call);
-    const behaviour = (readHeader(raw, 'X-Test-Behaviour') ?? 'processed') as Behaviour;
+    const override = await before?.(id, call);
+    const behaviour = override ?? ((readHeader(raw, 'X-Test-Behaviour') ?? 'processed') as Behaviour);
     if (behaviour === 'throw') throw Object.assign(new Error('record store unavailable'), { code: 'TEST_STORE_DOWN' });
     return behaviour;
   };
@@ -104,6 +109,8 @@ function recordingHandler(before?: (messageId: string, call: number) => Promise<
 /** Records the source's events and resolves waits when a condition over them becomes true. */
 function watch(source: ImapSource) {
   const processed: ProcessedEvent[] = [];
+  /** What each revisit pass found below the cursor. */
+  const revisits: number[] = [];
   let idles = 0;
   let disconnects = 0;
   let uidvalidityChanges = 0;
@@ -112,6 +119,10 @@ function watch(source: ImapSource) {
   const recheck = () => checks.forEach((c) => c());
   source.on('processed', (e) => {
     processed.push(e);
+    recheck();
+  });
+  source.on('revisited', (e) => {
+    revisits.push(e.found);
     recheck();
   });
   source.on('idle', () => {
@@ -132,6 +143,7 @@ function watch(source: ImapSource) {
   });
   const state = {
     processed,
+    revisits,
     get idles() {
       return idles;
     },
@@ -395,6 +407,138 @@ describe('ImapSource against Dovecot', () => {
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('cr01'), mid('cr02'), mid('cr03')]);
     expect(rec.counts.get(mid('cr01'))).toBe(1);
+  });
+
+  it('leaves a deferred message in the mailbox, moves the others and moves the cursor past all three', async () => {
+    const user = USERS.deferredMiddle;
+    for (const [id, d] of [['dm01', 'processed'], ['dm02', 'deferred'], ['dm03', 'ignored']] as const) {
+      await dovecot.append(user, 'INBOX', makeMessage(id, d));
+    }
+    const cursors = new MemoryCursors();
+    const rec = recordingHandler();
+    // The revisit interval is the resync's ten minutes: within this test only a connect revisits.
+    const { source, until, state } = makeSource(dovecot, user, { cursors });
+    await source.start(rec.handler);
+    await until('all three', () => state.processed.length === 3);
+    await until('idle', () => state.idles > 0);
+
+    // The deferred message is reported where it stays: the mailbox.
+    expect(state.processed.map((e) => [e.uid, e.disposition, e.folder, e.failed])).toEqual([
+      [1, 'processed', 'PortDesk/Processed', false],
+      [2, 'deferred', 'INBOX', false],
+      [3, 'ignored', 'PortDesk/Ignored', false],
+    ]);
+    expect(await messageIds(dovecot, user, 'INBOX')).toEqual([mid('dm02')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('dm01')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Ignored')).toEqual([mid('dm03')]);
+    expect(cursors.saves).toEqual([3]);
+    expect(cursors.get('INBOX')?.lastUid).toBe(3);
+
+    // New mail through IDLE is handled without a look below the cursor: the deferred message is
+    // not handed over again on that wake-up.
+    await dovecot.append(user, 'INBOX', makeMessage('dm04'));
+    await until('the appended message', () => state.processed.length === 4);
+    expect(state.processed[3]).toMatchObject({ uid: 4, disposition: 'processed' });
+    expect(state.revisits, 'one revisit, on connect, before anything was deferred').toEqual([0]);
+    expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
+    expect(await messageIds(dovecot, user, 'INBOX')).toEqual([mid('dm02')]);
+    expect(cursors.get('INBOX')?.lastUid).toBe(4);
+  });
+
+  it('hands a deferred message over again after retryDeferredIntervalMs and moves it once the handler decides', async () => {
+    const user = USERS.deferredRetry;
+    for (const [id, d] of [['dr01', 'processed'], ['dr02', 'deferred'], ['dr03', 'processed']] as const) {
+      await dovecot.append(user, 'INBOX', makeMessage(id, d));
+    }
+    const cursors = new MemoryCursors();
+    // The DNS answers are there the second time.
+    const rec = recordingHandler(async (id, call) => (id === mid('dr02') && call >= 2 ? 'processed' : undefined));
+    const { source, until, state } = makeSource(dovecot, user, { cursors, retryDeferredIntervalMs: 150 });
+    await source.start(rec.handler);
+    // 'revisited' comes after the pass's 'processed' events.
+    await until('the revisit that decided the deferred message', () => state.revisits.includes(1));
+
+    expect(state.processed.map((e) => [e.uid, e.disposition])).toEqual([
+      [1, 'processed'],
+      [2, 'deferred'],
+      [3, 'processed'],
+      [2, 'processed'],
+    ]);
+    expect(state.processed[3]?.folder).toBe('PortDesk/Processed');
+    expect(rec.metas.map((m) => m.uid)).toEqual([1, 2, 3, 2]);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('dr01'), mid('dr02'), mid('dr03')]);
+    // A revisit does not move the cursor (the message is below it).
+    expect(cursors.saves).toEqual([3]);
+
+    // Nothing is left below the cursor: later passes find nothing and hand nothing over.
+    const passes = state.revisits.length;
+    await until('two more revisits', () => state.revisits.length >= passes + 2);
+    expect(state.revisits.slice(passes)).toEqual([0, 0]);
+    expect(Object.fromEntries(rec.counts)).toEqual({ [mid('dr01')]: 1, [mid('dr02')]: 2, [mid('dr03')]: 1 });
+  });
+
+  it('hands a deferred message over again when the desk restarts and after a reconnect', async () => {
+    const user = USERS.deferredReconnect;
+    await dovecot.append(user, 'INBOX', makeMessage('dk01', 'deferred'));
+    await dovecot.append(user, 'INBOX', makeMessage('dk02', 'processed'));
+    let dnsBack = false;
+    const rec = recordingHandler(async (id) => (id === mid('dk01') && dnsBack ? 'processed' : undefined));
+    const first = makeSource(dovecot, user);
+    await first.source.start(rec.handler);
+    await first.until('both', () => first.state.processed.length === 2);
+    await first.source.stop();
+    expect(await messageIds(dovecot, user, 'INBOX')).toEqual([mid('dk01')]);
+
+    // A restart: the message left in the mailbox is all there is to remember it by.
+    const second = makeSource(dovecot, user, { cursors: first.cursors });
+    await second.source.start(rec.handler);
+    await second.until('the deferred message, on connect', () => second.state.processed.length === 1);
+    await second.until('idle', () => second.state.idles > 0);
+    expect(second.state.processed[0]).toMatchObject({ uid: 1, disposition: 'deferred', folder: 'INBOX' });
+    expect(await messageIds(dovecot, user, 'INBOX')).toEqual([mid('dk01')]);
+
+    // A reconnect: handed over on connect again, and this time moved.
+    dnsBack = true;
+    expect(await dovecot.kick(user)).toBe(true);
+    await second.until('the deferred message, decided', () => second.state.processed.length === 2);
+    expect(second.state.disconnects).toBe(1);
+    expect(second.state.processed[1]).toMatchObject({ uid: 1, disposition: 'processed', folder: 'PortDesk/Processed' });
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('dk01'), mid('dk02')]);
+    expect(Object.fromEntries(rec.counts)).toEqual({ [mid('dk01')]: 3, [mid('dk02')]: 1 });
+    expect(second.cursors.get('INBOX')?.lastUid).toBe(2);
+  });
+
+  it('leaves a message deferred again where it is, and hands it over at most once per revisit', async () => {
+    const user = USERS.deferredAgain;
+    await dovecot.append(user, 'INBOX', makeMessage('da01', 'deferred'));
+    await dovecot.append(user, 'INBOX', makeMessage('da02', 'processed'));
+    const intervalMs = 100;
+    const rec = recordingHandler();
+    const { source, cursors, until, state } = makeSource(dovecot, user, { retryDeferredIntervalMs: intervalMs });
+    const startedAt = Date.now();
+    await source.start(rec.handler);
+    const handings = () => rec.counts.get(mid('da01')) ?? 0;
+    await until('two revisits of the deferred message', () => handings() >= 3);
+    // IDLE wake-ups in between do not revisit.
+    await dovecot.append(user, 'INBOX', makeMessage('da03', 'processed'));
+    await dovecot.append(user, 'INBOX', makeMessage('da04', 'processed'));
+    await until('the appended messages', () => state.processed.filter((e) => e.disposition === 'processed').length === 3);
+    await until('one more revisit of the deferred message', () => handings() >= 4);
+    await source.stop();
+    const elapsedMs = Date.now() - startedAt;
+
+    // Once in the first pass, then once per revisit that found it — never more.
+    const passesWithIt = state.revisits.filter((found) => found === 1).length;
+    expect(handings()).toBe(1 + passesWithIt);
+    // Revisits are spaced by the interval (one more on connect); the bound is loose on purpose.
+    expect(state.revisits.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / intervalMs) + 1);
+    expect(state.processed.filter((e) => e.uid === 1).every((e) => e.disposition === 'deferred' && e.folder === 'INBOX')).toBe(true);
+    expect(await messageIds(dovecot, user, 'INBOX')).toEqual([mid('da01')]);
+    expect(await messageIds(dovecot, user, 'PortDesk/Processed')).toEqual([mid('da02'), mid('da03'), mid('da04')]);
+    expect(cursors.get('INBOX')?.lastUid).toBe(4);
+    for (const id of ['da02', 'da03', 'da04']) expect(rec.counts.get(mid(id)), id).toBe(1);
   });
 
   it('keeps a batch under maxBatchBytes, and still takes a single message larger than that', async () => {

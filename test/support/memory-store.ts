@@ -85,6 +85,14 @@ export class MemoryStore implements Store {
     return undefined;
   }
 
+  findOrderByCustomerMessageId(messageId: string): PortOrder | undefined {
+    for (const o of this.orders.values()) {
+      const v = o.verification;
+      if (v && (v.messageId === messageId || (v.followUpIds ?? []).includes(messageId))) return o;
+    }
+    return undefined;
+  }
+
   findOrderByOutboundMessageId(messageId: string): PortOrder | undefined {
     for (const o of this.orders.values()) if (o.verification?.messageId === messageId) return o;
     for (const e of this.outbox.values()) {
@@ -97,12 +105,12 @@ export class MemoryStore implements Store {
     return [...this.csrRequests.values()];
   }
 
-  getInbound(key: string): InboundEntry | undefined {
-    return this.inbound.get(key);
-  }
-
   listInbound(): InboundEntry[] {
     return [...this.inbound.values()];
+  }
+
+  getInbound(key: string): InboundEntry | undefined {
+    return this.inbound.get(key);
   }
 
   getOutbox(id: string): OutboxEntry | undefined {

@@ -30,6 +30,11 @@ function deepFreeze<T>(value: T): T {
 
 const isOpen = (o: PortOrder): boolean => OPEN_STATES.includes(o.state);
 
+function customerMessageIds(o: PortOrder): string[] {
+  const v = o.verification;
+  return v ? [v.messageId, ...(v.followUpIds ?? [])] : [];
+}
+
 export class DeskState {
   seq = 0;
   readonly accounts = new Map<string, Account>();
@@ -38,7 +43,7 @@ export class DeskState {
   readonly openOrderIds = new Set<string>();
   readonly openOrderIdsByDid = new Map<string, Set<string>>();
   readonly orderIdByToken = new Map<string, string>();
-  /** verification.messageId of live orders. */
+  /** Message-IDs of the e-mails sent to the customer (verification, reminder, clarifications) of live orders. */
   readonly orderIdByVerificationId = new Map<string, string>();
   /** messageId of live outbox entries that belong to an order. */
   readonly orderIdByOutboxMessageId = new Map<string, string>();
@@ -87,7 +92,7 @@ export class DeskState {
     this.removeOrder(order.id);
     this.orders.set(order.id, order);
     this.orderIdByToken.set(order.token, order.id);
-    if (order.verification) this.orderIdByVerificationId.set(order.verification.messageId, order.id);
+    for (const mid of customerMessageIds(order)) this.orderIdByVerificationId.set(mid, order.id);
     if (isOpen(order)) {
       this.openOrderIds.add(order.id);
       for (const did of order.dids) {
@@ -104,8 +109,7 @@ export class DeskState {
     if (!old) return;
     this.orders.delete(id);
     if (this.orderIdByToken.get(old.token) === id) this.orderIdByToken.delete(old.token);
-    const mid = old.verification?.messageId;
-    if (mid !== undefined && this.orderIdByVerificationId.get(mid) === id) this.orderIdByVerificationId.delete(mid);
+    for (const mid of customerMessageIds(old)) if (this.orderIdByVerificationId.get(mid) === id) this.orderIdByVerificationId.delete(mid);
     if (this.openOrderIds.delete(id)) {
       for (const did of old.dids) {
         const ids = this.openOrderIdsByDid.get(did);

@@ -1,0 +1,205 @@
+/**
+ * Mail authentication with mailauth (SPEC §11): DKIM, SPF when the SMTP envelope is known, DMARC
+ * and ARC, every DNS look-up through the desk's own caching resolver (MAIL_AUTH_DNS).
+ *
+ * With IMAP the desk never saw the SMTP session, so SPF cannot be checked here; an MX that did
+ * check it says so in an Authentication-Results header. Such a header is believed only when its
+ * authserv-id is in TRUSTED_AUTHSERV_IDS (the provider's own MX, which removes headers that claim
+ * its name before adding its own, RFC 8601 §5), and only the topmost such header: anything below
+ * it was written before the message reached the MX, by whoever sent it. Without a trusted header
+ * the desk verifies DKIM itself and evaluates DMARC on DKIM alone.
+ */
+import { authenticate, dmarc as checkDmarc, type AuthenticateResult, type DNSResolver } from 'mailauth';
+import parseDkimHeaders from 'mailauth/lib/parse-dkim-headers.js';
+import { getAlignment } from 'mailauth/lib/tools.js';
+import { AUTH_OFF, AUTH_RESULTS, DMARC_POLICIES, type AuthResult, type AuthWord, type MailAuthMode } from '../domain/mail-auth.js';
+import type { Logger } from '../logger.js';
+import type { MailAuthenticator } from '../ports/mail-authenticator.js';
+import type { SmtpEnvelope } from '../ports/mail-source.js';
+
+/** The resolver mailauth calls for every look-up; node's dns.promises.resolve contract. */
+export type ResolveDns = (name: string, rrtype: string) => Promise<unknown[]>;
+
+export interface MailAuthenticatorOptions {
+  mode: MailAuthMode;
+  resolve: ResolveDns;
+  /** The desk's name in Authentication-Results (AUTHSERV_ID). */
+  authservId: string;
+  /** Authentication-Results from these authserv-ids are believed (TRUSTED_AUTHSERV_IDS). */
+  trustedAuthservIds: readonly string[];
+  /** However slow the DNS, a message is judged (as `temporary`) after this long (default 10 s). */
+  deadlineMs?: number;
+  log?: Logger;
+}
+
+export function createMailAuthenticator(options: MailAuthenticatorOptions): MailAuthenticator {
+  const trusted = new Set(options.trustedAuthservIds.map((id) => id.trim().toLowerCase()).filter(Boolean));
+  // mailauth's type names only TXT-shaped answers; the function answers every record type.
+  const resolver = options.resolve as DNSResolver;
+  const deadlineMs = options.deadlineMs ?? 10_000;
+
+  async function check(raw: Buffer, envelope: SmtpEnvelope | undefined): Promise<AuthResult> {
+    const header = trusted.size ? trustedHeader(raw, trusted) : undefined;
+    if (header) return fromTrustedHeader(header, raw, options.resolve);
+    const result = await authenticate(raw, {
+      ...(envelope ? { ip: envelope.clientIp, ...(envelope.helo ? { helo: envelope.helo } : {}), ...(envelope.mailFrom ? { sender: envelope.mailFrom } : {}) } : {}),
+      mta: options.authservId,
+      resolver,
+      disableBimi: true,
+    });
+    return fromMailauth(result, envelope !== undefined);
+  }
+
+  return {
+    async authenticate(raw, envelope) {
+      if (options.mode === 'off') return AUTH_OFF;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<AuthResult>((resolve) => {
+        timer = setTimeout(() => resolve({ ...unchecked('temperror'), temporary: true }), deadlineMs);
+        timer.unref();
+      });
+      try {
+        return await Promise.race([check(raw, envelope), late]);
+      } catch (err) {
+        // A message mailauth cannot read is judged as if it carried nothing verifiable.
+        options.log?.warn({ err: { message: (err as Error).message } }, 'mail authentication failed; recorded as permerror');
+        return unchecked('permerror');
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function unchecked(word: AuthWord): AuthResult {
+  return { by: 'portdesk', dkim: word, dkimDomains: [], spf: word, dmarc: word, arc: word, aligned: false };
+}
+
+function word(value: unknown): AuthWord {
+  const v = String(value ?? 'none').toLowerCase();
+  if (v === 'temperr') return 'temperror';
+  if (v === 'skipped') return 'none';
+  return (AUTH_RESULTS as readonly string[]).includes(v) ? (v as AuthWord) : 'neutral';
+}
+
+/** The DKIM word of several signatures: one pass is enough; a time-out beats a failure. */
+function dkimWord(words: AuthWord[]): AuthWord {
+  for (const w of ['pass', 'temperror', 'fail', 'permerror', 'policy', 'neutral'] as const) if (words.includes(w)) return w;
+  return 'none';
+}
+
+function policyOf(value: unknown): AuthResult['dmarcPolicy'] {
+  const v = String(value ?? '').toLowerCase();
+  return (DMARC_POLICIES as readonly string[]).includes(v) ? (v as AuthResult['dmarcPolicy']) : undefined;
+}
+
+function domainOf(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const at = address.lastIndexOf('@');
+  const domain = (at >= 0 ? address.slice(at + 1) : address).trim().toLowerCase().replace(/[>\s]+$/, '');
+  return domain || undefined;
+}
+
+function isAligned(fromDomain: string | undefined, domains: string[]): boolean {
+  return !!fromDomain && domains.length > 0 && getAlignment(fromDomain, domains, false) !== false;
+}
+
+function fromMailauth(r: AuthenticateResult, spfChecked: boolean): AuthResult {
+  const fromDomain = domainOf(r.dkim.headerFrom?.[0]);
+  const signatures = r.dkim.results ?? [];
+  const dkimDomains = signatures.filter((s) => s.status.result === 'pass').map((s) => s.signingDomain.toLowerCase());
+  const spf = r.spf as unknown as { domain?: string; status?: { result?: string } } | false;
+  const spfWord = spfChecked && spf ? word(spf.status?.result) : 'none';
+  const spfDomain = spfChecked && spf && spf.domain && spf.domain !== 'undefined' ? spf.domain.toLowerCase() : undefined;
+  const dmarc = r.dmarc;
+  const policy = dmarc ? policyOf(dmarc.policy) : undefined;
+  const result: AuthResult = {
+    by: 'portdesk',
+    ...(fromDomain ? { fromDomain } : {}),
+    dkim: dkimWord(signatures.map((s) => word(s.status.result))),
+    dkimDomains,
+    spf: spfWord,
+    ...(spfDomain ? { spfDomain } : {}),
+    dmarc: dmarc ? word(dmarc.status.result) : 'none',
+    ...(policy ? { dmarcPolicy: policy } : {}),
+    arc: r.arc ? word(r.arc.status.result) : 'none',
+    aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
+  };
+  const temporary = [result.dkim, result.spf, result.dmarc].includes('temperror');
+  return temporary ? { ...result, temporary } : result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A trusted Authentication-Results header
+
+type Part = { value?: string; header?: Record<string, string>; smtp?: Record<string, string>; policy?: Record<string, string>; comment?: string };
+
+/** The unfolded header block of a message, one field per entry. */
+function headerFields(raw: Buffer): string[] {
+  const text = raw.subarray(0, Math.min(raw.length, 256 * 1024)).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = end >= 0 ? text.slice(0, end) : text;
+  return block.split(/\r?\n(?![ \t])/).map((f) => f.replace(/\r?\n[ \t]+/g, ' '));
+}
+
+/** The topmost Authentication-Results header, if its authserv-id is trusted. */
+function trustedHeader(raw: Buffer, trusted: Set<string>): Record<string, unknown> | undefined {
+  for (const field of headerFields(raw)) {
+    if (!/^authentication-results\s*:/i.test(field)) continue;
+    const parsed = parseDkimHeaders(field).parsed;
+    const id = String(parsed.value ?? '').toLowerCase();
+    // Only the header the MX added on top counts; headers below it came with the message.
+    return trusted.has(id) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+function fromHeaderAddress(raw: Buffer): string | undefined {
+  const field = headerFields(raw).find((f) => /^from\s*:/i.test(f));
+  if (!field) return undefined;
+  const value = field.replace(/^from\s*:/i, '');
+  return /<([^<>@\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /([^\s<>"(),;:]+@[^\s<>"(),;:]+)/.exec(value)?.[1];
+}
+
+async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, resolve: ResolveDns): Promise<AuthResult> {
+  const fromAddress = fromHeaderAddress(raw);
+  const fromDomain = domainOf(fromAddress);
+  const dkimParts = (Array.isArray(parsed.dkim) ? parsed.dkim : []) as Part[];
+  const dkimDomains = dkimParts
+    .filter((p) => word(p.value) === 'pass')
+    .map((p) => (p.header?.d ?? domainOf(p.header?.i) ?? '').toLowerCase())
+    .filter(Boolean);
+  const spf = parsed.spf as Part | undefined;
+  const spfWord = word(spf?.value);
+  const spfDomain = domainOf(spf?.smtp?.mailfrom ?? spf?.smtp?.helo);
+  const arc = parsed.arc as Part | undefined;
+  const dmarcPart = parsed.dmarc as Part | undefined;
+  let dmarcWord = dmarcPart ? word(dmarcPart.value) : undefined;
+  let dmarcPolicy = dmarcPart ? policyOf(dmarcPart.policy?.dmarc ?? dmarcPart.policy?.['published-domain-policy'] ?? /\bp=(\w+)/i.exec(dmarcPart.comment ?? '')?.[1]) : undefined;
+  if (!dmarcWord && fromAddress) {
+    // The MX checked DKIM and SPF but not DMARC: the desk looks up the policy itself.
+    const own = await checkDmarc({
+      headerFrom: fromAddress,
+      spfDomains: spfWord === 'pass' && spfDomain ? [spfDomain] : [],
+      dkimDomains: dkimDomains.map((domain) => ({ domain })),
+      resolver: resolve as DNSResolver,
+    });
+    if (own) {
+      dmarcWord = word(own.status.result);
+      dmarcPolicy = policyOf(own.policy);
+    }
+  }
+  const result: AuthResult = {
+    by: `header:${String(parsed.value)}`,
+    ...(fromDomain ? { fromDomain } : {}),
+    dkim: dkimWord(dkimParts.map((p) => word(p.value))),
+    dkimDomains,
+    spf: spfWord,
+    ...(spfDomain ? { spfDomain } : {}),
+    dmarc: dmarcWord ?? 'none',
+    ...(dmarcPolicy ? { dmarcPolicy } : {}),
+    arc: word(arc?.value),
+    aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
+  };
+  return result.dmarc === 'temperror' ? { ...result, temporary: true } : result;
+}

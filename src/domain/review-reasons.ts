@@ -1,0 +1,45 @@
+/**
+ * Why a message waits in Review (SPEC §10): one vocabulary, so Review can be counted by reason and
+ * every place that parks a message says the same thing for the same cause. The detail in words
+ * (which order, which address) travels beside the code.
+ */
+export const REVIEW_REASONS = [
+  'PARSE_REPAIRED',
+  'NO_SENDER',
+  'NOT_BOUND',
+  'SENDER_MISMATCH',
+  'AUTH_FAILED',
+  'AUTH_UNAVAILABLE',
+  'UNKNOWN_SENDER',
+  'NO_NUMBERS',
+  'PROJECT_PORT',
+  'NO_ORDER',
+  'NOT_APPLICABLE',
+  'ALREADY_DECIDED',
+  'CSR_MISMATCH',
+  'TEMPLATE_ERROR',
+  'INTERNAL_ERROR',
+  'OTHER',
+] as const;
+
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
+/** What each reason means, for support alerts, the digest and `inspect`. */
+export const REVIEW_TEXT: Record<ReviewReason, string> = {
+  PARSE_REPAIRED: 'the message had to be repaired to be read, so it may not say what its sender wrote',
+  NO_SENDER: 'the message has no single sender address',
+  NOT_BOUND: 'it reads as a decision but carries no secret of a verification the desk sent',
+  SENDER_MISMATCH: 'it does not come from the address the desk wrote to',
+  AUTH_FAILED: 'mail authentication (DMARC) says the sender address is forged',
+  AUTH_UNAVAILABLE: 'mail authentication could not be completed (DNS did not answer)',
+  UNKNOWN_SENDER: 'it does not come from the carrier that placed the order',
+  NO_NUMBERS: 'a port request without telephone numbers',
+  PROJECT_PORT: 'a request too large to handle without a person (project port)',
+  NO_ORDER: 'it names no order the desk has',
+  NOT_APPLICABLE: 'it does not apply to the order in its present state',
+  ALREADY_DECIDED: 'the order it answers is already decided',
+  CSR_MISMATCH: 'a CSR request whose details do not match one account',
+  TEMPLATE_ERROR: 'the desk could not prepare its answer (a template failed)',
+  INTERNAL_ERROR: 'the desk failed while handling it',
+  OTHER: 'not a message the desk can act on',
+};
