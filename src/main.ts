@@ -38,6 +38,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** For tests: how often the IMAP source resyncs without an EXISTS. */
   imapResyncIntervalMs?: number;
+  /** For tests: how often the IMAP source hands deferred messages over again (default: the resync interval). */
+  imapRetryDeferredIntervalMs?: number;
 }
 
 export interface Daemon {
@@ -167,6 +169,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         // and the journal's group commit overlap those decisions.
         handlerConcurrency: 100,
         ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
+        ...(opts.imapRetryDeferredIntervalMs ? { retryDeferredIntervalMs: opts.imapRetryDeferredIntervalMs } : {}),
       });
       inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;
     } else {

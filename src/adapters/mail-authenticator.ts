@@ -88,6 +88,15 @@ function dkimWord(words: AuthWord[]): AuthWord {
   return 'none';
 }
 
+/**
+ * mailauth calls a body that no longer matches its signature `neutral`; RFC 8601 §2.7.1 says a
+ * signature that does not verify is `fail` (`neutral` is for one that could not be processed).
+ */
+function signatureWord(sig: AuthenticateResult['dkim']['results'][number]): AuthWord {
+  if (sig.status.result === 'neutral' && /body hash did not verify/i.test(sig.status.comment ?? '')) return 'fail';
+  return word(sig.status.result);
+}
+
 function policyOf(value: unknown): AuthResult['dmarcPolicy'] {
   const v = String(value ?? '').toLowerCase();
   return (DMARC_POLICIES as readonly string[]).includes(v) ? (v as AuthResult['dmarcPolicy']) : undefined;
@@ -116,17 +125,29 @@ function fromMailauth(r: AuthenticateResult, spfChecked: boolean): AuthResult {
   const result: AuthResult = {
     by: 'portdesk',
     ...(fromDomain ? { fromDomain } : {}),
-    dkim: dkimWord(signatures.map((s) => word(s.status.result))),
+    dkim: dkimWord(signatures.map(signatureWord)),
     dkimDomains,
     spf: spfWord,
     ...(spfDomain ? { spfDomain } : {}),
-    dmarc: dmarc ? word(dmarc.status.result) : 'none',
+    // mailauth gives no DMARC result for a From line with several addresses: that is an error
+    // (RFC 7489 §6.6.1), not the absence of a policy.
+    dmarc: dmarc ? word(dmarc.status.result) : (r.dkim.headerFrom?.length ?? 0) > 1 ? 'permerror' : 'none',
     ...(policy ? { dmarcPolicy: policy } : {}),
     arc: r.arc ? word(r.arc.status.result) : 'none',
     aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
   };
-  const temporary = [result.dkim, result.spf, result.dmarc].includes('temperror');
-  return temporary ? { ...result, temporary } : result;
+  return withTemporary(result);
+}
+
+/**
+ * A look-up that timed out leaves the answer open. mailauth still computes DMARC from what did
+ * pass, so an unanswered DKIM key reads as a DMARC "fail" — which it is not: the signature may
+ * well verify once DNS answers. Unless something aligned passed, DMARC is then `temperror`.
+ */
+function withTemporary(result: AuthResult): AuthResult {
+  if (![result.dkim, result.spf, result.dmarc].includes('temperror')) return result;
+  const dmarc = !result.aligned && result.dmarc === 'fail' ? 'temperror' : result.dmarc;
+  return { ...result, dmarc, temporary: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +168,8 @@ function trustedHeader(raw: Buffer, trusted: Set<string>): Record<string, unknow
   for (const field of headerFields(raw)) {
     if (!/^authentication-results\s*:/i.test(field)) continue;
     const parsed = parseDkimHeaders(field).parsed;
-    const id = String(parsed.value ?? '').toLowerCase();
+    // RFC 8601 lets the id carry a version after it (`mx.example.com 1;`).
+    const id = String(parsed.value ?? '').trim().split(/\s+/)[0]!.toLowerCase();
     // Only the header the MX added on top counts; headers below it came with the message.
     return trusted.has(id) ? parsed : undefined;
   }
@@ -190,7 +212,7 @@ async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, r
     }
   }
   const result: AuthResult = {
-    by: `header:${String(parsed.value)}`,
+    by: `header:${String(parsed.value).trim().split(/\s+/)[0]}`,
     ...(fromDomain ? { fromDomain } : {}),
     dkim: dkimWord(dkimParts.map((p) => word(p.value))),
     dkimDomains,
@@ -201,5 +223,5 @@ async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, r
     arc: word(arc?.value),
     aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
   };
-  return result.dmarc === 'temperror' ? { ...result, temporary: true } : result;
+  return withTemporary(result);
 }

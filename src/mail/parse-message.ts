@@ -209,7 +209,8 @@ const ADDRESS_LIKE_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+\.[^\s<>"'(),;:[\]
  * address-like string in the field, the parsed display name included, is the same address.
  */
 function findSenderProblem(parsed: ParsedMail): string | undefined {
-  const raw = parsed.headerLines.filter((h) => h.key === 'from').map((h) => h.line.replace(/^from\s*:/i, ''));
+  // mailparser keeps header lines as latin1 text; an RFC 6532 address is UTF-8 on the wire.
+  const raw = parsed.headerLines.filter((h) => h.key === 'from').map((h) => Buffer.from(h.line, 'latin1').toString('utf8').replace(/^from\s*:/i, ''));
   if (raw.length > 1) return `${raw.length} From header fields`;
   const found = new Set<string>();
   for (const box of allMailboxes(parsed.from)) {

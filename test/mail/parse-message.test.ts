@@ -97,3 +97,52 @@ describe('htmlToText', () => {
     expect(htmlToText('<style>p{color:red}</style><script>var x=1</script><p>Hi</p>')).toBe('Hi');
   });
 });
+
+describe('senderProblem', () => {
+  /** A reply whose From header field(s) are `from`, otherwise well formed. */
+  function withFrom(...from: string[]): Buffer {
+    return eml([...from, 'To: porting@example.test', 'Subject: Re: Confirm', 'Message-ID: <reply-1@x.test>', '', 'Approve']);
+  }
+
+  it.each([
+    ['a second angle-bracket address after the first', 'From: Name <a@x.test> <b@y.test>', /names 2 addresses \(.*a@x\.test.*\)/],
+    ['a display name that is another address', 'From: "a@x.test" <b@y.test>', /names 2 addresses \(.*a@x\.test.*\)/],
+    ['two mailboxes in one From', 'From: a@x.test, b@y.test', /names 2 addresses \(a@x\.test, b@y\.test\)/],
+    ['a base64 encoded-word display name that decodes to another address', `From: =?utf-8?b?${Buffer.from('ceo@bank.test').toString('base64')}?= <x@evil.test>`, /names 2 addresses \(.*ceo@bank\.test.*\)/],
+    ['an encoded-word display name hiding "Name <address>"', `From: =?utf-8?b?${Buffer.from('CEO <ceo@bank.test>').toString('base64')}?= <x@evil.test>`, /names 2 addresses \(.*ceo@bank\.test.*\)/],
+    ['a quoted-printable encoded-word display name hiding an address', 'From: =?utf-8?q?ceo=40bank.test?= <x@evil.test>', /names 2 addresses/],
+  ])('reports %s', async (_what, from, problem) => {
+    const msg = await parseMessage(withFrom(from));
+    expect(msg.senderProblem).toMatch(problem);
+  });
+
+  it('reports two From header fields', async () => {
+    const msg = await parseMessage(withFrom('From: a@x.test', 'From: b@y.test'));
+    expect(msg.senderProblem).toBe('2 From header fields');
+  });
+
+  it('reports two From header fields even when they name the same address', async () => {
+    const msg = await parseMessage(withFrom('From: a@x.test', 'From: a@x.test'));
+    expect(msg.senderProblem).toBe('2 From header fields');
+  });
+
+  it.each([
+    ['a name and an address', 'From: Priya <priya@x.test>', 'priya@x.test'],
+    ['a display name that is the same address in other case', 'From: "john@x.test" <John@x.test>', 'John@x.test'],
+    ['a quoted name with a comma', 'From: "Patel, Priya" <priya@x.test>', 'priya@x.test'],
+    ['an address with a comment', 'From: priya@x.test (Priya Patel)', 'priya@x.test'],
+    ['a header folded onto two lines', 'From: Priya Patel\r\n <priya@x.test>', 'priya@x.test'],
+  ])('finds no problem in %s', async (_what, from, address) => {
+    const msg = await parseMessage(withFrom(from));
+    expect(msg.senderProblem).toBeUndefined();
+    expect(msg.from?.address).toBe(address);
+  });
+
+  // RFC 6532 lets an address carry UTF-8 as is: read as latin1 it would count twice ("bücher"
+  // and "bã¼cher").
+  it('finds no problem in an internationalised (UTF-8) address named once', async () => {
+    const msg = await parseMessage(withFrom('From: Priya <priya@bücher.test>'));
+    expect(msg.from?.address).toBe('priya@bücher.test');
+    expect(msg.senderProblem).toBeUndefined();
+  });
+});

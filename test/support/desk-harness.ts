@@ -1,7 +1,9 @@
 /**
  * The real daemon (startDaemon from src/main.ts) against a private Dovecot (the desk's mailbox)
- * and an smtp-server sink, for end-to-end tests. Mail goes in by IMAP APPEND; what the desk sends
- * is read back from the sink.
+ * and an smtp-server sink, for end-to-end tests. Mail goes in by IMAP APPEND (or, with
+ * `inbound: 'smtp'`, through the desk's embedded SMTP listener, envelope and all); what the desk
+ * sends is read back from the sink. Mail authentication looks everything up in a private DNS
+ * server (`dns`), empty unless the test publishes records: never the machine's resolver.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,8 +13,10 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Account } from '../../src/domain/records.js';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/ports/clock.js';
+import nodemailer from 'nodemailer';
+import { startTestDnsServer, type TestDnsServer } from './dns-server.js';
 import { startDovecot, type DovecotServer } from './dovecot.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
@@ -32,40 +36,60 @@ export class OffsetClock implements Clock {
 }
 
 export interface DeskHarness {
+  /** Absent with `inbound: 'smtp'`. */
   dovecot: DovecotServer;
+  dns: TestDnsServer;
   sink: SmtpSink;
   daemon: Daemon;
   config: Config;
   clock: OffsetClock;
   dataDir: string;
-  /** Appends a raw message to the desk's INBOX. */
-  send(raw: Buffer | string): Promise<void>;
+  /**
+   * Appends a raw message to the desk's INBOX, or delivers it to the embedded listener (resolving
+   * once the desk answered 250, rejecting with the SMTP error otherwise); `envelope` sets MAIL
+   * FROM and RCPT TO there (default: the message's From, and the desk's address).
+   */
+  send(raw: Buffer | string, envelope?: { from?: string; to?: string[] }): Promise<void>;
   /** Waits for the next sink message matching the predicate (already received ones count once). */
   waitForMail(predicate: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   mailsTo(address: string): ParsedMail[];
   /** Waits until INBOX is empty (every message handled and moved). */
   waitForInboxEmpty(timeoutMs?: number): Promise<void>;
+  /** The daemon's log lines so far (with `captureLogs`). */
+  logs(): string;
   stopDaemon(): Promise<void>;
   startDaemonAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startDeskHarness(opts: { accounts: Account[]; env?: Record<string, string> }): Promise<DeskHarness> {
-  const dovecot = await startDovecot({ users: [DESK_USER] });
+export interface DeskHarnessOptions {
+  accounts: Account[];
+  env?: Record<string, string>;
+  /** Where mail comes in: a Dovecot mailbox over IMAP (default) or the embedded SMTP listener. */
+  inbound?: 'imap' | 'smtp';
+  /** How often deferred IMAP messages are handed over again (default: the resync interval). */
+  retryDeferredMs?: number;
+  /** Keep the daemon's log (debug level, JSON lines) for `logs()`, to check what it never writes. */
+  captureLogs?: boolean;
+}
+
+export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHarness> {
+  const viaSmtp = opts.inbound === 'smtp';
+  const dovecot = viaSmtp ? (undefined as unknown as DovecotServer) : await startDovecot({ users: [DESK_USER] });
   const sink = await startSmtpSink();
+  const dns = await startTestDnsServer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-e2e-'));
   const store = await openFileStore(dataDir);
   await store.commit({ accounts: opts.accounts });
   await store.close();
 
-  const imap = dovecot.imapConfig(DESK_USER);
+  const imap = viaSmtp ? undefined : dovecot.imapConfig(DESK_USER);
   const config = loadConfig(
     {
-      IMAP_HOST: imap.host,
-      IMAP_PORT: String(imap.port),
-      IMAP_SECURE: 'false',
-      IMAP_USER: imap.user,
-      IMAP_PASSWORD: imap.password,
+      ...(imap
+        ? { IMAP_HOST: imap.host, IMAP_PORT: String(imap.port), IMAP_SECURE: 'false', IMAP_USER: imap.user, IMAP_PASSWORD: imap.password }
+        : { INBOUND_SMTP_PORT: '0' }),
+      MAIL_AUTH_DNS: dns.address,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(sink.port),
       MAIL_FROM: DESK_FROM,
@@ -79,21 +103,44 @@ export async function startDeskHarness(opts: { accounts: Account[]; env?: Record
     { dotenv: false },
   );
   const clock = new OffsetClock();
-  const start = () => startDaemon(config, { log: silentLogger(), clock, imapResyncIntervalMs: 600_000 });
+  const logLines: string[] = [];
+  const log = opts.captureLogs ? createLogger('debug', { destination: { write: (line: string) => void logLines.push(line) } }) : silentLogger();
+  const start = () =>
+    startDaemon(config, {
+      log,
+      clock,
+      imapResyncIntervalMs: 600_000,
+      ...(opts.retryDeferredMs ? { imapRetryDeferredIntervalMs: opts.retryDeferredMs } : {}),
+    });
   let daemon = await start();
+  const listener = () => {
+    const port = Number(/:(\d+)$/.exec(daemon.inbound)?.[1]);
+    return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  };
   const consumed = new Set<ParsedMail>();
 
   const harness: DeskHarness = {
     dovecot,
     sink,
+    dns,
     get daemon() {
       return daemon;
     },
     config,
     clock,
     dataDir,
-    send: async (raw) => {
-      await dovecot.append(DESK_USER, 'INBOX', raw);
+    send: async (raw, envelope) => {
+      if (!viaSmtp) {
+        await dovecot.append(DESK_USER, 'INBOX', raw);
+        return;
+      }
+      const transport = listener();
+      try {
+        const from = envelope?.from ?? /^from:.*?<?([^\s<>"]+@[^\s<>"]+?)>?\s*$/im.exec(raw.toString())?.[1] ?? '';
+        await transport.sendMail({ envelope: { from, to: envelope?.to ?? [DESK_FROM] }, raw });
+      } finally {
+        transport.close();
+      }
     },
     waitForMail: async (predicate, timeoutMs = 15_000) => {
       const m = await sink.waitFor((x) => !consumed.has(x.parsed) && predicate(x.parsed), timeoutMs);
@@ -103,6 +150,7 @@ export async function startDeskHarness(opts: { accounts: Account[]; env?: Record
     mailsTo: (address) =>
       sink.messages.map((m) => m.parsed).filter((p) => addresses(p.to).includes(address.toLowerCase())),
     waitForInboxEmpty: async (timeoutMs = 15_000) => {
+      if (viaSmtp) return;
       const until = Date.now() + timeoutMs;
       // Polling the server is the only way to see the move; a short interval keeps it quick.
       for (;;) {
@@ -111,6 +159,7 @@ export async function startDeskHarness(opts: { accounts: Account[]; env?: Record
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    logs: () => logLines.join(''),
     stopDaemon: () => daemon.stop(),
     startDaemonAgain: async () => {
       daemon = await start();
@@ -118,7 +167,8 @@ export async function startDeskHarness(opts: { accounts: Account[]; env?: Record
     close: async () => {
       await daemon.stop().catch(() => undefined);
       await sink.stop();
-      await dovecot.stop();
+      await dovecot?.stop();
+      await dns.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
