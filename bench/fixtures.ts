@@ -108,7 +108,9 @@ export function makeAccounts(count: number, opts: AccountOptions): Account[] {
 }
 
 export const DESK_ADDRESS = 'porting@example.test';
-const CARRIERS = Array.from({ length: 20 }, (_, k) => ({ name: `Carrier ${k} Telecom`, email: `lnp@carrier${k}.example.test`, ccna: `C${String(k).padStart(2, '0')}X` }));
+/** The carriers' mail domains: each publishes a DKIM key and DMARC p=reject on the benchmarks' DNS server (carrier-dkim.ts). */
+export const CARRIER_DOMAINS = Array.from({ length: 20 }, (_, k) => `carrier${k}.example.test`);
+const CARRIERS = CARRIER_DOMAINS.map((domain, k) => ({ name: `Carrier ${k} Telecom`, email: `lnp@${domain}`, domain, ccna: `C${String(k).padStart(2, '0')}X` }));
 
 export interface GeneratedRequest {
   raw: Buffer;
@@ -117,6 +119,8 @@ export interface GeneratedRequest {
   accountIds: string[];
   shape: RequestShape;
   numbers: number;
+  /** The carrier's domain: the From address's, and the one that signs it (carrier-dkim.ts). */
+  carrierDomain: string;
 }
 
 export const REQUEST_SHAPES = ['labelled-text', 'lsr-coded', 'html-table', 'html-only', 'csv-attachment', 'ranges'] as const;
@@ -158,9 +162,9 @@ export function generateRequests(count: number, accounts: Account[], opts: { see
     const pon = `${carrier.ccna}-${opts.tag}-${i}`;
     const pin = account.portOutPin ? (random() < 0.9 ? account.portOutPin : '0000') : undefined;
     const requestedDate = random() < 0.3 ? new Date(Date.now() + (10 + Math.floor(random() * 30)) * 86_400_000).toISOString().slice(0, 10) : undefined;
-    const messageId = `req-${opts.tag}-${i}@${carrier.email.split('@')[1]}`;
+    const messageId = `req-${opts.tag}-${i}@${carrier.domain}`;
     const raw = renderRequest({ shape, account, numbers, carrier, pon, pin, requestedDate, messageId });
-    out.push({ raw, messageId, accountIds: [...new Set(picked.map((p) => p.account.id))], shape, numbers: numbers.length });
+    out.push({ raw, messageId, accountIds: [...new Set(picked.map((p) => p.account.id))], shape, numbers: numbers.length, carrierDomain: carrier.domain });
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFileStore } from '../src/adapters/file-store.js';
+import { signRequests, startCarrierDns } from './carrier-dkim.js';
 import { generateRequests, makeAccounts } from './fixtures.js';
 import { benchEnv, pollUntil, startMailbox, startSinkProcess } from './mailroom.js';
 
@@ -35,7 +36,7 @@ const READY_BANNER = 'portdesk is running.';
 const [dataDir, probesArg] = process.argv.slice(2);
 const probes = Number(probesArg);
 const accounts = makeAccounts(probes * 4, { didsPerAccount: 1 });
-const requests = generateRequests(probes, accounts, { seed: 5150, unknownFrom: 44_000, tag: 'g' });
+const unsigned = generateRequests(probes, accounts, { seed: 5150, unknownFrom: 44_000, tag: 'g' });
 
 interface DaemonProcess {
   child: ChildProcess;
@@ -95,11 +96,13 @@ async function readMemory(pid: number): Promise<{ rssMB: number; hwmMB: number }
 }
 
 async function main(): Promise<void> {
+  const { keys, dns } = await startCarrierDns();
+  const requests = await signRequests(unsigned, keys, 'growth');
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   let daemon: DaemonProcess | undefined;
   try {
-    const env = benchEnv(mailbox, sink, dataDir!, { LOG_LEVEL: 'warn' });
+    const env = benchEnv(mailbox, sink, dataDir!, { mode: 'enforce', dns }, { LOG_LEVEL: 'warn' });
     const t0 = performance.now();
     daemon = spawnDaemon(env);
     await daemon.ready;
@@ -156,6 +159,7 @@ async function main(): Promise<void> {
     await daemon?.stop();
     await sink.stop();
     await mailbox.stop();
+    await dns.stop();
     process.disconnect?.();
   }
 }

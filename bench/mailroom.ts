@@ -1,6 +1,6 @@
 /**
  * The real surroundings of a benchmarked desk: a private Dovecot holding its mailbox, an SMTP
- * sink in a child process, a data directory, and the daemon configured for them.
+ * sink and a DNS server in child processes, a data directory, and the daemon configured for them.
  */
 import { fork, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import type { Account } from '../src/domain/records.js';
 import { silentLogger } from '../src/logger.js';
 import { startDaemon, type Daemon } from '../src/main.js';
 import { startDovecot, type DovecotServer } from '../test/support/dovecot.js';
+import type { MailAuthMode } from '../src/domain/mail-auth.js';
+import type { ZoneEntry } from './dns-child.js';
 import type { SinkReport } from './sink-child.js';
 import { DESK_ADDRESS } from './fixtures.js';
 
@@ -81,6 +83,57 @@ export async function startSinkProcess(): Promise<Sink> {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+export interface DnsProcess {
+  /** `127.0.0.1:PORT`, for MAIL_AUTH_DNS. */
+  address: string;
+  /** Questions the server has received so far (every try the desk's resolver sent). */
+  totalQueries(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The benchmarks' DNS server (dns-child.ts) answering for `entries`, every other name NXDOMAIN. */
+export async function startDnsProcess(entries: ZoneEntry[]): Promise<DnsProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./dns-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const counts: ((total: number) => void)[] = [];
+  const address = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`DNS server exited with ${code}`)));
+    child.on('message', (msg: { type: string; address?: string; total?: number }) => {
+      if (msg.type === 'ready') resolve(msg.address!);
+      if (msg.type === 'count') counts.shift()?.(msg.total!);
+    });
+    child.send({ type: 'zone', entries });
+  });
+  return {
+    address,
+    totalQueries() {
+      return new Promise((resolve) => {
+        counts.push(resolve);
+        child.send({ type: 'count' });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'stop' });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * How the daemon authenticates its mail (SPEC §11). Every scenario says so explicitly, and the
+ * look-ups go to the benchmarks' own DNS server, never to the machine's resolver.
+ */
+export interface BenchMailAuth {
+  mode: MailAuthMode;
+  dns: DnsProcess;
 }
 
 export interface Mailbox {
@@ -166,8 +219,8 @@ export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<vo
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The daemon's environment for a bench: its mailbox in the private Dovecot, the sink as SMTP. */
-export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+/** The daemon's environment for a bench: its mailbox in the private Dovecot, the sink as SMTP, the bench DNS server. */
+export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, auth: BenchMailAuth, env: Record<string, string> = {}): Record<string, string> {
   const imap = mailbox.dovecot.imapConfig(DESK_USER);
   return {
     IMAP_HOST: imap.host,
@@ -184,13 +237,15 @@ export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, env: Rec
     // The jobs stay out of the way of what is measured (the jobs scenario runs them itself).
     JOBS_SCHEDULE: '0 0 1 1 *',
     DIGEST_SCHEDULE: '0 0 1 1 *',
+    MAIL_AUTH: auth.mode,
+    MAIL_AUTH_DNS: auth.dns.address,
     LOG_LEVEL: 'silent',
     ...env,
   };
 }
 
-export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, env: Record<string, string> = {}): Config {
-  return loadConfig(benchEnv(mailbox, sink, dataDir, env), { dotenv: false });
+export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, auth: BenchMailAuth, env: Record<string, string> = {}): Config {
+  return loadConfig(benchEnv(mailbox, sink, dataDir, auth, env), { dotenv: false });
 }
 
 export function runDaemon(config: Config): Promise<Daemon> {

@@ -17,6 +17,7 @@ export interface TargetVerdict {
 interface Results {
   baseline?: BaselineResult;
   backlog?: BacklogResult;
+  'backlog-off'?: BacklogResult;
   latency?: LatencyResult;
   'reply-round'?: ReplyRoundResult;
   growth?: GrowthResult;
@@ -32,6 +33,8 @@ export function judge(raw: Record<string, unknown>): TargetVerdict[] {
     const ratio = r.baseline ? r.backlog.msgPerSec / r.baseline.msgPerSec : undefined;
     add('backlog', 'throughput / baseline', ratio, '≥ 0.25', (v) => v >= 0.25);
     add('backlog', 'last / first window cost', r.backlog.lastWindowMsPerMsg / r.backlog.firstWindowMsPerMsg, '≤ 1.5', (v) => v <= 1.5);
+    const off = r['backlog-off'];
+    add('backlog', 'MAIL_AUTH enforce / off throughput', off ? r.backlog.msgPerSec / off.msgPerSec : undefined, '≥ 0.90', (v) => v >= 0.9);
   }
   if (r.latency) {
     add('latency', 'p50 (ms)', r.latency.p50, '≤ 250', (v) => v <= 250);
@@ -47,6 +50,8 @@ export function judge(raw: Record<string, unknown>): TargetVerdict[] {
 }
 
 const f = (v: number | undefined | null, digits = 1) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+
+const outcomes = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ');
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -75,7 +80,7 @@ export function formatReport(report: {
   }
   if (r.backlog) {
     const b = r.backlog;
-    rows.push(['backlog', 'throughput (msg/s)', f(b.msgPerSec, 1)]);
+    rows.push(['backlog', 'throughput, MAIL_AUTH=enforce (msg/s)', f(b.msgPerSec, 1)]);
     rows.push(['', 'ratio to baseline', r.baseline ? f(b.msgPerSec / r.baseline.msgPerSec, 3) : '–']);
     rows.push(['', 'messages / seconds to done', `${f(b.messages, 0)} / ${f(b.ms / 1000, 1)}`]);
     rows.push(['', `first ${b.window} msgs (ms/msg)`, f(b.firstWindowMsPerMsg, 2)]);
@@ -93,6 +98,19 @@ export function formatReport(report: {
     rows.push(['', 'inbox left', f(b.inboxLeft, 0)]);
     rows.push(['', 'event-loop utilisation', f(b.eventLoopUtilization, 2)]);
     rows.push(['', 'store commits / fsyncs / compactions', `${f(b.store.commits, 0)} / ${f(b.store.journalSyncs, 0)} / ${f(b.store.compactions, 0)}`]);
+    rows.push(['', 'DKIM-aligned pass / messages; DNS queries sent', `${f(b.authenticated, 0)} / ${f(b.messages, 0)}; ${f(b.dnsQueries, 0)}`]);
+    for (const [what, count] of Object.entries(b.unauthenticated)) rows.push(['', `  not authenticated: ${what}`, f(count, 0)]);
+    rows.push(['', 'requests recorded as', outcomes(b.outcomes)]);
+  }
+  const off = r['backlog-off'];
+  if (off) {
+    rows.push(['backlog-off', 'throughput, MAIL_AUTH=off, same input (msg/s)', f(off.msgPerSec, 1)]);
+    rows.push(['', 'ratio enforce / off', r.backlog ? f(r.backlog.msgPerSec / off.msgPerSec, 3) : '–']);
+    rows.push(['', 'messages / seconds to done', `${f(off.messages, 0)} / ${f(off.ms / 1000, 1)}`]);
+    rows.push(['', `first / last ${off.window} msgs (ms/msg)`, `${f(off.firstWindowMsPerMsg, 2)} / ${f(off.lastWindowMsPerMsg, 2)}`]);
+    rows.push(['', 'orders; e-mails at sink', `${f(off.orders, 0)}; ${f(off.emailsSent, 0)}`]);
+    rows.push(['', 'requests recorded as', outcomes(off.outcomes)]);
+    rows.push(['', 'event-loop utilisation', f(off.eventLoopUtilization, 2)]);
   }
   if (r.latency) {
     const l = r.latency;

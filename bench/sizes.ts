@@ -19,5 +19,6 @@ export const SIZES = {
 export type SizeName = keyof typeof SIZES;
 export type SizeSpec = (typeof SIZES)[SizeName];
 
-export const SCENARIOS = ['baseline', 'backlog', 'latency', 'reply-round', 'growth', 'jobs'] as const;
+/** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
+export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'latency', 'reply-round', 'growth', 'jobs'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -9,10 +9,10 @@ import { simpleParser } from 'mailparser';
 import { createHandlebarsRenderer, TEMPLATE_SAMPLES } from '../../src/adapters/handlebars-renderer.js';
 import { createSmtpMailer, SMTP_CONNECTIONS } from '../../src/adapters/smtp-mailer.js';
 import { buildOutboxEntry } from '../../src/app/deliver-outbox.js';
-import { makeAccounts, generateRequests } from '../fixtures.js';
+import { loadCarrierKeys } from '../carrier-dkim.js';
 import { startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
-import { backlogAccountOptions, BACKLOG_SEED } from './backlog.js';
+import { backlogRequests } from './backlog.js';
 
 export interface BaselineResult {
   messages: number;
@@ -31,9 +31,9 @@ export interface SendCeiling {
 }
 
 export async function runBaseline(size: SizeSpec): Promise<BaselineResult> {
-  const { requests: n, accounts: a } = size.backlog;
-  const accounts = makeAccounts(a, backlogAccountOptions);
-  const requests = generateRequests(n, accounts, { seed: BACKLOG_SEED, unknownFrom: a * backlogAccountOptions.didsPerAccount, tag: 'b' });
+  const n = size.backlog.requests;
+  // The backlog's own (signed) messages.
+  const { requests } = await backlogRequests(size, await loadCarrierKeys());
   const mailbox = await startMailbox();
   try {
     await mailbox.deliver(requests.map((r) => r.raw));

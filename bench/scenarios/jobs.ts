@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { buildDesk } from '../../src/main.js';
 import { systemClock } from '../../src/ports/clock.js';
+import { startCarrierDns } from '../carrier-dkim.js';
 import { makeDataDir } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
 import { buildJobsStore } from '../stores.js';
@@ -26,18 +27,22 @@ export interface JobsResult {
 export async function runJobs(size: SizeSpec): Promise<JobsResult> {
   const { open, expiring } = size.jobs;
   const data = await makeDataDir();
+  // The job reads no mail, but the desk is built as shipped: authenticating, through the bench DNS.
+  const { dns } = await startCarrierDns();
   try {
     const built = await buildJobsStore(data.dir, { accounts: open, open, expiring });
-    const config = loadConfig({ DATA_DIR: data.dir, TIMEZONE: 'America/New_York', MAIL_FROM: 'porting@example.test', LOG_LEVEL: 'silent' }, { dotenv: false });
+    const env = { DATA_DIR: data.dir, TIMEZONE: 'America/New_York', MAIL_FROM: 'porting@example.test', MAIL_AUTH: 'enforce', MAIL_AUTH_DNS: dns.address, LOG_LEVEL: 'silent' };
+    const config = loadConfig(env, { dotenv: false });
     const o0 = performance.now();
     const store = await openFileStore(data.dir);
     const openMs = performance.now() - o0;
-    const { desk } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
+    const { desk, resolver } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
     const queuedBefore = store.stats().live.queuedOutbox;
     const t0 = performance.now();
     const result = await desk.expireVerifications();
     const expiryMs = performance.now() - t0;
     const stats = store.stats();
+    resolver?.close();
     await store.close();
     return {
       open,
@@ -50,6 +55,7 @@ export async function runJobs(size: SizeSpec): Promise<JobsResult> {
       store: { commits: stats.commits, journalSyncs: stats.journalSyncs, compactions: stats.compactions },
     };
   } finally {
+    await dns.stop();
     await data.remove();
   }
 }

@@ -2,6 +2,7 @@
  * The desk idle on IDLE; port requests appended one at a time at random intervals; the time
  * from the APPEND to the verification arriving at the sink.
  */
+import { signRequests, startCarrierDns } from '../carrier-dkim.js';
 import { createRandom, generateRequests, makeAccounts } from '../fixtures.js';
 import { benchConfig, makeDataDir, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
@@ -30,7 +31,9 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
   const { requests: n, minGapMs, maxGapMs } = size.latency;
   // One account per request with room for 20 numbers, no PIN or lock: every request is verified.
   const accounts = makeAccounts(n, { didsPerAccount: 20 });
-  const requests = accounts.map((a, i) => generateRequests(1, [a], { seed: 7000 + i, unknownFrom: n * 20, tag: `l${i}` })[0]!);
+  const { keys, dns } = await startCarrierDns();
+  const unsigned = accounts.map((a, i) => generateRequests(1, [a], { seed: 7000 + i, unknownFrom: n * 20, tag: `l${i}` })[0]!);
+  const requests = await signRequests(unsigned, keys, 'latency');
   const random = createRandom(4242);
 
   const mailbox = await startMailbox();
@@ -38,7 +41,7 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
   const data = await makeDataDir();
   try {
     await seedAccounts(data.dir, accounts);
-    const daemon = await runDaemon(benchConfig(mailbox, sink, data.dir));
+    const daemon = await runDaemon(benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns }));
     const appender = await mailbox.client();
     const arrived = new Map<string, number>();
     sink.onReport((r) => {
@@ -78,6 +81,7 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
       handlingP95: percentile(handling, 95),
     };
   } finally {
+    await dns.stop();
     await sink.stop();
     await mailbox.stop();
     await data.remove();

@@ -10,6 +10,7 @@ import { openFileStore } from '../../src/adapters/file-store.js';
 import { silentLogger } from '../../src/logger.js';
 import { buildDesk } from '../../src/main.js';
 import { systemClock } from '../../src/ports/clock.js';
+import { signRequests, startCarrierDns } from '../carrier-dkim.js';
 import { buildReply, createRandom, generateRequests, makeAccounts } from '../fixtures.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
@@ -28,17 +29,20 @@ export interface ReplyRoundResult {
 export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
   const n = size.replyRound.verifications;
   const accounts = makeAccounts(n, { didsPerAccount: 20 });
-  const requests = accounts.map((a, i) => generateRequests(1, [a], { seed: 9000 + i, unknownFrom: n * 20, tag: `r${i}` })[0]!);
+  const { keys, dns } = await startCarrierDns();
+  const unsigned = accounts.map((a, i) => generateRequests(1, [a], { seed: 9000 + i, unknownFrom: n * 20, tag: `r${i}` })[0]!);
+  const requests = await signRequests(unsigned, keys, 'reply-round');
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   const data = await makeDataDir();
   try {
-    const config = benchConfig(mailbox, sink, data.dir);
+    const config = benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns });
     const p0 = performance.now();
     const store = await openFileStore(data.dir);
     await store.commit({ accounts });
-    const { desk } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
+    const { desk, resolver } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
     for (const r of requests) await desk.handleMessage(r.raw, {});
+    resolver?.close();
     const now = new Date().toISOString();
     const queued = store.listQueuedOutbox();
     await store.commit({ outbox: queued.map((e) => ({ ...e, status: 'sent' as const, attempts: 1, sentAt: now })) });
@@ -76,6 +80,7 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
       prepareMs,
     };
   } finally {
+    await dns.stop();
     await sink.stop();
     await mailbox.stop();
     await data.remove();

@@ -9,7 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import type { Account, PortOrder } from '../../src/domain/records.js';
+import { writeFile } from 'node:fs/promises';
+import { makeDkimKey, publishDkimKey, signMessage } from '../support/dkim.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { buildMail } from '../support/mail-builder.js';
 import { ensureBuilt, isTo, parseJson, readEmlFiles, REPO_ROOT, runCli } from '../support/run-cli.js';
 
 const SAMPLE_JSON = path.join(REPO_ROOT, 'data', 'sample-accounts.json');
@@ -264,15 +267,23 @@ describe('orders and jobs on a data directory with no daemon', () => {
 });
 
 describe('inspect', () => {
+  let dns: TestDnsServer;
+  beforeAll(async () => {
+    dns = await startTestDnsServer();
+  });
+  afterAll(() => dns?.close());
+  /** Every inspect looks senders up in the test's own DNS server, never the machine's. */
+  const inspect = (dir: string, args: string[]) => portdesk(dir, ['inspect', ...args], { MAIL_AUTH_DNS: dns.address });
+
   it('a carrier request: kind, numbers and fields as JSON; nothing written', async () => {
     const dir = await tempDir();
-    const r = await portdesk(dir, ['inspect', path.join(REPO_ROOT, 'test/fixtures/requests/01-labelled-text.eml'), '--json']);
+    const r = await inspect(dir, [path.join(REPO_ROOT, 'test/fixtures/requests/01-labelled-text.eml'), '--json']);
     expect(r.code).toBe(0);
     const result = parseJson<{ kind: string; request: Record<string, unknown>; notes: string[] }>(r);
     expect(result.kind).toBe('port_request');
     expect(result.request).toMatchObject({ dids: ['+12065550100', '+12065550101', '+12065550102'], pon: 'CT-40021', zip: '98101', requestedDate: '2026-12-01' });
     expect(Array.isArray(result.notes)).toBe(true);
-    const text = await portdesk(dir, ['inspect', path.join(REPO_ROOT, 'test/fixtures/requests/01-labelled-text.eml')]);
+    const text = await inspect(dir, [path.join(REPO_ROOT, 'test/fixtures/requests/01-labelled-text.eml')]);
     expect(text.stdout).toMatch(/^kind:\s+port_request/);
     expect(text.stdout).not.toContain('4471');
     expect((await readEmlFiles(path.join(dir, 'data', 'outbox-files'))).length).toBe(0);
@@ -280,12 +291,37 @@ describe('inspect', () => {
 
   it('a customer reply: read as a verification reply with its decision, and a note that no order was looked up', async () => {
     const dir = await tempDir();
-    const r = await portdesk(dir, ['inspect', path.join(REPO_ROOT, 'test/fixtures/replies/gmail-negation-reject.eml'), '--json']);
+    const r = await inspect(dir, [path.join(REPO_ROOT, 'test/fixtures/replies/gmail-negation-reject.eml'), '--json']);
     expect(r.code).toBe(0);
     const result = parseJson<{ kind: string; decision: string; notes: string[] }>(r);
     expect(result.kind).toBe('verification_reply');
     expect(result.decision).toBe('reject');
     expect(result.notes.some((n) => /not looked up|not in/i.test(n))).toBe(true);
+  });
+
+  it('says who really sent it (auth) and what would park it (review)', async () => {
+    const dir = await tempDir();
+    const key = makeDkimKey();
+    publishDkimKey(dns, 'northwind-telecom.test', 's1', key);
+    dns.set('_dmarc.northwind-telecom.test', { TXT: ['v=DMARC1; p=reject'] });
+    const request = (from: string) =>
+      buildMail({ from, to: 'porting@localhost', subject: 'Port-out request PON NW-9', text: 'PON: NW-9\nAccount Name: Priya Raman\nZIP: 97214\nNumbers: (503) 555-0177\n' });
+    const files = {
+      signed: await signMessage(request('LNP <lnp@northwind-telecom.test>'), { signingDomain: 'northwind-telecom.test', selector: 's1', key }),
+      forged: request('LNP <lnp@northwind-telecom.test>'),
+      lookAlike: request('LNP <lnp@northwind-telecom.test> <attacker@evil.test>'),
+    };
+    const result = async (name: keyof typeof files) => {
+      const file = path.join(dir, `${name}.eml`);
+      await writeFile(file, files[name]);
+      return parseJson<{ kind: string; auth: Record<string, unknown>; review?: { reason: string; detail: string } }>(await inspect(dir, [file, '--json']));
+    };
+
+    const signed = await result('signed');
+    expect(signed).toMatchObject({ kind: 'port_request', auth: { dkim: 'pass', spf: 'none', dmarc: 'pass', aligned: true } });
+    expect(signed.review).toBeUndefined();
+    expect(await result('forged')).toMatchObject({ auth: { dkim: 'none', dmarc: 'fail', aligned: false }, review: { reason: 'AUTH_FAILED' } });
+    expect((await result('lookAlike')).review).toMatchObject({ reason: 'NO_SENDER', detail: expect.stringContaining('2 addresses') });
   });
 });
 
