@@ -15,11 +15,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { findFreePort } from '../support/free-port.js';
 import { isTo, REPO_ROOT, runProcess, startProcess, waitForEml, type RunningCli } from '../support/run-cli.js';
 
 let clone: string;
 let desk: RunningCli | undefined;
+let dns: TestDnsServer | undefined;
 
 /** npm must not reach for the network: no update check, no audit, offline. */
 const NPM_ENV = { npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_offline: 'true' };
@@ -40,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   desk?.kill();
+  await dns?.close();
   if (clone) await rm(clone, { recursive: true, force: true });
 });
 
@@ -52,7 +55,10 @@ describe('a clean copy of the repository', () => {
 
   it('npm start runs the desk on the embedded defaults: a request in, acknowledgement and verification out as .eml, SIGTERM exits 0', async () => {
     const port = await findFreePort();
-    const env = { ...NPM_ENV, INBOUND_SMTP_PORT: String(port) };
+    // The embedded defaults, but for the resolver mail authentication asks: a sandbox's own may
+    // not answer, and a test must not depend on the network.
+    dns = await startTestDnsServer();
+    const env = { ...NPM_ENV, INBOUND_SMTP_PORT: String(port), MAIL_AUTH_DNS: dns.address };
 
     // `npx portdesk` in the package directory runs this same bin (npm links the project into its
     // npx cache first, which takes seconds); the bin itself is what is tested here.
