@@ -71,6 +71,14 @@ export type AuthVerdict =
 
 const accept = (note: string): AuthVerdict => ({ accept: true, note });
 
+/** What an enforced DMARC fail makes of a message: refused (enforce), or noted (report). */
+function forgedDomainVerdict(auth: AuthResult, mode: MailAuthMode): AuthVerdict | undefined {
+  if (mode === 'off' || !isEnforcedDmarcFail(auth)) return undefined;
+  const detail = `DMARC fails for ${auth.fromDomain ?? 'the sender domain'} (${describeAuth(auth)})`;
+  if (mode === 'report') return accept(`${detail}; would be refused (MAIL_AUTH=report)`);
+  return { accept: false, reason: 'AUTH_FAILED', detail };
+}
+
 /**
  * A customer's reply, already bound by a secret and from the address on file (rule 4): an
  * enforced DMARC fail refuses it; an aligned pass is recorded as authenticated; no DMARC record
@@ -78,12 +86,9 @@ const accept = (note: string): AuthVerdict => ({ accept: true, note });
  */
 export function judgeCustomerReply(auth: AuthResult, mode: MailAuthMode): AuthVerdict {
   if (mode === 'off') return accept('mail authentication off; bound by the verification secret');
+  const forged = forgedDomainVerdict(auth, mode);
+  if (forged) return forged;
   const seen = describeAuth(auth);
-  if (isEnforcedDmarcFail(auth)) {
-    const detail = `DMARC fails for ${auth.fromDomain ?? 'the sender domain'} (${seen})`;
-    if (mode === 'report') return accept(`${detail}; would be refused (MAIL_AUTH=report)`);
-    return { accept: false, reason: 'AUTH_FAILED', detail };
-  }
   if (isAuthPending(auth)) {
     if (mode === 'report') return accept(`authentication incomplete (${seen}); accepted on the secret (MAIL_AUTH=report)`);
     return { accept: false, reason: 'AUTH_UNAVAILABLE', detail: `authentication could not be completed (${seen})` };
@@ -105,11 +110,10 @@ export function judgeCarrierNotice(
   facts: { inThread: boolean; freeMail: boolean },
 ): AuthVerdict {
   const seen = describeAuth(auth);
-  if (mode !== 'off' && isEnforcedDmarcFail(auth)) {
-    const detail = `DMARC fails for ${auth.fromDomain ?? 'the sender domain'} (${seen})`;
-    if (mode === 'enforce') return { accept: false, reason: 'AUTH_FAILED', detail };
-    if (facts.inThread && !facts.freeMail) return accept(`in the desk's thread with the carrier; ${detail}, would be refused (MAIL_AUTH=report)`);
-  }
+  const forged = forgedDomainVerdict(auth, mode);
+  if (forged && !forged.accept) return forged;
+  // Report mode: what the thread alone would have accepted is accepted, with the refusal noted.
+  if (forged && facts.inThread && !facts.freeMail) return accept(`in the desk's thread with the carrier; ${forged.note}`);
   if (mode !== 'off' && auth.aligned) return accept(`authenticated for the carrier's domain (${seen})`);
   if (mode === 'enforce' && isAuthPending(auth)) {
     return { accept: false, reason: 'AUTH_UNAVAILABLE', detail: `authentication could not be completed (${seen})` };
@@ -128,11 +132,5 @@ export function judgeCarrierNotice(
 /** A port request or CSR request: refused only when DMARC says the From address is forged. */
 export function judgeRequest(auth: AuthResult, mode: MailAuthMode): AuthVerdict {
   if (mode === 'off') return accept('mail authentication off');
-  const seen = describeAuth(auth);
-  if (isEnforcedDmarcFail(auth)) {
-    const detail = `DMARC fails for ${auth.fromDomain ?? 'the sender domain'} (${seen})`;
-    if (mode === 'report') return accept(`${detail}; would be refused (MAIL_AUTH=report)`);
-    return { accept: false, reason: 'AUTH_FAILED', detail };
-  }
-  return accept(seen);
+  return forgedDomainVerdict(auth, mode) ?? accept(describeAuth(auth));
 }

@@ -8,9 +8,9 @@ import { createDesk, type Desk } from '../../src/app/desk.js';
 import type { DeskConfig } from '../../src/app/desk-core.js';
 import { ActionError } from '../../src/app/support-actions.js';
 import { createCalendar } from '../../src/domain/calendar.js';
-import { MATCH_PRESETS } from '../../src/domain/match-fields.js';
 import type { Account, OutboxEntry, PortOrder } from '../../src/domain/records.js';
 import { silentLogger } from '../../src/logger.js';
+import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FakeAuthenticator, signedBy } from '../support/fake-authenticator.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail, type MailSpec } from '../support/mail-builder.js';
@@ -19,8 +19,8 @@ import { RecordingRenderer } from '../support/recording-renderer.js';
 import { bakeryAccount, sampleAccounts, singleNumberAccount } from '../support/sample-accounts.js';
 import { SequenceIds } from '../support/sequence-ids.js';
 
-const MAIL_FROM = 'porting@desk.example.test';
-const SUPPORT = 'support@desk.example.test';
+const MAIL_FROM = TEST_MAIL_FROM;
+const SUPPORT = TEST_SUPPORT;
 const CARRIER = 'ports@northwind.example.test';
 const STRANGER = 'lnp@bluefin.example.test';
 const DANA = bakeryAccount().email;
@@ -28,18 +28,7 @@ const DANA = bakeryAccount().email;
 const T0 = '2026-03-02T15:00:00.000Z';
 const HOUR = 3_600_000;
 
-const config: DeskConfig = {
-  mailFrom: MAIL_FROM,
-  supportEmail: SUPPORT,
-  adminFee: '$15',
-  verificationWindow: { amount: 72, unit: 'h' },
-  reminderAfter: { amount: 24, unit: 'h' },
-  completionGrace: { amount: 5, unit: 'd' },
-  focMinBusinessDays: 1,
-  matchFields: [...MATCH_PRESETS['account-info']],
-  replySubaddress: true,
-  mailAuth: { mode: 'enforce' },
-};
+const config: DeskConfig = testDeskConfig();
 
 let store: MemoryStore;
 let renderer: RecordingRenderer;

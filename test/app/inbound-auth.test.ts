@@ -6,13 +6,12 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDesk, type Desk } from '../../src/app/desk.js';
-import type { DeskConfig } from '../../src/app/desk-core.js';
 import { AUTH_DEFER_LIMIT_MS } from '../../src/app/inbound/pipeline.js';
 import { createCalendar } from '../../src/domain/calendar.js';
 import type { MailAuthMode } from '../../src/domain/mail-auth.js';
-import { MATCH_PRESETS } from '../../src/domain/match-fields.js';
 import type { Account, OutboxEntry, PortOrder } from '../../src/domain/records.js';
 import { silentLogger } from '../../src/logger.js';
+import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FakeAuthenticator, forgedFrom, signedBy, UNSIGNED } from '../support/fake-authenticator.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail, type MailSpec } from '../support/mail-builder.js';
@@ -21,27 +20,13 @@ import { RecordingRenderer } from '../support/recording-renderer.js';
 import { bakeryAccount, sampleAccounts } from '../support/sample-accounts.js';
 import { SequenceIds } from '../support/sequence-ids.js';
 
-const MAIL_FROM = 'porting@desk.example.test';
-const SUPPORT = 'support@desk.example.test';
+const MAIL_FROM = TEST_MAIL_FROM;
+const SUPPORT = TEST_SUPPORT;
 const CARRIER = 'ports@northwind.example.test';
 const DANA = bakeryAccount().email;
 const T0 = '2026-03-02T15:00:00.000Z';
 const HOUR = 3_600_000;
 
-function config(mode: MailAuthMode): DeskConfig {
-  return {
-    mailFrom: MAIL_FROM,
-    supportEmail: SUPPORT,
-    adminFee: '$15',
-    verificationWindow: { amount: 72, unit: 'h' },
-    reminderAfter: { amount: 24, unit: 'h' },
-    completionGrace: { amount: 5, unit: 'd' },
-    focMinBusinessDays: 1,
-    matchFields: [...MATCH_PRESETS['account-info']],
-    replySubaddress: true,
-    mailAuth: { mode },
-  };
-}
 
 let store: MemoryStore;
 let clock: FixedClock;
@@ -56,7 +41,7 @@ function makeDesk(mode: MailAuthMode = 'enforce'): Desk {
     clock,
     calendar: createCalendar({ timezone: 'America/New_York' }),
     log: silentLogger(),
-    config: config(mode),
+    config: testDeskConfig({ mailAuth: { mode } }),
     authenticator: auth,
   });
 }
