@@ -9,13 +9,15 @@
  * it was written before the message reached the MX, by whoever sent it. Without a trusted header
  * the desk verifies DKIM itself and evaluates DMARC on DKIM alone.
  */
-import { authenticate, dmarc as checkDmarc, type AuthenticateResult, type DNSResolver } from 'mailauth';
+import type { ARCResult, DKIMVerifyResult, DMARCResult, DNSResolver } from 'mailauth';
 import parseDkimHeaders from 'mailauth/lib/parse-dkim-headers.js';
+import { isIP } from 'node:net';
 import { getAlignment } from 'mailauth/lib/tools.js';
 import { AUTH_OFF, AUTH_RESULTS, DMARC_POLICIES, type AuthResult, type AuthWord, type MailAuthMode } from '../domain/mail-auth.js';
 import type { Logger } from '../logger.js';
 import type { MailAuthenticator } from '../ports/mail-authenticator.js';
 import type { SmtpEnvelope } from '../ports/mail-source.js';
+import { mailauth } from './mailauth-loader.js';
 
 /** The resolver mailauth calls for every look-up; node's dns.promises.resolve contract. */
 export type ResolveDns = (name: string, rrtype: string) => Promise<unknown[]>;
@@ -41,13 +43,24 @@ export function createMailAuthenticator(options: MailAuthenticatorOptions): Mail
   async function check(raw: Buffer, envelope: SmtpEnvelope | undefined): Promise<AuthResult> {
     const header = trusted.size ? trustedHeader(raw, trusted) : undefined;
     if (header) return fromTrustedHeader(header, raw, options.resolve);
-    const result = await authenticate(raw, {
-      ...(envelope ? { ip: envelope.clientIp, ...(envelope.helo ? { helo: envelope.helo } : {}), ...(envelope.mailFrom ? { sender: envelope.mailFrom } : {}) } : {}),
-      mta: options.authservId,
-      resolver,
-      disableBimi: true,
-    });
-    return fromMailauth(result, envelope !== undefined);
+    // mailauth's authenticate() less what the desk does not use (BIMI, the header it would add,
+    // an SPF check without a client address): DKIM, SPF when the session is known, ARC, DMARC.
+    const dkim = await mailauth.dkimVerify(raw, { resolver, ...(envelope?.mailFrom ? { sender: envelope.mailFrom } : {}) });
+    const spf = envelope ? await checkSpf(envelope, options.authservId, resolver) : undefined;
+    const arc = await mailauth.arc((dkim as DKIMVerifyResult & { arc: unknown }).arc as never, { resolver });
+    const headerFrom = dkim.headerFrom ?? [];
+    const dmarc = headerFrom.length
+      ? await mailauth.dmarc({
+          headerFrom,
+          spfDomains: spf?.status.result === 'pass' && spf.domain ? [spf.domain] : [],
+          dkimDomains: dkim.results
+            .filter((r) => r.status.result === 'pass')
+            .map((r) => ({ ...(r.id ? { id: r.id } : {}), domain: r.signingDomain, ...(r.status.aligned !== undefined ? { aligned: r.status.aligned } : {}), ...(r.status.underSized !== undefined ? { underSized: r.status.underSized } : {}) })),
+          arcResult: arc,
+          resolver,
+        })
+      : false;
+    return fromChecks(dkim, spf, dmarc, arc);
   }
 
   return {
@@ -92,7 +105,7 @@ function dkimWord(words: AuthWord[]): AuthWord {
  * mailauth calls a body that no longer matches its signature `neutral`; RFC 8601 §2.7.1 says a
  * signature that does not verify is `fail` (`neutral` is for one that could not be processed).
  */
-function signatureWord(sig: AuthenticateResult['dkim']['results'][number]): AuthWord {
+function signatureWord(sig: DKIMVerifyResult['results'][number]): AuthWord {
   if (sig.status.result === 'neutral' && /body hash did not verify/i.test(sig.status.comment ?? '')) return 'fail';
   return word(sig.status.result);
 }
@@ -113,14 +126,27 @@ function isAligned(fromDomain: string | undefined, domains: string[]): boolean {
   return !!fromDomain && domains.length > 0 && getAlignment(fromDomain, domains, false) !== false;
 }
 
-function fromMailauth(r: AuthenticateResult, spfChecked: boolean): AuthResult {
-  const fromDomain = domainOf(r.dkim.headerFrom?.[0]);
-  const signatures = r.dkim.results ?? [];
+type SpfResult = { domain?: string; status: { result: string } };
+
+/** SPF for the SMTP session, as mailauth's authenticate() calls it. */
+async function checkSpf(envelope: SmtpEnvelope, mta: string, resolver: DNSResolver): Promise<SpfResult> {
+  const helo = envelope.helo || envelope.clientIp;
+  return (await mailauth.spf({
+    ip: envelope.clientIp,
+    // An address literal in HELO is written in brackets (RFC 5321).
+    helo: isIP(helo) ? `[${helo}]` : helo,
+    ...(envelope.mailFrom ? { sender: envelope.mailFrom } : {}),
+    mta,
+    resolver,
+  })) as unknown as SpfResult;
+}
+
+function fromChecks(dkim: DKIMVerifyResult, spf: SpfResult | undefined, dmarc: DMARCResult | false, arc: ARCResult | false): AuthResult {
+  const fromDomain = domainOf(dkim.headerFrom?.[0]);
+  const signatures = dkim.results ?? [];
   const dkimDomains = signatures.filter((s) => s.status.result === 'pass').map((s) => s.signingDomain.toLowerCase());
-  const spf = r.spf as unknown as { domain?: string; status?: { result?: string } } | false;
-  const spfWord = spfChecked && spf ? word(spf.status?.result) : 'none';
-  const spfDomain = spfChecked && spf && spf.domain && spf.domain !== 'undefined' ? spf.domain.toLowerCase() : undefined;
-  const dmarc = r.dmarc;
+  const spfWord = spf ? word(spf.status.result) : 'none';
+  const spfDomain = spf?.domain && spf.domain !== 'undefined' ? spf.domain.toLowerCase() : undefined;
   const policy = dmarc ? policyOf(dmarc.policy) : undefined;
   const result: AuthResult = {
     by: 'portdesk',
@@ -131,9 +157,9 @@ function fromMailauth(r: AuthenticateResult, spfChecked: boolean): AuthResult {
     ...(spfDomain ? { spfDomain } : {}),
     // mailauth gives no DMARC result for a From line with several addresses: that is an error
     // (RFC 7489 §6.6.1), not the absence of a policy.
-    dmarc: dmarc ? word(dmarc.status.result) : (r.dkim.headerFrom?.length ?? 0) > 1 ? 'permerror' : 'none',
+    dmarc: dmarc ? word(dmarc.status.result) : (dkim.headerFrom?.length ?? 0) > 1 ? 'permerror' : 'none',
     ...(policy ? { dmarcPolicy: policy } : {}),
-    arc: r.arc ? word(r.arc.status.result) : 'none',
+    arc: arc ? word(arc.status.result) : 'none',
     aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
   };
   return withTemporary(result);
@@ -200,7 +226,7 @@ async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, r
   let dmarcPolicy = dmarcPart ? policyOf(dmarcPart.policy?.dmarc ?? dmarcPart.policy?.['published-domain-policy'] ?? /\bp=(\w+)/i.exec(dmarcPart.comment ?? '')?.[1]) : undefined;
   if (!dmarcWord && fromAddress) {
     // The MX checked DKIM and SPF but not DMARC: the desk looks up the policy itself.
-    const own = await checkDmarc({
+    const own = await mailauth.dmarc({
       headerFrom: fromAddress,
       spfDomains: spfWord === 'pass' && spfDomain ? [spfDomain] : [],
       dkimDomains: dkimDomains.map((domain) => ({ domain })),
