@@ -39,23 +39,24 @@ export function customerThreadIds(order: PortOrder): string[] {
 }
 
 export function bindReply(secrets: ReplySecrets, view: BindingView): ReplyBinding {
-  const byToken = unique(secrets.tokens.map((t) => view.findOrderByToken(t.toLowerCase())));
+  const byToken = uniqueOrders(secrets.tokens.map((t) => view.findOrderByToken(t.toLowerCase())));
   // The lookup is by the customer's thread only; the ids are re-checked on the order itself, so a
   // store whose index also knew other e-mails could not widen what binds.
-  const byThread = unique(
+  const byThread = uniqueOrders(
     secrets.threadIds.map((id) => {
       const order = view.findOrderByCustomerMessageId(id);
       return order && customerThreadIds(order).includes(id) ? order : undefined;
     }),
   );
-  const all = unique([...byToken, ...byThread]);
+  const all = uniqueOrders([...byToken, ...byThread]);
   if (all.length === 0) return { kind: 'unbound' };
   if (all.length > 1) return { kind: 'ambiguous', orders: all };
   const via = byToken.length && byThread.length ? 'reply-address token and threading headers' : byToken.length ? 'reply-address token' : 'threading headers';
   return { kind: 'bound', order: all[0]!, via };
 }
 
-function unique(orders: readonly (PortOrder | undefined)[]): PortOrder[] {
+/** The orders found, each once, in the order first found. */
+export function uniqueOrders(orders: readonly (PortOrder | undefined)[]): PortOrder[] {
   const seen = new Map<string, PortOrder>();
   for (const o of orders) if (o) seen.set(o.id, o);
   return [...seen.values()];
@@ -109,7 +110,7 @@ export function findCarrierOrders(
   sender: string,
   view: CarrierView,
 ): NamedOrders {
-  const byId = unique(named.orderIds.map((id) => view.getOrder(id)));
+  const byId = uniqueOrders(named.orderIds.map((id) => view.getOrder(id)));
   if (byId.length) {
     return { orders: byId.filter((o) => isCarrierOf(o, sender)), foreign: byId.filter((o) => !isCarrierOf(o, sender)) };
   }
@@ -123,5 +124,5 @@ export function findCarrierOrders(
     const mine = view.openOrdersForDid(did).filter((o) => isOpen(o) && isCarrierOf(o, sender));
     if (mine.length === 1) byNumber.push(mine[0]!);
   }
-  return { orders: unique(byNumber), foreign: [] };
+  return { orders: uniqueOrders(byNumber), foreign: [] };
 }

@@ -5,7 +5,7 @@
  * parked: a forged "port completed" would take a customer's numbers off their account, a forged
  * cancellation would kill a genuine port.
  */
-import { answersCarrierThread, carrierUsesFreeMail, findCarrierOrders, isCarrierOf } from '../../domain/binding.js';
+import { answersCarrierThread, carrierUsesFreeMail, findCarrierOrders, isCarrierOf, uniqueOrders } from '../../domain/binding.js';
 import type { Effect } from '../../domain/effects.js';
 import { judgeCarrierNotice } from '../../domain/mail-auth.js';
 import { transition, type OrderEvent } from '../../domain/order-machine.js';
@@ -31,8 +31,7 @@ export function handleCarrierNotice(input: InboundInput, kind: 'completion_notic
     orders = found.orders;
     if (!orders.length) {
       // An answer in the desk's thread names its order by the thread alone.
-      const threaded = refs.threadIds.map((id) => store.findOrderByOutboundMessageId(id)).filter((o): o is PortOrder => !!o && isCarrierOf(o, sender));
-      orders = [...new Map(threaded.map((o) => [o.id, o])).values()];
+      orders = uniqueOrders(refs.threadIds.map((id) => store.findOrderByOutboundMessageId(id))).filter((o) => isCarrierOf(o, sender));
     }
   }
   if (!orders.length) return review(input, 'NO_ORDER', `carrier ${what} that names no order of ${sender}`);

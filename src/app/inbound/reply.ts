@@ -7,7 +7,7 @@
  *    carrier knows the order id, and a forged APPROVE is exactly the fraud the desk exists to stop;
  *  - an approval that answers nothing of ours gets the pre-approval explanation (rule 3).
  */
-import { bindReply, isCarrierOf } from '../../domain/binding.js';
+import { bindReply, isCarrierOf, uniqueOrders } from '../../domain/binding.js';
 import { judgeCustomerReply } from '../../domain/mail-auth.js';
 import { transition } from '../../domain/order-machine.js';
 import type { PortOrder } from '../../domain/records.js';
@@ -123,10 +123,4 @@ export function preApprovalRefusal(input: InboundInput, why: string): Handled {
       supportAlert(core, 'Pre-approval refused', [...describeMessage(msg, input.auth), `Why: ${why}`]),
     ],
   };
-}
-
-function uniqueOrders(orders: (PortOrder | undefined)[]): PortOrder[] {
-  const seen = new Map<string, PortOrder>();
-  for (const o of orders) if (o) seen.set(o.id, o);
-  return [...seen.values()];
 }
