@@ -10,14 +10,19 @@
  * the desk verifies DKIM itself and evaluates DMARC on DKIM alone.
  */
 import type { ARCResult, DKIMVerifyResult, DMARCResult, DNSResolver } from 'mailauth';
-import parseDkimHeaders from 'mailauth/lib/parse-dkim-headers.js';
 import { isIP } from 'node:net';
-import { getAlignment } from 'mailauth/lib/tools.js';
 import { AUTH_OFF, AUTH_RESULTS, DMARC_POLICIES, type AuthResult, type AuthWord, type MailAuthMode } from '../domain/mail-auth.js';
 import type { Logger } from '../logger.js';
 import type { MailAuthenticator } from '../ports/mail-authenticator.js';
 import type { SmtpEnvelope } from '../ports/mail-source.js';
-import { mailauth } from './mailauth-loader.js';
+
+/**
+ * mailauth and the libraries it brings (about 25 MB and 0.1 s) are loaded with the first message
+ * to check, not at start: the desk's start-up, when it reads its records, is its peak in memory.
+ */
+type Lib = typeof import('./mailauth-loader.js');
+let loading: Promise<Lib> | undefined;
+const loadLib = (): Promise<Lib> => (loading ??= import('./mailauth-loader.js'));
 
 /** The resolver mailauth calls for every look-up; node's dns.promises.resolve contract. */
 export type ResolveDns = (name: string, rrtype: string) => Promise<unknown[]>;
@@ -31,6 +36,8 @@ export interface MailAuthenticatorOptions {
   trustedAuthservIds: readonly string[];
   /** However slow the DNS, a message is judged (as `temporary`) after this long (default 10 s). */
   deadlineMs?: number;
+  /** Messages checked at once (default 8); the rest wait their turn. */
+  concurrency?: number;
   log?: Logger;
 }
 
@@ -39,14 +46,32 @@ export function createMailAuthenticator(options: MailAuthenticatorOptions): Mail
   // mailauth's type names only TXT-shaped answers; the function answers every record type.
   const resolver = options.resolve as DNSResolver;
   const deadlineMs = options.deadlineMs ?? 10_000;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  // The checks run on the desk's thread: more at once gains nothing but holds more messages'
+  // worth of mailauth's buffers in memory while an IMAP batch of a hundred is handed over. The
+  // cached DNS answers make a check's waits short; a slow domain's holds one slot of eight.
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await work();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  }
 
   async function check(raw: Buffer, envelope: SmtpEnvelope | undefined): Promise<AuthResult> {
-    const header = trusted.size ? trustedHeader(raw, trusted) : undefined;
-    if (header) return fromTrustedHeader(header, raw, options.resolve);
+    const lib = await loadLib();
+    const { mailauth } = lib;
+    const header = trusted.size ? trustedHeader(lib, raw, trusted) : undefined;
+    if (header) return fromTrustedHeader(lib, header, raw, options.resolve);
     // mailauth's authenticate() less what the desk does not use (BIMI, the header it would add,
     // an SPF check without a client address): DKIM, SPF when the session is known, ARC, DMARC.
     const dkim = await mailauth.dkimVerify(raw, { resolver, ...(envelope?.mailFrom ? { sender: envelope.mailFrom } : {}) });
-    const spf = envelope ? await checkSpf(envelope, options.authservId, resolver) : undefined;
+    const spf = envelope ? await checkSpf(lib, envelope, options.authservId, resolver) : undefined;
     const arc = await mailauth.arc((dkim as DKIMVerifyResult & { arc: unknown }).arc as never, { resolver });
     const headerFrom = dkim.headerFrom ?? [];
     const dmarc = headerFrom.length
@@ -60,28 +85,33 @@ export function createMailAuthenticator(options: MailAuthenticatorOptions): Mail
           resolver,
         })
       : false;
-    return fromChecks(dkim, spf, dmarc, arc);
+    return fromChecks(lib, dkim, spf, dmarc, arc);
   }
 
   return {
-    async authenticate(raw, envelope) {
-      if (options.mode === 'off') return AUTH_OFF;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<AuthResult>((resolve) => {
-        timer = setTimeout(() => resolve({ ...unchecked('temperror'), temporary: true }), deadlineMs);
-        timer.unref();
-      });
-      try {
-        return await Promise.race([check(raw, envelope), late]);
-      } catch (err) {
-        // A message mailauth cannot read is judged as if it carried nothing verifiable.
-        options.log?.warn({ err: { message: (err as Error).message } }, 'mail authentication failed; recorded as permerror');
-        return unchecked('permerror');
-      } finally {
-        clearTimeout(timer);
-      }
+    authenticate(raw, envelope) {
+      if (options.mode === 'off') return Promise.resolve(AUTH_OFF);
+      return inTurn(() => judge(raw, envelope));
     },
   };
+
+  /** One message's check, bounded by the deadline from the moment it starts. */
+  async function judge(raw: Buffer, envelope: SmtpEnvelope | undefined): Promise<AuthResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<AuthResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ...unchecked('temperror'), temporary: true }), deadlineMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([check(raw, envelope), late]);
+    } catch (err) {
+      // A message mailauth cannot read is judged as if it carried nothing verifiable.
+      options.log?.warn({ err: { message: (err as Error).message } }, 'mail authentication failed; recorded as permerror');
+      return unchecked('permerror');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 function unchecked(word: AuthWord): AuthResult {
@@ -122,16 +152,16 @@ function domainOf(address: string | undefined): string | undefined {
   return domain || undefined;
 }
 
-function isAligned(fromDomain: string | undefined, domains: string[]): boolean {
-  return !!fromDomain && domains.length > 0 && getAlignment(fromDomain, domains, false) !== false;
+function isAligned(lib: Lib, fromDomain: string | undefined, domains: string[]): boolean {
+  return !!fromDomain && domains.length > 0 && lib.getAlignment(fromDomain, domains, false) !== false;
 }
 
 type SpfResult = { domain?: string; status: { result: string } };
 
 /** SPF for the SMTP session, as mailauth's authenticate() calls it. */
-async function checkSpf(envelope: SmtpEnvelope, mta: string, resolver: DNSResolver): Promise<SpfResult> {
+async function checkSpf(lib: Lib, envelope: SmtpEnvelope, mta: string, resolver: DNSResolver): Promise<SpfResult> {
   const helo = envelope.helo || envelope.clientIp;
-  return (await mailauth.spf({
+  return (await lib.mailauth.spf({
     ip: envelope.clientIp,
     // An address literal in HELO is written in brackets (RFC 5321).
     helo: isIP(helo) ? `[${helo}]` : helo,
@@ -141,7 +171,7 @@ async function checkSpf(envelope: SmtpEnvelope, mta: string, resolver: DNSResolv
   })) as unknown as SpfResult;
 }
 
-function fromChecks(dkim: DKIMVerifyResult, spf: SpfResult | undefined, dmarc: DMARCResult | false, arc: ARCResult | false): AuthResult {
+function fromChecks(lib: Lib, dkim: DKIMVerifyResult, spf: SpfResult | undefined, dmarc: DMARCResult | false, arc: ARCResult | false): AuthResult {
   const fromDomain = domainOf(dkim.headerFrom?.[0]);
   const signatures = dkim.results ?? [];
   const dkimDomains = signatures.filter((s) => s.status.result === 'pass').map((s) => s.signingDomain.toLowerCase());
@@ -160,7 +190,7 @@ function fromChecks(dkim: DKIMVerifyResult, spf: SpfResult | undefined, dmarc: D
     dmarc: dmarc ? word(dmarc.status.result) : (dkim.headerFrom?.length ?? 0) > 1 ? 'permerror' : 'none',
     ...(policy ? { dmarcPolicy: policy } : {}),
     arc: arc ? word(arc.status.result) : 'none',
-    aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
+    aligned: isAligned(lib, fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(lib, fromDomain, [spfDomain])),
   };
   return withTemporary(result);
 }
@@ -190,10 +220,10 @@ function headerFields(raw: Buffer): string[] {
 }
 
 /** The topmost Authentication-Results header, if its authserv-id is trusted. */
-function trustedHeader(raw: Buffer, trusted: Set<string>): Record<string, unknown> | undefined {
+function trustedHeader(lib: Lib, raw: Buffer, trusted: Set<string>): Record<string, unknown> | undefined {
   for (const field of headerFields(raw)) {
     if (!/^authentication-results\s*:/i.test(field)) continue;
-    const parsed = parseDkimHeaders(field).parsed;
+    const parsed = lib.parseDkimHeaders(field).parsed;
     // RFC 8601 lets the id carry a version after it (`mx.example.com 1;`).
     const id = String(parsed.value ?? '').trim().split(/\s+/)[0]!.toLowerCase();
     // Only the header the MX added on top counts; headers below it came with the message.
@@ -209,7 +239,7 @@ function fromHeaderAddress(raw: Buffer): string | undefined {
   return /<([^<>@\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /([^\s<>"(),;:]+@[^\s<>"(),;:]+)/.exec(value)?.[1];
 }
 
-async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, resolve: ResolveDns): Promise<AuthResult> {
+async function fromTrustedHeader(lib: Lib, parsed: Record<string, unknown>, raw: Buffer, resolve: ResolveDns): Promise<AuthResult> {
   const fromAddress = fromHeaderAddress(raw);
   const fromDomain = domainOf(fromAddress);
   const dkimParts = (Array.isArray(parsed.dkim) ? parsed.dkim : []) as Part[];
@@ -226,7 +256,7 @@ async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, r
   let dmarcPolicy = dmarcPart ? policyOf(dmarcPart.policy?.dmarc ?? dmarcPart.policy?.['published-domain-policy'] ?? /\bp=(\w+)/i.exec(dmarcPart.comment ?? '')?.[1]) : undefined;
   if (!dmarcWord && fromAddress) {
     // The MX checked DKIM and SPF but not DMARC: the desk looks up the policy itself.
-    const own = await mailauth.dmarc({
+    const own = await lib.mailauth.dmarc({
       headerFrom: fromAddress,
       spfDomains: spfWord === 'pass' && spfDomain ? [spfDomain] : [],
       dkimDomains: dkimDomains.map((domain) => ({ domain })),
@@ -247,7 +277,7 @@ async function fromTrustedHeader(parsed: Record<string, unknown>, raw: Buffer, r
     dmarc: dmarcWord ?? 'none',
     ...(dmarcPolicy ? { dmarcPolicy } : {}),
     arc: word(arc?.value),
-    aligned: isAligned(fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(fromDomain, [spfDomain])),
+    aligned: isAligned(lib, fromDomain, dkimDomains) || (spfWord === 'pass' && !!spfDomain && isAligned(lib, fromDomain, [spfDomain])),
   };
   return withTemporary(result);
 }

@@ -28,7 +28,16 @@ type GetPublicKey = (type: string, name: string, minBitLength: number | undefine
 const require = createRequire(import.meta.url);
 const verifierPath = require.resolve('mailauth/lib/dkim/dkim-verifier.js');
 const loadedBefore = require.cache[verifierPath] !== undefined;
-const tools = require('mailauth/lib/tools.js') as { getPublicKey: GetPublicKey };
+const tools = require('mailauth/lib/tools.js') as {
+  getPublicKey: GetPublicKey;
+  getAlignment: (fromDomain: string, domainList: (string | { domain: string })[], strict?: boolean) => false | { domain: string };
+};
+
+/** The organizational-domain match of DMARC's relaxed alignment, as mailauth computes it. */
+export const getAlignment = tools.getAlignment;
+
+/** mailauth's parser of tag lists in header lines (`Authentication-Results: id; dkim=pass header.d=…`). */
+export const parseDkimHeaders = require('mailauth/lib/parse-dkim-headers.js') as (line: string) => { parsed: Record<string, unknown> };
 
 /** Distinct keys remembered; a desk sees far fewer, and a flood of one-off keys cannot grow it. */
 const MAX_KEYS = 1000;

@@ -355,3 +355,31 @@ describe('input that is not a message', () => {
     expect(auth.dkimDomains).toEqual([]);
   });
 });
+
+describe('checks at once', () => {
+  it('runs at most `concurrency` checks at once; the others wait their turn and are still checked', async () => {
+    let inLookup = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    // A resolver that holds every look-up until the test lets it go, counting how many wait.
+    const resolve = async (): Promise<unknown[]> => {
+      inLookup += 1;
+      most = Math.max(most, inLookup);
+      await new Promise<void>((r) => release.push(r));
+      inLookup -= 1;
+      throw Object.assign(new Error('queryTxt ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    const auth = createMailAuthenticator({ mode: 'enforce', resolve, authservId: DESK_MX, trustedAuthservIds: [], concurrency: 2 });
+    const signed = await signedByCustomer(customerReply());
+    let settled = false;
+    const all = Promise.all(Array.from({ length: 5 }, () => auth.authenticate(signed))).finally(() => (settled = true));
+    // Let the held look-ups go a few at a time, until every check is done.
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 5));
+      release.splice(0).forEach((go) => go());
+    }
+    const done = await all;
+    expect(done.map((r) => r.dkim)).toEqual(Array(5).fill('neutral'));
+    expect(most).toBe(2);
+  });
+});
