@@ -31,11 +31,22 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
+/** A helper process of the benchmarks (a .ts file beside this one), talking over IPC. */
+function forkHelper(file: string): ChildProcess {
+  return fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Asks a helper process to stop, and kills it when it has not within three seconds. */
+async function stopHelper(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.send({ type: 'stop' });
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 export async function startSinkProcess(): Promise<Sink> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./sink-child.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkHelper('./sink-child.ts');
   const reports: SinkReport[] = [];
   const checks = new Set<() => void>();
   const listeners: ((r: SinkReport) => void)[] = [];
@@ -75,13 +86,7 @@ export async function startSinkProcess(): Promise<Sink> {
     onReport(l) {
       listeners.push(l);
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
+    stop: () => stopHelper(child),
   };
 }
 
@@ -95,10 +100,7 @@ export interface DnsProcess {
 
 /** The benchmarks' DNS server (dns-child.ts) answering for `entries`, every other name NXDOMAIN. */
 export async function startDnsProcess(entries: ZoneEntry[]): Promise<DnsProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./dns-child.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkHelper('./dns-child.ts');
   const counts: ((total: number) => void)[] = [];
   const address = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
@@ -117,13 +119,7 @@ export async function startDnsProcess(entries: ZoneEntry[]): Promise<DnsProcess>
         child.send({ type: 'count' });
       });
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
+    stop: () => stopHelper(child),
   };
 }
 
