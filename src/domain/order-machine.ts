@@ -12,7 +12,8 @@ import { matchAccount } from './matching.js';
 import { normalizePin } from './normalize.js';
 import { formatNumber } from './phone.js';
 import { REASON_TEXT, type ReasonCode } from './reason-codes.js';
-import type { Account, Decision, MatchReport, OrderState, PortOrder } from './records.js';
+import { OPEN_STATES, type Account, type Decision, type MatchReport, type OrderState, type PortOrder } from './records.js';
+import { supportAlert } from './support-alert.js';
 import type { Ids } from '../ports/ids.js';
 
 export interface DeskPolicy {
@@ -57,7 +58,7 @@ export function canTransition(state: OrderState, name: TransitionName): boolean 
 }
 
 export function isOpen(order: PortOrder): boolean {
-  return order.state === 'received' || order.state === 'pending_verification' || order.state === 'approved';
+  return OPEN_STATES.includes(order.state);
 }
 
 export type OrderEvent =
@@ -165,16 +166,6 @@ function refuse(order: PortOrder, message: string, code: 'INVALID_TRANSITION' | 
   return { order, effects: [], changed: false, refused: { code, message } };
 }
 
-function supportAlert(ctx: DeskContext, title: string, lines: string[], orderId?: string): EmailEffect {
-  return {
-    kind: 'email',
-    template: 'support-alert',
-    to: [ctx.policy.supportEmail],
-    data: { title, lines, orderId },
-    orderId,
-    autoSubmitted: 'auto-generated',
-  };
-}
 
 /** The account holder is told of every decision on a request for their numbers (rules 8, 12). */
 function customerDecision(
@@ -354,7 +345,7 @@ function customerReply(
           changed: true,
           effects: [
             supportAlert(
-              ctx,
+              ctx.policy.supportEmail,
               `Unclear replies on ${order.id}`,
               [`The account holder (${reply.from}) has answered ${v.clarifications + 1} times without a clear APPROVE or REJECT.`, 'The desk stopped asking; the verification window keeps running. Please contact the customer.'],
               order.id,
@@ -399,7 +390,7 @@ function lateReply(order: PortOrder, ctx: DeskContext, reply: { decision: 'appro
     changed: true,
     effects: [
       supportAlert(
-        ctx,
+        ctx.policy.supportEmail,
         urgent ? `Customer rejected ${order.id} after it was approved` : `Customer wrote about ${order.id} after it was ${order.state}`,
         [
           `The account holder (${reply.from}) replied after the order was ${order.state}; the reply reads as ${reply.decision}.`,

@@ -4,7 +4,7 @@
  * the carrier's) may be wrong.
  */
 import { findOrderRefs } from '../../mail/find-order-refs.js';
-import { describeMessage, supportAlert, type Handled, type InboundInput } from './handled.js';
+import { describeMessage, alertSupport, type Handled, type InboundInput } from './handled.js';
 
 export function handleAutomatic(input: InboundInput, kind: 'auto_reply' | 'bounce'): Handled {
   const { core, msg } = input;
@@ -18,7 +18,7 @@ export function handleAutomatic(input: InboundInput, kind: 'auto_reply' | 'bounc
         reason: 'bounce',
         orderIds: [order.id],
         effects: [
-          supportAlert(
+          alertSupport(
             core,
             `An e-mail about ${order.id} bounced`,
             [...describeMessage(msg), 'A message the desk sent about this order could not be delivered. Please check the address on file.'],

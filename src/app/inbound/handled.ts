@@ -8,6 +8,7 @@ import type { AuthResult } from '../../domain/mail-auth.js';
 import type { DeskContext } from '../../domain/order-machine.js';
 import type { HistoryEvent, PortOrder } from '../../domain/records.js';
 import { REVIEW_TEXT, type ReviewReason } from '../../domain/review-reasons.js';
+import { supportAlert } from '../../domain/support-alert.js';
 import type { Logger } from '../../logger.js';
 import type { InboundMessage } from '../../mail/types.js';
 import type { Disposition, SmtpEnvelope } from '../../ports/mail-source.js';
@@ -43,16 +44,9 @@ export interface Handled {
 
 export type InboundHandler = (input: InboundInput) => Handled;
 
-/** The support alert every parked message causes; `to` is support, and only support. */
-export function supportAlert(core: DeskCore, title: string, lines: string[], orderId?: string): EmailEffect {
-  return {
-    kind: 'email',
-    template: 'support-alert',
-    to: [core.deps.config.supportEmail],
-    data: { title, lines, orderId },
-    ...(orderId ? { orderId } : {}),
-    autoSubmitted: 'auto-generated',
-  };
+/** The support alert a message causes; to support, and only support. */
+export function alertSupport(core: DeskCore, title: string, lines: string[], orderId?: string): EmailEffect {
+  return supportAlert(core.deps.config.supportEmail, title, lines, orderId);
 }
 
 /**
@@ -91,7 +85,7 @@ export function review(
     ...(opts.bound ? { bound: true } : {}),
     effects: [
       ...(opts.effects ?? []),
-      supportAlert(core, `Needs review: ${REVIEW_TEXT[reason]}`, [...describeMessage(msg, auth), `Reason: ${reason} — ${detail}`], orderId),
+      alertSupport(core, `Needs review: ${REVIEW_TEXT[reason]}`, [...describeMessage(msg, auth), `Reason: ${reason} — ${detail}`], orderId),
     ],
   };
 }

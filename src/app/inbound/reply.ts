@@ -17,7 +17,7 @@ import { readPortRequest } from '../../mail/read-port-request.js';
 import { readReply } from '../../mail/read-reply.js';
 import { extractNewText } from '../../mail/strip-quoted-text.js';
 import { handleCarrierNotice } from './carrier-notice.js';
-import { annotateLastEvent, describeMessage, review, supportAlert, type Handled, type InboundInput } from './handled.js';
+import { annotateLastEvent, describeMessage, review, alertSupport, type Handled, type InboundInput } from './handled.js';
 import { handlePortRequest } from './port-request.js';
 
 function sameAddress(a: string | undefined, b: string | undefined): boolean {
@@ -120,7 +120,7 @@ export function preApprovalRefusal(input: InboundInput, why: string): Handled {
         ...(msg.messageId ? { inReplyTo: msg.messageId, references: [msg.messageId] } : {}),
         autoSubmitted: 'auto-replied',
       },
-      supportAlert(core, 'Pre-approval refused', [...describeMessage(msg, input.auth), `Why: ${why}`]),
+      alertSupport(core, 'Pre-approval refused', [...describeMessage(msg, input.auth), `Why: ${why}`]),
     ],
   };
 }
