@@ -8,7 +8,10 @@
  */
 import { extractNumbers } from './extract-numbers.js';
 import { findOrderIds, findReplyTokens } from './find-order-refs.js';
-import { countPortFields, cutQuotedAndSignature, findForwardedPart, hasForwardSubject, readPortLabels } from './read-port-request.js';
+import { countPortFields, findInlinePon, readPortLabels } from './read-port-labels.js';
+import { findForwardedPart } from './text/forwards.js';
+import { cutQuotedAndSignature } from './text/quotes.js';
+import { hasForwardSubject, hasReplySubject } from './text/subject-prefixes.js';
 import type { Classification, InboundMessage } from './types.js';
 
 export interface ClassifyContext {
@@ -59,12 +62,6 @@ const AUTO_REPLY_SUBJECT_RE = new RegExp(
 const NO_REPLY_SENDER_RE = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|auto[-_.]?(?:reply|responder)|notifications?[-_.]?noreply)(?:[+-][^@]*)?@/i;
 const DAEMON_SENDER_RE = /^(?:mailer[-_.]?daemon|postmaster)(?:[+-][^@]*)?@/i;
 const DSN_TEXT_RE = /^(?:final-recipient|original-recipient|reporting-mta|diagnostic-code):|^action:\s*(?:failed|delayed)|^status:\s*[45]\.\d+\.\d+/im;
-
-/**
- * `Re:` in the languages mail clients use; forwards (Fwd, FW, TR, WG, RV, and VS, which Danish and
- * Norwegian clients use for forwards) are not replies.
- */
-const REPLY_SUBJECT_RE = /^\s*(?:(?:re|aw|sv|antw|réf|ref|rif|odp|ynt|atb|res|r)\s*(?:\[\d+\])?\s*:\s*)+/i;
 
 const PORT_WORDING_RE =
   /\bport[- ]?(?:out|ing)?\s+request\b|\bport[- ]out\b|\bporting\b|\blsr\b|\blocal service request\b|\bplease port\b|\brequest(?:ing)? to port\b|\bport (?:the |these |this |our |my )?(?:following )?(?:numbers?|tns?|dids?|lines?)\b|\bnumber portability\b|\bport away\b/i;
@@ -185,7 +182,7 @@ function findReplySignals(msg: InboundMessage, ctx: ClassifyContext): string[] {
   if (msg.inReplyTo) signals.push(`In-Reply-To ${msg.inReplyTo}`);
   else if (msg.references.length > 0) signals.push(`References ${msg.references[msg.references.length - 1] ?? ''}`);
   const orderIds = findOrderIds(msg.subject);
-  if (REPLY_SUBJECT_RE.test(msg.subject) && orderIds.length > 0) {
+  if (hasReplySubject(msg.subject) && orderIds.length > 0) {
     signals.push(`reply subject naming ${orderIds.join(', ')}`);
   }
   return signals;
@@ -217,7 +214,7 @@ function readContent(msg: InboundMessage, subject: string, body: string, attachm
     body: text,
     orderIds: findOrderIds(`${subject}\n${text}`),
     hasNumbers,
-    hasPon: labels.some((entry) => entry.key === 'pon') || /\bPON\s*[#:=-]?\s*[A-Z0-9-]{3,}/i.test(`${subject}\n${text}`),
+    hasPon: labels.some((entry) => entry.key === 'pon') || findInlinePon(`${subject}\n${text}`) !== undefined,
     portFields: countPortFields(text),
   };
 }

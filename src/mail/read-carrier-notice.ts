@@ -4,10 +4,10 @@
  */
 import { extractNumbers } from './extract-numbers.js';
 import { findOrderIds } from './find-order-refs.js';
-import { cutQuotedAndSignature, findForwardedPart, readPortLabels } from './read-port-request.js';
+import { findInlinePon, readPortLabels } from './read-port-labels.js';
+import { findForwardedPart } from './text/forwards.js';
+import { cutQuotedAndSignature } from './text/quotes.js';
 import type { CarrierNoticeReading, InboundMessage } from './types.js';
-
-const INLINE_PON_RE = /\bPON\s*[#:=-]?\s*([A-Z0-9][A-Z0-9-]{2,})/i;
 
 export function readCarrierNotice(msg: InboundMessage): CarrierNoticeReading {
   const notes: string[] = [];
@@ -21,7 +21,7 @@ export function readCarrierNotice(msg: InboundMessage): CarrierNoticeReading {
   if (invalid.length > 0) notes.push(`not valid US numbers: ${invalid.slice(0, 10).join(', ')}`);
 
   const labelled = readPortLabels(body).find((entry) => entry.key === 'pon')?.value;
-  const pon = labelled ?? INLINE_PON_RE.exec(`${subject}\n${body}`)?.[1];
+  const pon = labelled ?? findInlinePon(`${subject}\n${body}`);
 
   if (orderIds.length === 0 && !pon && dids.length === 0) notes.push('names no order id, PON or number');
   const reading: CarrierNoticeReading = { orderIds, dids, notes };

@@ -4,8 +4,10 @@
  * them with the account on file before anything with account data is sent.
  */
 import { extractNumbers } from './extract-numbers.js';
-import { compileLabelReader, cutQuotedAndSignature, parseMailbox, type LabelSpec } from './read-port-request.js';
-import { htmlToText } from './parse-message.js';
+import { htmlToText } from './text/html-to-text.js';
+import { compileLabelReader, type LabelSpec } from './text/labels.js';
+import { parseMailbox } from './text/mailboxes.js';
+import { cutQuotedAndSignature } from './text/quotes.js';
 import type { CsrRequestReading, InboundMessage } from './types.js';
 
 type CsrKey = 'name' | 'email' | 'techPrefix';

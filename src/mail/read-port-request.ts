@@ -5,514 +5,22 @@
  *
  * Everything is read as written (SPEC §2: "provided … as the carrier wrote them"); only the date
  * becomes ISO and the BTN E.164, because those are compared as values, not as text.
+ *
+ * This file puts a request together; how text is read (quotes, forwards, labels, dates,
+ * addresses, CSV) is in text/, shared with the other readers, and the request's label
+ * vocabulary is read-port-labels.ts.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
-import { extractNumbers } from './extract-numbers.js';
-import { htmlToText } from './parse-message.js';
-import type { InboundAttachment, InboundMessage, Mailbox, PortRequestFields, PortRequestReading } from './types.js';
 import { toE164 } from '../domain/phone.js';
-
-/* ------------------------------------------------------------------ labelled fields */
-
-export interface LabelSpec<K extends string = string> {
-  key: K;
-  /** Regular-expression source for the label, matched case-insensitively as a whole. */
-  pattern: string;
-}
-
-export interface LabelledValue<K extends string = string> {
-  key: K;
-  label: string;
-  value: string;
-  /** Index of the line in the text it was read from. */
-  line: number;
-  /** Where the label starts and the value ends on that line. */
-  start: number;
-  end: number;
-}
-
-export type LabelReader<K extends string> = (text: string) => LabelledValue<K>[];
-
-const BULLET = String.raw`^[ \t]*(?:[-*•>#]+[ \t]*|\d{1,2}[.)][ \t]+)?(?:\*\*|__)?`;
-const AFTER_LABEL = String.raw`(?:\*\*|__)?(?:[ \t]*\([^)\n]{0,40}\))?(?:\*\*|__)?`;
-const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
-const PLACEHOLDER = /^(?:n\/?a|none|null|nil|-+|tbd|unknown|\?+|_+|\.+)$/i;
-
-/**
- * Compiles label variants into a reader. A line may carry several fields ("PON: X   VER: 01" or
- * the tab-separated cells of an HTML row); a label alone on its line takes the next line's value.
- */
-export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K>[]): LabelReader<K> {
-  const ordered = [...specs].sort((a, b) => b.pattern.length - a.pattern.length);
-  const alternation = ordered.map((spec) => spec.pattern).join('|');
-  const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${SEPARATOR}`, 'i');
-  const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}[ \\t]*[:=]?[ \\t]*$`, 'i');
-  // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
-  // carry fields such as VER or ACT that are not read but must still end the value before them).
-  // It starts only where a run of blanks starts, so a long run is not retried from every blank.
-  const nextFieldRe = new RegExp(
-    `(?<![ \\t])(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
-    'i',
-  );
-  const wholeRes = ordered.map((spec) => ({ key: spec.key, re: new RegExp(`^(?:${spec.pattern})$`, 'i') }));
-  const keyOf = (label: string): K | undefined => wholeRes.find((entry) => entry.re.test(label.trim()))?.key;
-
-  return (text: string): LabelledValue<K>[] => {
-    const lines = text.split(/\r?\n/);
-    const found: LabelledValue<K>[] = [];
-    lines.forEach((line, index) => {
-      let offset = 0;
-      let rest = line;
-      let first = true;
-      let read = false;
-      for (;;) {
-        const match = lineRe.exec(rest);
-        if (!match) {
-          // A field that is not read (VER: 01): skip to the one after it.
-          const skip = first ? null : nextFieldRe.exec(rest.slice(1));
-          if (!skip) break;
-          const consumed = 1 + skip.index + skip[0].length;
-          offset += consumed;
-          rest = rest.slice(consumed);
-          continue;
-        }
-        const label = match[1] ?? '';
-        const key = keyOf(label);
-        const valueStart = match.index + match[0].length;
-        const tail = rest.slice(valueStart);
-        const next = nextFieldRe.exec(tail);
-        const rawValue = next ? tail.slice(0, next.index) : tail;
-        const value = cleanValue(rawValue);
-        if (key && value) {
-          found.push({ key, label: label.trim(), value, line: index, start: offset + match.index, end: offset + valueStart + rawValue.length });
-          read = true;
-        }
-        if (!next) break;
-        const consumed = valueStart + next.index + next[0].length;
-        offset += consumed;
-        rest = rest.slice(consumed);
-        first = false;
-      }
-      if (!read) {
-        // "Account Name:" alone, its value on the next non-empty line.
-        const bare = bareLabelRe.exec(line);
-        const key = bare ? keyOf(bare[1] ?? '') : undefined;
-        if (bare && key) {
-          let nextIndex = index + 1;
-          while (nextIndex < lines.length && (lines[nextIndex] ?? '').trim() === '') nextIndex += 1;
-          if (nextIndex >= lines.length) nextIndex = -1;
-          const nextLine = nextIndex >= 0 ? (lines[nextIndex] ?? '') : '';
-          const value = cleanValue(nextLine);
-          if (value && !lineRe.test(nextLine) && !bareLabelRe.test(nextLine)) {
-            found.push({ key, label: (bare[1] ?? '').trim(), value, line: nextIndex, start: 0, end: nextLine.length });
-          }
-        }
-      }
-    });
-    return found;
-  };
-}
-
-function cleanValue(raw: string): string | undefined {
-  const value = raw
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^(?:\*\*|__|["'“”‘’])+|(?:\*\*|__|["'“”‘’])+$/g, '')
-    .trim();
-  if (!value || PLACEHOLDER.test(value)) return undefined;
-  return value;
-}
-
-/* ------------------------------------------------------------------ the port request labels */
-
-type PortKey =
-  | 'name' | 'company' | 'btn' | 'accountNumber' | 'street' | 'sapr' | 'sano' | 'sasf' | 'sasd' | 'sasn'
-  | 'sath' | 'sass' | 'unit' | 'ld1' | 'lv1' | 'ld2' | 'lv2' | 'ld3' | 'lv3' | 'city' | 'state' | 'zip'
-  | 'cityStateZip' | 'pon' | 'requestedDate' | 'pin' | 'authorizedName' | 'carrierName' | 'ccna' | 'spid';
-
-const S = String.raw`[ \t]*`;
-const NO = String.raw`(?:number|num|no\.?|#)`;
-
-const PORT_LABELS: LabelSpec<PortKey>[] = [
-  ...[
-    `account${S}name`, `name${S}on${S}(?:the${S})?account`, `account${S}holder(?:${S}name)?`, `end[ \\t-]*user(?:${S}name)?`,
-    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, 'name',
-  ].map((pattern) => ({ key: 'name' as const, pattern })),
-  ...[`company(?:${S}name)?`, `business(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
-  ...[
-    `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
-    `main${S}(?:number|tn|line|telephone${S}number)`,
-  ].map((pattern) => ({ key: 'btn' as const, pattern })),
-  ...[`account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`].map(
-    (pattern) => ({ key: 'accountNumber' as const, pattern }),
-  ),
-  ...[`service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`].map(
-    (pattern) => ({ key: 'street' as const, pattern }),
-  ),
-  { key: 'sapr', pattern: 'sapr' },
-  { key: 'sano', pattern: 'sano' },
-  { key: 'sasf', pattern: 'sasf' },
-  { key: 'sasd', pattern: 'sasd' },
-  { key: 'sasn', pattern: 'sasn' },
-  { key: 'sath', pattern: 'sath' },
-  { key: 'sass', pattern: 'sass' },
-  ...['unit', 'suite', 'ste', 'apt', 'apartment', 'floor', 'room', 'bldg', 'building'].map((pattern) => ({
-    key: 'unit' as const,
-    pattern,
-  })),
-  { key: 'ld1', pattern: 'ld1' },
-  { key: 'lv1', pattern: 'lv1' },
-  { key: 'ld2', pattern: 'ld2' },
-  { key: 'lv2', pattern: 'lv2' },
-  { key: 'ld3', pattern: 'ld3' },
-  { key: 'lv3', pattern: 'lv3' },
-  ...['city', `service${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
-  ...['state', 'st', `service${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
-  ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
-  { key: 'cityStateZip', pattern: `city${S}[,/]${S}state(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
-  ...[
-    'pon', `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
-    `order${S}reference`,
-  ].map((pattern) => ({ key: 'pon' as const, pattern })),
-  ...[
-    `desired${S}due${S}date`, 'ddd', `due${S}date`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
-    `desired${S}(?:port${S})?date`, `requested${S}foc(?:${S}date)?`,
-  ].map((pattern) => ({ key: 'requestedDate' as const, pattern })),
-  ...[
-    `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}code`, `account${S}pin`, `account${S}passcode`,
-    `port${S}pin`,
-  ].map((pattern) => ({ key: 'pin' as const, pattern })),
-  ...[`authori[sz]ed${S}name`, 'authnm', `authori[sz]ed${S}by`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
-    (pattern) => ({ key: 'authorizedName' as const, pattern }),
-  ),
-  ...[
-    `carrier(?:${S}name)?`, `new${S}carrier`, `requesting${S}carrier`, `gaining${S}carrier`, `winning${S}carrier`,
-    `new${S}provider`, `requesting${S}provider`,
-  ].map((pattern) => ({ key: 'carrierName' as const, pattern })),
-  { key: 'ccna', pattern: 'ccna' },
-  ...['spid', 'nnsp', `new${S}spid`].map((pattern) => ({ key: 'spid' as const, pattern })),
-];
-
-export const readPortLabels = compileLabelReader(PORT_LABELS);
-
-/** How many different port-request fields a text carries; the classifier uses it. */
-export function countPortFields(text: string): number {
-  return new Set(readPortLabels(text).map((entry) => entry.key)).size;
-}
-
-/* ------------------------------------------------------------------ forwarded originals */
-
-export interface ForwardedPart {
-  style: 'gmail' | 'apple' | 'outlook' | 'original-message' | 'attached';
-  from?: Mailbox;
-  subject?: string;
-  text: string;
-  html?: string;
-  attachments: InboundAttachment[];
-}
-
-const FORWARD_SUBJECT_RE = /^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|vs|doorst|i)\s*:\s*)/i;
-
-/** A reply's quoted history also starts with Outlook's block; it is not a forward there. */
-const REPLY_PREFIX_RE = /^\s*(?:re|aw|sv|antw|réf|ref|rif|odp|r)\s*(?:\[\d+\])?\s*:/i;
-
-export function hasForwardSubject(subject: string): boolean {
-  return FORWARD_SUBJECT_RE.test(subject);
-}
-
-/**
- * The forwarded original inside a message: an attached message/rfc822, or an inline block after
- * a Gmail/Apple marker. Outlook's "From:/Sent:" block and "-----Original Message-----" also start
- * quoted replies, so they count as a forward only under a forward subject or when nothing of
- * substance (no number) comes before them.
- */
-export function findForwardedPart(msg: InboundMessage): ForwardedPart | undefined {
-  const attached = msg.embedded?.[0];
-  if (attached) {
-    return {
-      style: 'attached',
-      ...(attached.from ? { from: attached.from } : {}),
-      subject: attached.subject,
-      text: attached.text,
-      ...(attached.html ? { html: attached.html } : {}),
-      attachments: attached.attachments,
-    };
-  }
-  const reply = !hasForwardSubject(msg.subject) && (REPLY_PREFIX_RE.test(msg.subject) || msg.inReplyTo !== undefined || msg.references.length > 0);
-  const inline = findInlineForward(msg.text, hasForwardSubject(msg.subject), reply);
-  if (!inline) return undefined;
-  return { ...inline, attachments: msg.attachments };
-}
-
-const GMAIL_MARKER = /^[ \t>]*-{5,}[ \t]*forwarded message[ \t]*-{3,}[ \t]*$/im;
-const APPLE_MARKER = /^[ \t>]*begin forwarded message:[ \t]*$/im;
-const ORIGINAL_MARKER = /^[ \t>]*-{3,}[ \t]*original message[ \t]*-{3,}[ \t]*$/im;
-const OUTLOOK_BLOCK = /^[ \t>]*(?:\*\*|_)?from:(?:\*\*|_)?[ \t]+\S.*\r?\n[ \t>]*(?:\*\*|_)?(?:sent|date):(?:\*\*|_)?[ \t]+\S/im;
-
-function findInlineForward(
-  text: string,
-  forwardSubject: boolean,
-  reply = false,
-): Omit<ForwardedPart, 'attachments'> | undefined {
-  const strong: Array<[ForwardedPart['style'], RegExp]> = [
-    ['gmail', GMAIL_MARKER],
-    ['apple', APPLE_MARKER],
-  ];
-  for (const [style, re] of strong) {
-    const match = re.exec(text);
-    if (match) return readForwardBlock(style, text.slice(match.index + match[0].length));
-  }
-  const weak: Array<[ForwardedPart['style'], RegExp, boolean]> = [
-    ['original-message', ORIGINAL_MARKER, true],
-    ['outlook', OUTLOOK_BLOCK, false],
-  ];
-  for (const [style, re, skipMarker] of weak) {
-    const match = re.exec(text);
-    if (!match) continue;
-    const before = text.slice(0, match.index);
-    if (!forwardSubject && (reply || extractNumbers(before).dids.length > 0)) continue;
-    return readForwardBlock(style, text.slice(skipMarker ? match.index + match[0].length : match.index));
-  }
-  return undefined;
-}
-
-/** Reads the "From: / Date: / Subject: / To:" lines of a forwarded block, then its body. */
-function readForwardBlock(style: ForwardedPart['style'], block: string): Omit<ForwardedPart, 'attachments'> {
-  const lines = dequote(block).split(/\r?\n/);
-  let index = 0;
-  while (index < lines.length && (lines[index] ?? '').trim() === '') index += 1;
-  const headers: Record<string, string> = {};
-  const headerRe = /^[ \t]*(?:\*\*|_)?(from|sent|date|to|cc|subject|reply-to)(?:\*\*|_)?:(?:\*\*|_)?[ \t]*(.*)$/i;
-  for (; index < lines.length; index += 1) {
-    const line = lines[index] ?? '';
-    const header = headerRe.exec(line);
-    if (header) {
-      const name = (header[1] ?? '').toLowerCase();
-      if (headers[name] === undefined) headers[name] = (header[2] ?? '').trim();
-      continue;
-    }
-    if (line.trim() === '' && Object.keys(headers).length > 0) {
-      index += 1;
-      break;
-    }
-    // A header value wrapped onto the next line (long To: lists).
-    if (/^[ \t]+\S/.test(line) && Object.keys(headers).length > 0) continue;
-    break;
-  }
-  const from = headers.from ? parseMailbox(headers.from) : undefined;
-  return {
-    style,
-    ...(from ? { from } : {}),
-    ...(headers.subject !== undefined ? { subject: headers.subject } : {}),
-    text: lines.slice(index).join('\n'),
-  };
-}
-
-/** A forwarded block quoted with "> " on every line is read without the quote marks. */
-function dequote(block: string): string {
-  const lines = block.split(/\r?\n/);
-  const content = lines.filter((line) => line.trim() !== '');
-  if (content.length === 0 || !content.every((line) => /^[ \t]*>/.test(line))) return block;
-  return lines.map((line) => line.replace(/^[ \t]*> ?/, '')).join('\n');
-}
-
-/** `Name <a@b>`, `Name [mailto:a@b]`, `"Name" a@b`, or a bare address. */
-export function parseMailbox(text: string): Mailbox | undefined {
-  const address = /[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+/.exec(text)?.[0];
-  if (!address) return undefined;
-  const name = text
-    .replace(/<[^>]*>|\[mailto:[^\]]*\]|\(mailto:[^)]*\)/gi, '')
-    .replace(address, '')
-    .replace(/["']/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return name ? { address: address.toLowerCase(), name } : { address: address.toLowerCase() };
-}
-
-/* ------------------------------------------------------------------ text to read */
-
-/** Quoted history (Outlook block, "On … wrote:") and the signature are not part of the request. */
-export function cutQuotedAndSignature(text: string): string {
-  const lines = text.split(/\r?\n/);
-  const signature = lines.findIndex((line) => /^-- ?$/.test(line));
-  let kept = signature >= 0 ? lines.slice(0, signature) : lines;
-  const quoteStart = kept.findIndex(
-    (line, i) =>
-      ORIGINAL_MARKER.test(line) ||
-      /^On .{4,200} wrote:\s*$/i.test(line) ||
-      (/^[ \t]*from:[ \t]+\S/i.test(line) && /^[ \t]*(?:sent|date):[ \t]+\S/i.test(kept[i + 1] ?? '')),
-  );
-  if (quoteStart > 0) kept = kept.slice(0, quoteStart);
-  const unquoted = kept.filter((line) => !/^[ \t]*>/.test(line));
-  if (unquoted.some((line) => line.trim() !== '')) kept = unquoted;
-  // A closing ("Thanks,") near the end starts the sender's signature: contact numbers are not DIDs.
-  const closing = kept.findIndex(
-    (line, i) => i >= kept.length - 12 && /^[ \t]*(?:thanks|thank you|regards|best regards|kind regards|sincerely|cheers|best)[ \t]*[,.!]?[ \t]*$/i.test(line),
-  );
-  if (closing > 0) kept = kept.slice(0, closing);
-  return kept.join('\n');
-}
-
-interface RequestSource {
-  texts: string[];
-  attachments: InboundAttachment[];
-  from?: Mailbox;
-  forwarded?: ForwardedPart['style'];
-}
-
-function selectSource(msg: InboundMessage): RequestSource {
-  const forwarded = findForwardedPart(msg);
-  if (forwarded) {
-    const texts = [cutQuotedAndSignature(forwarded.text)];
-    if (forwarded.html) texts.push(cutQuotedAndSignature(htmlToText(forwarded.html)));
-    else if (msg.html && forwarded.style !== 'attached') {
-      const inHtml = findInlineForward(htmlToText(msg.html), true);
-      if (inHtml) texts.push(cutQuotedAndSignature(inHtml.text));
-    }
-    const attachments = forwarded.style === 'attached' ? [...forwarded.attachments, ...msg.attachments] : msg.attachments;
-    return {
-      texts,
-      attachments,
-      ...(forwarded.from ? { from: forwarded.from } : msg.from ? { from: msg.from } : {}),
-      forwarded: forwarded.style,
-    };
-  }
-  const texts = [cutQuotedAndSignature(msg.text)];
-  if (msg.html) {
-    const fromHtml = cutQuotedAndSignature(htmlToText(msg.html));
-    if (fromHtml.trim() !== texts[0]?.trim()) texts.push(fromHtml);
-  }
-  return { texts, attachments: msg.attachments, ...(msg.from ? { from: msg.from } : {}) };
-}
-
-/* ------------------------------------------------------------------ attachments */
-
-function attachmentKind(attachment: InboundAttachment): 'csv' | 'text' | undefined {
-  if (attachment.dropped) return undefined;
-  const type = attachment.contentType.toLowerCase();
-  const name = (attachment.filename ?? '').toLowerCase();
-  if (type === 'text/csv' || type === 'application/csv' || name.endsWith('.csv') || type === 'text/tab-separated-values' || name.endsWith('.tsv')) {
-    return 'csv';
-  }
-  if (type === 'text/plain' || name.endsWith('.txt')) return 'text';
-  return undefined;
-}
-
-/** Columns whose header names something that is not a number to port. */
-const NON_NUMBER_COLUMN = /account|acct|pin|passcode|zip|postal|pon|order|date|ref|spid|contact|fax|btn|billing/i;
-
-/** Numbers from every column of a CSV that holds them, skipping columns headed as something else. */
-function readCsvNumbers(content: string): { text: string; notes: string[] } {
-  let rows: string[][];
-  try {
-    rows = parseCsv(content, {
-      delimiter: [',', ';', '\t', '|'],
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      bom: true,
-      trim: true,
-    }) as string[][];
-  } catch (error) {
-    return { text: content, notes: [`CSV could not be parsed (${error instanceof Error ? error.message : 'error'}); read as text`] };
-  }
-  const header = rows[0] ?? [];
-  const headed = header.length > 0 && header.every((cell) => extractNumbers(cell).dids.length === 0) && header.some((cell) => /[a-z]/i.test(cell));
-  const skipped = new Set<number>();
-  if (headed) {
-    header.forEach((cell, index) => {
-      const numberish = /\b(?:tn|tns|did|dids|number|numbers|phone|telephone)\b/i.test(cell) && !/account|acct|order/i.test(cell);
-      if (!numberish && NON_NUMBER_COLUMN.test(cell)) skipped.add(index);
-    });
-  }
-  const cells: string[] = [];
-  for (const row of headed ? rows.slice(1) : rows) {
-    row.forEach((cell, index) => {
-      if (!skipped.has(index)) cells.push(cell);
-    });
-  }
-  return { text: cells.join('\n'), notes: [] };
-}
-
-/* ------------------------------------------------------------------ values */
-
-const MONTH_NAMES = [
-  'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
-];
-
-/** 12/01/2026, 12-1-26, 2026-12-01, 20261201, Dec 1 2026, December 1, 2026, 1 Dec 2026 → 2026-12-01. */
-export function parseRequestedDate(value: string): string | undefined {
-  const text = value.trim().replace(/^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i, '');
-  let year: number | undefined;
-  let month: number | undefined;
-  let day: number | undefined;
-  let match: RegExpExecArray | null;
-  if ((match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b/.exec(text))) {
-    [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b/.exec(text))) {
-    const y = Number(match[3]);
-    [month, day, year] = [Number(match[1]), Number(match[2]), y < 100 ? 2000 + y : y];
-  } else if ((match = /^(20\d{2})(\d{2})(\d{2})$/.exec(text))) {
-    [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b/i.exec(text))) {
-    [month, day, year] = [monthNumber(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b/i.exec(text))) {
-    [day, month, year] = [Number(match[1]), monthNumber(match[2]), Number(match[3])];
-  }
-  if (year === undefined || month === undefined || day === undefined) return undefined;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-function monthNumber(name: string | undefined): number | undefined {
-  const lower = (name ?? '').toLowerCase();
-  if (lower.length < 3) return undefined;
-  const index = MONTH_NAMES.findIndex((month) => month.startsWith(lower) || (lower === 'sept' && month === 'september'));
-  return index >= 0 ? index + 1 : undefined;
-}
-
-const STATES: Record<string, string> = {
-  alabama: 'AL', alaska: 'AK', arizona: 'AZ', arkansas: 'AR', california: 'CA', colorado: 'CO', connecticut: 'CT',
-  delaware: 'DE', 'district of columbia': 'DC', florida: 'FL', georgia: 'GA', hawaii: 'HI', idaho: 'ID', illinois: 'IL',
-  indiana: 'IN', iowa: 'IA', kansas: 'KS', kentucky: 'KY', louisiana: 'LA', maine: 'ME', maryland: 'MD',
-  massachusetts: 'MA', michigan: 'MI', minnesota: 'MN', mississippi: 'MS', missouri: 'MO', montana: 'MT',
-  nebraska: 'NE', nevada: 'NV', 'new hampshire': 'NH', 'new jersey': 'NJ', 'new mexico': 'NM', 'new york': 'NY',
-  'north carolina': 'NC', 'north dakota': 'ND', ohio: 'OH', oklahoma: 'OK', oregon: 'OR', pennsylvania: 'PA',
-  'rhode island': 'RI', 'south carolina': 'SC', 'south dakota': 'SD', tennessee: 'TN', texas: 'TX', utah: 'UT',
-  vermont: 'VT', virginia: 'VA', washington: 'WA', 'west virginia': 'WV', wisconsin: 'WI', wyoming: 'WY',
-  'puerto rico': 'PR',
-};
-
-/** Two-letter codes in capitals; full state names to their code. Anything else as written. */
-function normaliseState(value: string): string {
-  const trimmed = value.trim().replace(/\.$/, '');
-  if (/^[a-z]{2}$/i.test(trimmed)) return trimmed.toUpperCase();
-  return STATES[trimmed.toLowerCase()] ?? trimmed;
-}
-
-const CITY_STATE_ZIP_RE = /^(.+?),?\s+([A-Za-z]{2}|[A-Za-z]+(?:\s[A-Za-z]+)?)\.?,?\s+(\d{5}(?:-?\d{4})?)\s*$/;
-
-function splitCityStateZip(value: string): { city: string; state: string; zip: string } | undefined {
-  const match = CITY_STATE_ZIP_RE.exec(value.replace(/,\s*$/, ''));
-  if (!match) return undefined;
-  const [, city = '', state = '', zip = ''] = match;
-  const stateCode = normaliseState(state);
-  if (!/^[A-Z]{2}$/.test(stateCode)) return undefined;
-  return { city: city.replace(/,\s*$/, '').trim(), state: stateCode, zip };
-}
-
-/** "123 Main St, Suite 200, Seattle, WA 98101" → street, city, state and ZIP. */
-function splitAddress(value: string): { street: string; city?: string; state?: string; zip?: string } {
-  const parts = value.split(',').map((part) => part.trim());
-  for (let cut = parts.length - 1; cut >= 1; cut -= 1) {
-    const tail = splitCityStateZip(parts.slice(cut).join(', '));
-    if (tail && !/\d/.test(tail.city)) return { street: parts.slice(0, cut).join(', '), ...tail };
-  }
-  return { street: value };
-}
-
-/* ------------------------------------------------------------------ the reading */
+import { extractNumbers } from './extract-numbers.js';
+import { readPortLabels, type PortKey } from './read-port-labels.js';
+import { readCsvNumbers } from './text/csv-numbers.js';
+import { parseRequestedDate } from './text/dates.js';
+import { findForwardedPart, findInlineForward, type ForwardedPart } from './text/forwards.js';
+import { htmlToText } from './text/html-to-text.js';
+import type { LabelledValue } from './text/labels.js';
+import { cutQuotedAndSignature } from './text/quotes.js';
+import { readStateCode, splitAddress, splitCityStateZip } from './text/us-address.js';
+import type { InboundAttachment, InboundMessage, Mailbox, PortRequestFields, PortRequestReading } from './types.js';
 
 type Entries = LabelledValue<PortKey>[];
 
@@ -577,6 +85,53 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   if (dids.length === 0) missing.push('telephone numbers');
   if (dids.length > 0) notes.push(`${dids.length} number${dids.length === 1 ? '' : 's'} found`);
   return { fields, missing, invalidNumbers: invalid, notes };
+}
+
+interface RequestSource {
+  texts: string[];
+  attachments: InboundAttachment[];
+  from?: Mailbox;
+  forwarded?: ForwardedPart['style'];
+}
+
+/**
+ * The texts to read: the forwarded original's (its text part, and its HTML or the forward found in
+ * the outer HTML) or the message's own, each without quoted history and signature.
+ */
+function selectSource(msg: InboundMessage): RequestSource {
+  const forwarded = findForwardedPart(msg);
+  if (forwarded) {
+    const texts = [cutQuotedAndSignature(forwarded.text)];
+    if (forwarded.html) texts.push(cutQuotedAndSignature(htmlToText(forwarded.html)));
+    else if (msg.html && forwarded.style !== 'attached') {
+      const inHtml = findInlineForward(htmlToText(msg.html), true);
+      if (inHtml) texts.push(cutQuotedAndSignature(inHtml.text));
+    }
+    const attachments = forwarded.style === 'attached' ? [...forwarded.attachments, ...msg.attachments] : msg.attachments;
+    return {
+      texts,
+      attachments,
+      ...(forwarded.from ? { from: forwarded.from } : msg.from ? { from: msg.from } : {}),
+      forwarded: forwarded.style,
+    };
+  }
+  const texts = [cutQuotedAndSignature(msg.text)];
+  if (msg.html) {
+    const fromHtml = cutQuotedAndSignature(htmlToText(msg.html));
+    if (fromHtml.trim() !== texts[0]?.trim()) texts.push(fromHtml);
+  }
+  return { texts, attachments: msg.attachments, ...(msg.from ? { from: msg.from } : {}) };
+}
+
+function attachmentKind(attachment: InboundAttachment): 'csv' | 'text' | undefined {
+  if (attachment.dropped) return undefined;
+  const type = attachment.contentType.toLowerCase();
+  const name = (attachment.filename ?? '').toLowerCase();
+  if (type === 'text/csv' || type === 'application/csv' || name.endsWith('.csv') || type === 'text/tab-separated-values' || name.endsWith('.tsv')) {
+    return 'csv';
+  }
+  if (type === 'text/plain' || name.endsWith('.txt')) return 'text';
+  return undefined;
 }
 
 /** "Service Address: 123 Main St" with "Seattle, WA 98101" on the next line, unlabelled. */
@@ -666,7 +221,7 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
 
   assign('city', value('city') ?? cityStateZip.city);
   const state = value('state') ?? cityStateZip.state;
-  if (state) fields.state = normaliseState(state);
+  if (state) fields.state = readStateCode(state);
   const zip = value('zip') ?? cityStateZip.zip;
   if (zip) {
     const digits = /\d{5}(?:-?\d{4})?/.exec(zip)?.[0];

@@ -112,6 +112,17 @@ describe('normalizeZip, normalizeCity, normalizeState', () => {
     expect(normalizeState('N.Y.')).toBe('ny');
     expect(normalizeState('Oregon')).not.toBe(normalizeState('WA'));
   });
+
+  it('reads the territories by name and by code', () => {
+    expect(normalizeState('Guam')).toBe(normalizeState('GU'));
+    expect(normalizeState('U.S. Virgin Islands')).toBe('vi');
+    expect(normalizeState('Northern Mariana Islands')).toBe('mp');
+  });
+
+  it('keeps a word that is no state name as its normalised words, never a lookup artefact', () => {
+    expect(normalizeState('constructor')).toBe('constructor');
+    expect(normalizeState('To String')).toBe('to string');
+  });
 });
 
 describe('normalizeAccountNumber and normalizePin', () => {

@@ -129,3 +129,27 @@ describe('classifyMessage rules', () => {
     expect(result.notes).toContain('no From address');
   });
 });
+
+describe('reply prefixes: one list with the forward finder (text/subject-prefixes.ts)', () => {
+  const ctx = { deskAddresses };
+  // A customer's Outlook answer without threading headers: the verification quoted under the
+  // "From: / Sent:" block is history, so the message is a reply, not a forward to read as content.
+  const text = [
+    'Yes, approved.',
+    '',
+    'From: Porting Desk <porting@example.test>',
+    'Sent: Tuesday, November 10, 2026 9:20 AM',
+    'To: Dana <dana@customer.example.test>',
+    'Subject: Confirm port-out for order PO-7K3F9Q',
+    '',
+    'Northwind Telecom has asked to port these numbers away from your account:',
+    '(206) 555-0142',
+    'Reply APPROVE to approve or REJECT to reject this port-out request.',
+  ].join('\n');
+
+  it.each(['RE', 'YNT', 'ATB', 'RES'])('reads a "%s:" answer quoting the verification as a reply', (prefix) => {
+    const result = classifyMessage(message({ subject: `${prefix}: Confirm port-out for order PO-7K3F9Q`, text }), ctx);
+    expect(result.kind, result.notes.join(' | ')).toBe('verification_reply');
+    expect(result.notes.join(' | ')).not.toContain('forwarded message');
+  });
+});

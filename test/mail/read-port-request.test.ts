@@ -1,9 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listStateNames } from '../../src/domain/us-states.js';
+import { normalizeState } from '../../src/domain/normalize.js';
 import { classifyMessage } from '../../src/mail/classify-message.js';
 import { parseMessage } from '../../src/mail/parse-message.js';
-import { parseRequestedDate, readPortRequest } from '../../src/mail/read-port-request.js';
+import { readPortRequest } from '../../src/mail/read-port-request.js';
 import type { PortRequestFields } from '../../src/mail/types.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'requests');
@@ -70,26 +72,6 @@ describe('carrier requests in test/fixtures/requests', () => {
   }
 });
 
-describe('parseRequestedDate', () => {
-  it.each([
-    ['12/01/2026', '2026-12-01'],
-    ['2026-12-01', '2026-12-01'],
-    ['Dec 1 2026', '2026-12-01'],
-    ['December 1, 2026', '2026-12-01'],
-    ['1 December 2026', '2026-12-01'],
-    ['Tuesday, December 1, 2026', '2026-12-01'],
-    ['12-1-26', '2026-12-01'],
-    ['20261201', '2026-12-01'],
-    ['Sept 3, 2026', '2026-09-03'],
-  ])('reads %s as %s', (text, iso) => {
-    expect(parseRequestedDate(text)).toBe(iso);
-  });
-
-  it.each(['02/30/2026', 'next Tuesday', 'Decembre 1 2026', '13/01/2026'])('does not guess at %s', (text) => {
-    expect(parseRequestedDate(text)).toBeUndefined();
-  });
-});
-
 describe('readPortRequest on messages built in the test', () => {
   const build = (text: string) =>
     parseMessage(Buffer.from(`From: LNP <lnp@carrier.example.test>\r\nSubject: Port request\r\n\r\n${text.replace(/\n/g, '\r\n')}`));
@@ -131,5 +113,76 @@ describe('readPortRequest on messages built in the test', () => {
     const reading = readPortRequest(await build('Numbers: 425-555-0100, 123-555-0100'));
     expect(reading.invalidNumbers).toEqual(['123-555-0100']);
     expect(reading.fields.dids).toEqual(['+14255550100']);
+  });
+});
+
+describe('US states and territories: one table with the matcher (domain/us-states.ts)', () => {
+  const build = (text: string) =>
+    parseMessage(Buffer.from(`From: LNP <lnp@carrier.example.test>\r\nSubject: Port request\r\n\r\n${text.replace(/\n/g, '\r\n')}`));
+
+  it.each([
+    ['Guam', 'GU'],
+    ['GU', 'GU'],
+    ['American Samoa', 'AS'],
+    ['Northern Mariana Islands', 'MP'],
+    ['US Virgin Islands', 'VI'],
+    ['Puerto Rico', 'PR'],
+    ['Washington', 'WA'],
+  ])('reads "State: %s" as %s', async (state, code) => {
+    const reading = readPortRequest(await build(`City: Hagatna\nState: ${state}\nTN: 425-555-0100`));
+    expect(reading.fields.state).toBe(code);
+  });
+
+  it('splits a City/State/Zip field that names a territory', async () => {
+    const reading = readPortRequest(await build('Street: 1 Marine Corps Dr\nCity/State/Zip: Hagatna, Guam 96910\nTN: 425-555-0100'));
+    expect(reading.fields).toMatchObject({ street: '1 Marine Corps Dr', city: 'Hagatna', state: 'GU', zip: '96910' });
+  });
+
+  it('reads every state name the matcher knows as the code the matcher compares it with', async () => {
+    for (const name of listStateNames()) {
+      const written = name.replace(/\b[a-z]/g, (letter) => letter.toUpperCase());
+      const reading = readPortRequest(await build(`State: ${written}\nTN: 425-555-0100`));
+      expect(reading.fields.state, written).toBe(normalizeState(written).toUpperCase());
+    }
+  });
+
+  it('keeps a state it does not know as written', async () => {
+    const reading = readPortRequest(await build('State: Constructor\nTN: 425-555-0100'));
+    expect(reading.fields.state).toBe('Constructor');
+  });
+});
+
+describe('reply prefixes: one list with the classifier (text/subject-prefixes.ts)', () => {
+  // A carrier answers on the thread without threading headers, its earlier request quoted under
+  // Outlook's block. That block is quoted history in a reply, not a forwarded original to read.
+  const build = (prefix: string) =>
+    parseMessage(
+      Buffer.from(
+        [
+          'From: Northwire LNP <lsr@northwire.example.test>',
+          `Subject: ${prefix}: Port-out request PON NW-88410`,
+          '',
+          'Corrected PIN below.',
+          'PIN: 4321',
+          '',
+          'From: Northwire LNP <lsr@northwire.example.test>',
+          'Sent: Monday, November 9, 2026 2:10 PM',
+          'To: porting@example.test',
+          'Subject: Port-out request PON NW-88410',
+          '',
+          'PON: NW-88410',
+          'EU NAME: Copper Kettle Diner',
+          'TN: 509-555-0180',
+        ].join('\r\n'),
+      ),
+    );
+
+  it.each(['YNT', 'ATB', 'RES', 'AW'])('reads a "%s:" answer like a "RE:" one', async (prefix) => {
+    const asRe = readPortRequest(await build('RE'));
+    const reading = readPortRequest(await build(prefix));
+    expect(reading).toEqual(asRe);
+    expect(reading.fields.pin).toBe('4321');
+    expect(reading.fields.dids).toEqual([]);
+    expect(reading.notes.join(' | ')).not.toContain('forwarded');
   });
 });

@@ -5,27 +5,13 @@
  */
 import { intakePortRequest } from '../../domain/intake.js';
 import { judgeRequest } from '../../domain/mail-auth.js';
-import { extractNewText } from '../../mail/strip-quoted-text.js';
+import { claimsApproval } from '../../mail/claims-approval.js';
 import { readPortRequest } from '../../mail/read-port-request.js';
-import type { InboundMessage } from '../../mail/types.js';
 import { domainOf } from '../../domain/free-mail.js';
 import { review, type Handled, type InboundInput } from './handled.js';
 
 /** Beyond this a request is a bulk (project) port: support handles it by hand. */
 export const MAX_NUMBERS_PER_REQUEST = 1000;
-
-const APPROVAL_CLAIM = /\b(already|has|have|previously)\s+(been\s+)?(approved|authori[sz]ed|confirmed)\b|\bpre-?approved\b/i;
-
-/**
- * Whether the carrier's own words claim the customer already approved. Quote-stripping costs more
- * than the rest of reading a request, so it runs only when the whole message makes the claim
- * somewhere (the new text is part of it), to tell the carrier's words from a quoted e-mail.
- */
-function claimsApproval(msg: InboundMessage): boolean {
-  const inHtml = msg.html !== undefined && APPROVAL_CLAIM.test(msg.html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;|&#160;/gi, ' '));
-  if (!inHtml && !APPROVAL_CLAIM.test(msg.text)) return false;
-  return APPROVAL_CLAIM.test(extractNewText(msg).newText);
-}
 
 /** A display name as it may appear in our e-mails: one line, no links, not too long. */
 function cleanName(name: string | undefined): string | undefined {

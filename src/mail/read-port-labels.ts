@@ -1,0 +1,89 @@
+/**
+ * The labels a carrier's port-out request uses, in their many spellings: plain English ("Account
+ * Name", "Billing Telephone Number"), LSR codes (PON, AN, ATN, SANO, SASN, CCNA, NNSP) and the
+ * portal exports in between. The request reader takes its fields from them; the classifier counts
+ * them to tell a request from a note that merely mentions porting; the notice reader finds a PON.
+ */
+import { compileLabelReader, type LabelSpec } from './text/labels.js';
+
+export type PortKey =
+  | 'name' | 'company' | 'btn' | 'accountNumber' | 'street' | 'sapr' | 'sano' | 'sasf' | 'sasd' | 'sasn'
+  | 'sath' | 'sass' | 'unit' | 'ld1' | 'lv1' | 'ld2' | 'lv2' | 'ld3' | 'lv3' | 'city' | 'state' | 'zip'
+  | 'cityStateZip' | 'pon' | 'requestedDate' | 'pin' | 'authorizedName' | 'carrierName' | 'ccna' | 'spid';
+
+const S = String.raw`[ \t]*`;
+const NO = String.raw`(?:number|num|no\.?|#)`;
+
+const PORT_LABELS: LabelSpec<PortKey>[] = [
+  ...[
+    `account${S}name`, `name${S}on${S}(?:the${S})?account`, `account${S}holder(?:${S}name)?`, `end[ \\t-]*user(?:${S}name)?`,
+    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, 'name',
+  ].map((pattern) => ({ key: 'name' as const, pattern })),
+  ...[`company(?:${S}name)?`, `business(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
+  ...[
+    `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
+    `main${S}(?:number|tn|line|telephone${S}number)`,
+  ].map((pattern) => ({ key: 'btn' as const, pattern })),
+  ...[`account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`].map(
+    (pattern) => ({ key: 'accountNumber' as const, pattern }),
+  ),
+  ...[`service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`].map(
+    (pattern) => ({ key: 'street' as const, pattern }),
+  ),
+  { key: 'sapr', pattern: 'sapr' },
+  { key: 'sano', pattern: 'sano' },
+  { key: 'sasf', pattern: 'sasf' },
+  { key: 'sasd', pattern: 'sasd' },
+  { key: 'sasn', pattern: 'sasn' },
+  { key: 'sath', pattern: 'sath' },
+  { key: 'sass', pattern: 'sass' },
+  ...['unit', 'suite', 'ste', 'apt', 'apartment', 'floor', 'room', 'bldg', 'building'].map((pattern) => ({
+    key: 'unit' as const,
+    pattern,
+  })),
+  { key: 'ld1', pattern: 'ld1' },
+  { key: 'lv1', pattern: 'lv1' },
+  { key: 'ld2', pattern: 'ld2' },
+  { key: 'lv2', pattern: 'lv2' },
+  { key: 'ld3', pattern: 'ld3' },
+  { key: 'lv3', pattern: 'lv3' },
+  ...['city', `service${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
+  ...['state', 'st', `service${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
+  ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
+  { key: 'cityStateZip', pattern: `city${S}[,/]${S}state(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
+  ...[
+    'pon', `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
+    `order${S}reference`,
+  ].map((pattern) => ({ key: 'pon' as const, pattern })),
+  ...[
+    `desired${S}due${S}date`, 'ddd', `due${S}date`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
+    `desired${S}(?:port${S})?date`, `requested${S}foc(?:${S}date)?`,
+  ].map((pattern) => ({ key: 'requestedDate' as const, pattern })),
+  ...[
+    `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}code`, `account${S}pin`, `account${S}passcode`,
+    `port${S}pin`,
+  ].map((pattern) => ({ key: 'pin' as const, pattern })),
+  ...[`authori[sz]ed${S}name`, 'authnm', `authori[sz]ed${S}by`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
+    (pattern) => ({ key: 'authorizedName' as const, pattern }),
+  ),
+  ...[
+    `carrier(?:${S}name)?`, `new${S}carrier`, `requesting${S}carrier`, `gaining${S}carrier`, `winning${S}carrier`,
+    `new${S}provider`, `requesting${S}provider`,
+  ].map((pattern) => ({ key: 'carrierName' as const, pattern })),
+  { key: 'ccna', pattern: 'ccna' },
+  ...['spid', 'nnsp', `new${S}spid`].map((pattern) => ({ key: 'spid' as const, pattern })),
+];
+
+export const readPortLabels = compileLabelReader(PORT_LABELS);
+
+/** How many different port-request fields a text carries; the classifier uses it. */
+export function countPortFields(text: string): number {
+  return new Set(readPortLabels(text).map((entry) => entry.key)).size;
+}
+
+/** "PON NW-88410", "PON# X-1": a PON written in a sentence or a subject rather than as a field. */
+const INLINE_PON_RE = /\bPON\s*[#:=-]?\s*([A-Z0-9][A-Z0-9-]{2,})/i;
+
+export function findInlinePon(text: string): string | undefined {
+  return INLINE_PON_RE.exec(text)?.[1];
+}

@@ -1,0 +1,116 @@
+/**
+ * Labelled fields in free text ("Account Name: Acme", "PON = X-1", "BTN<TAB>206…", a label alone
+ * on its line with the value under it), read by a table of label patterns. The port request and
+ * CSR readers each compile their own table; the way a label, its separator and its value are
+ * recognised is this one.
+ */
+
+export interface LabelSpec<K extends string = string> {
+  key: K;
+  /** Regular-expression source for the label, matched case-insensitively as a whole. */
+  pattern: string;
+}
+
+export interface LabelledValue<K extends string = string> {
+  key: K;
+  label: string;
+  value: string;
+  /** Index of the line in the text it was read from. */
+  line: number;
+  /** Where the label starts and the value ends on that line. */
+  start: number;
+  end: number;
+}
+
+export type LabelReader<K extends string> = (text: string) => LabelledValue<K>[];
+
+const BULLET = String.raw`^[ \t]*(?:[-*•>#]+[ \t]*|\d{1,2}[.)][ \t]+)?(?:\*\*|__)?`;
+const AFTER_LABEL = String.raw`(?:\*\*|__)?(?:[ \t]*\([^)\n]{0,40}\))?(?:\*\*|__)?`;
+const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
+/** Values that say "not given": a form's blanks, not data. */
+const PLACEHOLDER = /^(?:n\/?a|none|null|nil|-+|tbd|unknown|\?+|_+|\.+)$/i;
+
+/**
+ * Compiles label variants into a reader. A line may carry several fields ("PON: X   VER: 01" or
+ * the tab-separated cells of an HTML row); a label alone on its line takes the next line's value.
+ */
+export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K>[]): LabelReader<K> {
+  const ordered = [...specs].sort((a, b) => b.pattern.length - a.pattern.length);
+  const alternation = ordered.map((spec) => spec.pattern).join('|');
+  const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${SEPARATOR}`, 'i');
+  const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}[ \\t]*[:=]?[ \\t]*$`, 'i');
+  // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
+  // carry fields such as VER or ACT that are not read but must still end the value before them).
+  // It starts only where a run of blanks starts, so a long run is not retried from every blank.
+  const nextFieldRe = new RegExp(
+    `(?<![ \\t])(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
+    'i',
+  );
+  const wholeRes = ordered.map((spec) => ({ key: spec.key, re: new RegExp(`^(?:${spec.pattern})$`, 'i') }));
+  const keyOf = (label: string): K | undefined => wholeRes.find((entry) => entry.re.test(label.trim()))?.key;
+
+  return (text: string): LabelledValue<K>[] => {
+    const lines = text.split(/\r?\n/);
+    const found: LabelledValue<K>[] = [];
+    lines.forEach((line, index) => {
+      let offset = 0;
+      let rest = line;
+      let first = true;
+      let read = false;
+      for (;;) {
+        const match = lineRe.exec(rest);
+        if (!match) {
+          // A field that is not read (VER: 01): skip to the one after it.
+          const skip = first ? null : nextFieldRe.exec(rest.slice(1));
+          if (!skip) break;
+          const consumed = 1 + skip.index + skip[0].length;
+          offset += consumed;
+          rest = rest.slice(consumed);
+          continue;
+        }
+        const label = match[1] ?? '';
+        const key = keyOf(label);
+        const valueStart = match.index + match[0].length;
+        const tail = rest.slice(valueStart);
+        const next = nextFieldRe.exec(tail);
+        const rawValue = next ? tail.slice(0, next.index) : tail;
+        const value = cleanValue(rawValue);
+        if (key && value) {
+          found.push({ key, label: label.trim(), value, line: index, start: offset + match.index, end: offset + valueStart + rawValue.length });
+          read = true;
+        }
+        if (!next) break;
+        const consumed = valueStart + next.index + next[0].length;
+        offset += consumed;
+        rest = rest.slice(consumed);
+        first = false;
+      }
+      if (!read) {
+        // "Account Name:" alone, its value on the next non-empty line.
+        const bare = bareLabelRe.exec(line);
+        const key = bare ? keyOf(bare[1] ?? '') : undefined;
+        if (bare && key) {
+          let nextIndex = index + 1;
+          while (nextIndex < lines.length && (lines[nextIndex] ?? '').trim() === '') nextIndex += 1;
+          if (nextIndex >= lines.length) nextIndex = -1;
+          const nextLine = nextIndex >= 0 ? (lines[nextIndex] ?? '') : '';
+          const value = cleanValue(nextLine);
+          if (value && !lineRe.test(nextLine) && !bareLabelRe.test(nextLine)) {
+            found.push({ key, label: (bare[1] ?? '').trim(), value, line: nextIndex, start: 0, end: nextLine.length });
+          }
+        }
+      }
+    });
+    return found;
+  };
+}
+
+function cleanValue(raw: string): string | undefined {
+  const value = raw
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^(?:\*\*|__|["'“”‘’])+|(?:\*\*|__|["'“”‘’])+$/g, '')
+    .trim();
+  if (!value || PLACEHOLDER.test(value)) return undefined;
+  return value;
+}

@@ -1,0 +1,41 @@
+/**
+ * A US address as carriers write it on one line or two: "123 Main St, Suite 200, Seattle, WA 98101",
+ * "Everett, Washington 98201". Read as written (SPEC §2); only the state becomes its two-letter code,
+ * from the one table in domain/us-states.ts.
+ */
+import { stateCodeOfName } from '../../domain/us-states.js';
+
+export interface CityStateZip {
+  city: string;
+  state: string;
+  zip: string;
+}
+
+/** Two-letter codes in capitals; full state names to their code. Anything else as written. */
+export function readStateCode(value: string): string {
+  const trimmed = value.trim().replace(/\.$/, '');
+  if (/^[a-z]{2}$/i.test(trimmed)) return trimmed.toUpperCase();
+  return stateCodeOfName(trimmed.toLowerCase().replace(/\s+/g, ' ')) ?? trimmed;
+}
+
+const CITY_STATE_ZIP_RE = /^(.+?),?\s+([A-Za-z]{2}|[A-Za-z]+(?:\s[A-Za-z]+)?)\.?,?\s+(\d{5}(?:-?\d{4})?)\s*$/;
+
+/** "Seattle, WA 98101", "Hagatna, Guam 96910"; undefined unless the state reads as a code. */
+export function splitCityStateZip(value: string): CityStateZip | undefined {
+  const match = CITY_STATE_ZIP_RE.exec(value.replace(/,\s*$/, ''));
+  if (!match) return undefined;
+  const [, city = '', state = '', zip = ''] = match;
+  const stateCode = readStateCode(state);
+  if (!/^[A-Z]{2}$/.test(stateCode)) return undefined;
+  return { city: city.replace(/,\s*$/, '').trim(), state: stateCode, zip };
+}
+
+/** "123 Main St, Suite 200, Seattle, WA 98101" → street, city, state and ZIP. */
+export function splitAddress(value: string): { street: string } & Partial<CityStateZip> {
+  const parts = value.split(',').map((part) => part.trim());
+  for (let cut = parts.length - 1; cut >= 1; cut -= 1) {
+    const tail = splitCityStateZip(parts.slice(cut).join(', '));
+    if (tail && !/\d/.test(tail.city)) return { street: parts.slice(0, cut).join(', '), ...tail };
+  }
+  return { street: value };
+}
