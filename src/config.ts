@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
 import { DateTime, IANAZone } from 'luxon';
@@ -13,6 +14,10 @@ import { parseDuration, type Duration } from './domain/duration.js';
 import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
 import { MAIL_AUTH_MODES, type MailAuthMode } from './domain/mail-auth.js';
 import { parseDnsServers, type DnsServer } from './adapters/dns-resolver.js';
+import { DeskError } from './errors.js';
+
+/** The templates shipped with the package (TEMPLATES_DIR overrides them file by file). */
+export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -250,11 +255,10 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
-/** A configuration error: every problem, each naming its variable. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+/** A configuration error (CONFIG_INVALID): every problem, each naming its variable. */
+export class ConfigError extends DeskError<'CONFIG_INVALID'> {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -269,6 +273,10 @@ export function readDotEnv(cwd: string): Record<string, string> {
 /**
  * Builds the configuration from `env` (default: the process environment) over the `.env` file in
  * `cwd`. Relative DATA_DIR and TEMPLATES_DIR are resolved against `cwd`. Throws ConfigError.
+ *
+ * TEMPLATES_DIR defaults to ./templates, which exists only when the desk runs from the package
+ * directory; run from anywhere else with nothing set, the built-in templates are what the desk
+ * uses, so that is what the configuration names (and what `portdesk check` looks at).
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
@@ -310,7 +318,7 @@ export function loadConfig(
     mailFrom: e.MAIL_FROM,
     supportEmail: e.SUPPORT_EMAIL,
     dataDir: path.resolve(cwd, e.DATA_DIR),
-    templatesDir: path.resolve(cwd, e.TEMPLATES_DIR),
+    templatesDir: set('TEMPLATES_DIR') || existsSync(path.resolve(cwd, e.TEMPLATES_DIR)) ? path.resolve(cwd, e.TEMPLATES_DIR) : BUILTIN_TEMPLATES_DIR,
     timezone: e.TIMEZONE,
     holidays: e.HOLIDAYS,
     verificationWindow: e.VERIFICATION_WINDOW,

@@ -42,6 +42,14 @@ export function createLogger(
   return pino(options);
 }
 
+/**
+ * The logger for commands that print their own output: warnings and errors only (unless LOG_LEVEL
+ * asks for more), on stderr, so `--json` output on stdout stays parseable.
+ */
+export function createCommandLogger(level: string = 'info'): Logger {
+  return createLogger(level === 'info' ? 'warn' : level, { destination: pino.destination({ fd: 2, sync: true }) });
+}
+
 /** A logger that drops everything, for tests and one-shot commands that print their own output. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });

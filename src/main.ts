@@ -1,17 +1,18 @@
 /**
  * The composition root: configuration in, every adapter built and wired, the daemon running.
- * Nothing else in the project builds adapters or reads the environment.
+ * Only this file and the tools beside it (src/tools/: the demo, the checks, what a command does
+ * while no daemon runs) build adapters; only config.ts reads the environment.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config } from './config.js';
+import { BUILTIN_TEMPLATES_DIR, type Config } from './config.js';
 import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
 import { createOutboxDelivery } from './app/deliver-outbox.js';
-import { formatImportErrors, planAccountImport } from './app/import-accounts.js';
+import { applyAccountImport } from './app/import-accounts.js';
+import { runJobsOnce } from './app/jobs.js';
 import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
@@ -30,9 +31,6 @@ import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
 import type { MailSource } from './ports/mail-source.js';
 
-/** The templates shipped with the package (TEMPLATES_DIR overrides them file by file). */
-export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
-
 export interface DaemonOptions {
   log: Logger;
   clock?: Clock;
@@ -49,7 +47,7 @@ export interface Daemon {
   inbound: string;
   /** Where mail goes out: `smtp://host:port` or the .eml directory. */
   outbound: string;
-  /** Runs every order job and an outbox pass now (what `portdesk jobs run` asks for). */
+  /** Runs every order job and an outbox pass now (what `portdesk jobs run` asks for); rejects when one fails. */
   runJobs(): Promise<unknown>;
   /** Finishes the message in hand, stops the jobs, flushes the store, releases the data directory. */
   stop(): Promise<void>;
@@ -179,16 +177,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     }
 
     // Jobs: node-cron's noOverlap keeps a slow run from starting twice; each job is also safe to
-    // run twice by construction (it decides from the records and the clock alone).
+    // run twice by construction (it decides from the records and the clock alone). A failure
+    // reaches whoever asked (`portdesk jobs run` exits 1); the schedule logs it and runs again at
+    // its next tick.
     const jobLog = log.child({ role: 'jobs' });
-    const runJobs = async () => {
-      try {
-        await desk.runOrderJobs();
-        await delivery.deliverDue();
-      } catch (err) {
-        jobLog.error({ err }, 'job run failed');
-      }
-    };
+    const runJobs = () => runJobsOnce(desk, delivery);
+    const runScheduledJobs = () => runJobs().catch((err: unknown) => jobLog.error({ err }, 'job run failed'));
     const runDigest = async () => {
       try {
         await desk.sendDigest();
@@ -198,30 +192,29 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       }
     };
     const tasks: ScheduledTask[] = [
-      cron.schedule(config.jobsSchedule, runJobs, { name: 'order-jobs', noOverlap: true, timezone: config.timezone }),
+      cron.schedule(config.jobsSchedule, runScheduledJobs, { name: 'order-jobs', noOverlap: true, timezone: config.timezone }),
       cron.schedule(config.digestSchedule, runDigest, { name: 'daily-digest', noOverlap: true, timezone: config.timezone }),
     ];
 
     const control: ControlServer = await startControlServer(config.dataDir, {
       desk,
-      runJobs,
+      // The command prints no counts for a run in the daemon: it is told success or the error.
+      runJobs: async () => {
+        await runJobs();
+      },
       afterChange: () => delivery.kick(),
       log: log.child({ role: 'control' }),
-      // Runs in the desk's queue so an import never interleaves with a message being decided.
-      importAccounts: (accounts) =>
-        desk.core.queue.run(async () => {
-          const plan = planAccountImport(openStore, accounts);
-          if (!plan.ok) throw Object.assign(new Error(`nothing imported\n${formatImportErrors(plan.errors).join('\n')}`), { code: 'IMPORT_INVALID' });
-          await openStore.commit(plan.changes);
-          return { created: plan.created, updated: plan.updated };
-        }),
+      // Runs in the desk's queue so an import never interleaves with a message being decided. The
+      // result, refused rows included, goes back to the command, which reports it as it would
+      // have run the import itself.
+      importAccounts: (accounts) => desk.core.queue.run(() => applyAccountImport(openStore, accounts)),
     });
 
     await source.start((raw, meta) => desk.handleMessage(raw, meta));
     if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
 
     // Catch up at once after downtime: what fell due while the desk was down, and the outbox.
-    void runJobs();
+    void runScheduledJobs();
     void desk.sendDigest({ onlyIfMissedSince: durationMs({ amount: 25, unit: 'h' }) }).catch((err) => jobLog.error({ err }, 'digest catch-up failed'));
 
     let stopping: Promise<void> | undefined;
@@ -246,4 +239,35 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     await lock.release();
     throw err;
   }
+}
+
+/**
+ * Runs a started daemon until SIGINT or SIGTERM (then stops it cleanly) or until its store fails
+ * (then stops it and returns the failure, so the caller exits non-zero and a service manager
+ * starts it again, reloading what is on disk). A second signal ends the process at once.
+ */
+export async function runUntilStopped(daemon: Daemon, log: Logger): Promise<Error | undefined> {
+  let failure: Error | undefined;
+  await new Promise<void>((resolve) => {
+    void daemon.failed.then((err) => {
+      failure = err;
+      resolve();
+    });
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // The operator will not wait for the message in hand. Records are journalled before
+        // anything is acted on, so the next start picks up where this one left off.
+        log.warn({ signal }, 'second signal: exiting without a clean stop');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'signal received, stopping');
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await daemon.stop();
+  return failure;
 }

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Desk } from '../app/desk.js';
+import { DeskError, summarizeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../domain/records.js';
 
@@ -18,6 +19,7 @@ export type ControlRequest =
   | { cmd: 'jobs-run' }
   | { cmd: 'import-accounts'; accounts: Account[] };
 
+/** A failure carries its code from src/errors.ts (or node's, for an error that has no desk code). */
 export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: { code: string; message: string } };
 
 export interface ControlServer {
@@ -32,6 +34,7 @@ export async function startControlServer(
   dataDir: string,
   deps: {
     desk: Desk;
+    /** Runs the jobs now; rejects when one fails, and the command then fails with that error. */
     runJobs: () => Promise<unknown>;
     afterChange: () => void;
     log: Logger;
@@ -53,10 +56,10 @@ export async function startControlServer(
       case 'jobs-run':
         return deps.runJobs();
       case 'import-accounts':
-        if (!deps.importAccounts) throw Object.assign(new Error('import is not available'), { code: 'UNSUPPORTED' });
+        if (!deps.importAccounts) throw new DeskError('CONTROL_UNSUPPORTED', 'import is not available');
         return deps.importAccounts(req.accounts);
       default:
-        throw Object.assign(new Error(`unknown command ${(req as { cmd?: unknown }).cmd}`), { code: 'BAD_REQUEST' });
+        throw new DeskError('CONTROL_BAD_REQUEST', `unknown command ${(req as { cmd?: unknown }).cmd}`);
     }
   };
 
@@ -73,7 +76,7 @@ export async function startControlServer(
       try {
         req = JSON.parse(line) as ControlRequest;
       } catch {
-        socket.end(JSON.stringify({ ok: false, error: { code: 'BAD_REQUEST', message: 'not JSON' } }) + '\n');
+        socket.end(JSON.stringify({ ok: false, error: summarizeError(new DeskError('CONTROL_BAD_REQUEST', 'not JSON')) } satisfies ControlResponse) + '\n');
         return;
       }
       handle(req)
@@ -81,9 +84,10 @@ export async function startControlServer(
           deps.afterChange();
           socket.end(JSON.stringify({ ok: true, result } satisfies ControlResponse) + '\n');
         })
-        .catch((err: Error & { code?: string }) => {
-          deps.log.warn({ cmd: req.cmd, code: err.code, message: err.message }, 'control request failed');
-          socket.end(JSON.stringify({ ok: false, error: { code: err.code ?? 'ERROR', message: err.message } } satisfies ControlResponse) + '\n');
+        .catch((err: unknown) => {
+          const error = summarizeError(err);
+          deps.log.warn({ cmd: req.cmd, ...error }, 'control request failed');
+          socket.end(JSON.stringify({ ok: false, error } satisfies ControlResponse) + '\n');
         });
     });
   });
@@ -107,7 +111,7 @@ export function sendControlRequest(dataDir: string, req: ControlRequest, timeout
     let buffer = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve({ ok: false, error: { code: 'TIMEOUT', message: `the daemon did not answer within ${timeoutMs} ms` } });
+      resolve({ ok: false, error: summarizeError(new DeskError('CONTROL_TIMEOUT', `the daemon did not answer within ${timeoutMs} ms`)) });
     }, timeoutMs);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'));
@@ -117,7 +121,7 @@ export function sendControlRequest(dataDir: string, req: ControlRequest, timeout
       try {
         resolve(JSON.parse(buffer) as ControlResponse);
       } catch {
-        resolve({ ok: false, error: { code: 'BAD_RESPONSE', message: 'the daemon sent no readable answer' } });
+        resolve({ ok: false, error: summarizeError(new DeskError('CONTROL_BAD_RESPONSE')) });
       }
     });
     socket.on('error', () => {

@@ -14,6 +14,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { DeskError } from '../errors.js';
 import type { Answer, DecodedPacket, MxAnswer, OptAnswer, Packet, RecordType, SoaAnswer, StringAnswer, TxtAnswer } from 'dns-packet';
 
 export interface DnsServer {
@@ -22,11 +23,10 @@ export interface DnsServer {
 }
 
 /** A bad MAIL_AUTH_DNS value: permanent, the daemon must not start with it. */
-export class DnsConfigError extends Error {
-  readonly code = 'DNS_CONFIG_INVALID';
+export class DnsConfigError extends DeskError<'DNS_CONFIG_INVALID'> {
   /** The offending entry as written ('' for an empty one). */
   constructor(readonly entry: string, message: string) {
-    super(message);
+    super('DNS_CONFIG_INVALID', message);
     this.name = 'DnsConfigError';
   }
 }

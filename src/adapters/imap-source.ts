@@ -26,7 +26,7 @@ import { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MailSource, MessageHandler } from '../ports/mail-source.js';
-import { computeBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { computeBackoff, DEFAULT_BACKOFF, type BackoffOptions } from '../domain/backoff.js';
 import type { ImapSourceEvents } from './imap/events.js';
 import { DEFAULT_FOLDERS, ensureFolders, type FolderSegments } from './imap/folders.js';
 import { describeError, ImapSourceError } from './imap/imap-source-error.js';

@@ -14,6 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SendMailOptions } from 'nodemailer';
 import type { SmtpConfig } from '../config.js';
+import { DeskError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { OutboxEntry } from '../domain/records.js';
 import type { Mailer, SendResult } from '../ports/mailer.js';
@@ -66,7 +67,8 @@ export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {
   const abandon = (worker_: Worker, why: string) => {
     if (worker !== worker_) return;
     worker = undefined;
-    for (const [id, p] of pending) p.resolve({ id, ok: false, error: { code: 'ETHREAD', message: why } });
+    const code: ErrorCode = 'SMTP_THREAD_FAILED';
+    for (const [id, p] of pending) p.resolve({ id, ok: false, error: { code, message: why } });
     pending.clear();
   };
 
@@ -126,7 +128,8 @@ export function createSmtpMailer(config: SmtpConfig, opts: SmtpMailerOptions = {
     send,
     async verify() {
       const answer = await request({ type: 'verify' });
-      if (!answer.ok) throw Object.assign(new Error(answer.error.response ?? answer.error.message ?? 'SMTP check failed'), answer.error);
+      // The server's own answer (nodemailer's code, the SMTP response code) is the cause.
+      if (!answer.ok) throw new DeskError('SMTP_CHECK_FAILED', answer.error.response ?? answer.error.message ?? 'SMTP check failed', { cause: answer.error });
     },
     async close() {
       const w = worker;

@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { DeskError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { MailSource, MessageHandler, SmtpEnvelope } from '../ports/mail-source.js';
 
@@ -23,8 +24,24 @@ export interface SmtpSourceOptions {
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
-function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
-  return Object.assign(new Error(message), { responseCode });
+type RefusalCode = 'SMTP_IN_TOO_LARGE' | 'SMTP_IN_CLOSING' | 'SMTP_IN_DEFERRED' | 'SMTP_IN_NOT_RECORDED';
+
+/** What the client is told for each refusal: 5xx for a permanent one, 4xx (try again) for a transient one. */
+const RESPONSE_CODES: Record<RefusalCode, number> = {
+  SMTP_IN_TOO_LARGE: 552,
+  SMTP_IN_CLOSING: 421,
+  SMTP_IN_DEFERRED: 451,
+  SMTP_IN_NOT_RECORDED: 451,
+};
+
+/** A refusal of the listener; smtp-server answers with `responseCode` and the message. */
+class SmtpRefusal extends DeskError<RefusalCode> {
+  readonly responseCode: number;
+  constructor(code: RefusalCode, message: string) {
+    super(code, message);
+    this.name = 'SmtpRefusal';
+    this.responseCode = RESPONSE_CODES[code];
+  }
 }
 
 /** The client's address without the IPv4-mapped IPv6 prefix, HELO name, MAIL FROM and recipients. */
@@ -91,11 +108,11 @@ export class SmtpSource implements MailSource {
           const log = this.log.child({ session: session.id });
           if (stream.sizeExceeded) {
             log.warn({ maxBytes: this.maxBytes }, 'message refused: over the size limit');
-            callback(smtpError(552, `message exceeds the maximum size of ${this.maxBytes} bytes`));
+            callback(new SmtpRefusal('SMTP_IN_TOO_LARGE', `message exceeds the maximum size of ${this.maxBytes} bytes`));
             return;
           }
           if (!this.accepting) {
-            callback(smtpError(421, 'shutting down, try again later'));
+            callback(new SmtpRefusal('SMTP_IN_CLOSING', 'shutting down, try again later'));
             return;
           }
           const raw = Buffer.concat(chunks);
@@ -104,7 +121,7 @@ export class SmtpSource implements MailSource {
               log.info({ bytes: raw.length, disposition }, 'message received');
               // The desk cannot tell yet who sent it (DNS did not answer): the sender keeps the
               // message and delivers it again later, as for any temporary failure.
-              if (disposition === 'deferred') callback(smtpError(451, 'sender could not be verified yet, try again later'));
+              if (disposition === 'deferred') callback(new SmtpRefusal('SMTP_IN_DEFERRED', 'sender could not be verified yet, try again later'));
               else callback(null, 'accepted');
             },
             (err: unknown) => {
@@ -114,7 +131,7 @@ export class SmtpSource implements MailSource {
                 'handler failed; message deferred',
               );
               // Transient: the sender keeps the message and retries, and nothing is lost.
-              callback(smtpError(451, 'could not record the message, try again later'));
+              callback(new SmtpRefusal('SMTP_IN_NOT_RECORDED', 'could not record the message, try again later'));
             },
           );
           this.inFlight.add(work);

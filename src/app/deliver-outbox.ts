@@ -9,6 +9,7 @@
  * fixed, so receivers see the same message again, not a new one.
  */
 import type { Logger } from '../logger.js';
+import { computeBackoff, type BackoffOptions } from '../domain/backoff.js';
 import type { OutboxEntry } from '../domain/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
@@ -17,12 +18,11 @@ import type { RenderedMail, Renderer } from '../ports/renderer.js';
 import type { Store } from '../ports/store.js';
 import type { DeskInfo } from './template-names.js';
 
-export interface BackoffOptions {
-  /** Delay after the first failed attempt (default 30 s); doubles with each further attempt. */
-  baseMs?: number;
-  /** Longest delay (default 1 h). */
-  maxMs?: number;
-}
+/**
+ * After the first failed attempt an e-mail waits 30 s, doubling with each further attempt up to an
+ * hour, jittered down by up to half so that entries that failed together spread out.
+ */
+export const OUTBOX_BACKOFF: Omit<BackoffOptions, 'random'> = { baseMs: 30_000, maxMs: 3_600_000, jitter: 0.5 };
 
 export interface OutboxDeliveryOptions {
   store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush'>;
@@ -34,7 +34,8 @@ export interface OutboxDeliveryOptions {
    * support is told once that the e-mail is still waiting (default 10).
    */
   alertAfterAttempts?: number;
-  backoff?: BackoffOptions;
+  /** Overrides OUTBOX_BACKOFF, field by field (the randomness is `random` below). */
+  backoff?: Partial<Omit<BackoffOptions, 'random'>>;
   /** Renders the support alert about a failed e-mail; without it the failure is only logged. */
   renderer?: Renderer;
   /** The desk's facts: the alert goes to `supportEmail`, from `from`. */
@@ -71,8 +72,7 @@ export interface OutboxDelivery {
 export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDelivery {
   const { store, mailer, clock, log, renderer, desk, ids } = options;
   const alertAfter = Math.max(1, options.alertAfterAttempts ?? 10);
-  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
-  const random = options.random ?? Math.random;
+  const backoff: BackoffOptions = { ...OUTBOX_BACKOFF, ...options.backoff, random: options.random ?? Math.random };
   const concurrency = Math.max(1, options.concurrency ?? 5);
   const commitEvery = Math.max(1, options.commitEvery ?? 50);
   const commitAfterMs = Math.max(0, options.commitAfterMs ?? 1000);
@@ -156,7 +156,8 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       return { entries: [{ ...rest, status: 'sent', attempts, sentAt: at.toISOString() }], counted: 'sent' };
     }
     if (!outcome.permanent) {
-      const delay = computeBackoffMs(attempts, backoff, random());
+      // The first retry follows the first failed attempt.
+      const delay = computeBackoff(attempts - 1, backoff);
       const nextAttemptAt = new Date(at.getTime() + delay).toISOString();
       log.warn({ ...logFields, error: outcome.error, nextAttemptAt }, 'e-mail not sent, will retry');
       const retried: OutboxEntry = { ...entry, attempts, lastError: outcome.error, nextAttemptAt };
@@ -225,17 +226,6 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       while (running) await running.catch(() => undefined);
     },
   };
-}
-
-/**
- * Delay before the next attempt after `attempts` failed ones: base·2^(attempts−1), capped at
- * maxMs, then jittered down by up to half so that entries that failed together spread out.
- */
-export function computeBackoffMs(attempts: number, backoff: Required<BackoffOptions>, random: number): number {
-  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
-  const capped = Math.min(backoff.maxMs, backoff.baseMs * 2 ** exponent);
-  const jittered = capped / 2 + (capped / 2) * Math.min(Math.max(random, 0), 1);
-  return Math.round(jittered);
 }
 
 export interface OutboxEntryInput {

@@ -6,6 +6,8 @@
 import type { Effect } from '../domain/effects.js';
 import { isExpired, isOverdue, isReminderDue, transition, type DeskContext, type OrderEvent } from '../domain/order-machine.js';
 import { ORDER_STATES, type Account, type PortOrder } from '../domain/records.js';
+import type { DeliveryResult, OutboxDelivery } from './deliver-outbox.js';
+import type { Desk } from './desk.js';
 import type { DeskCore } from './desk-core.js';
 
 const BATCH = 500;
@@ -63,6 +65,22 @@ async function runOrderJob(
   if (changed) log.info({ changed, ...detail }, 'job done');
   else log.debug('nothing due');
   return { job, changed, detail };
+}
+
+export interface JobsRun {
+  jobs: JobResult[];
+  outbox: DeliveryResult;
+}
+
+/**
+ * Every order job once, then an outbox pass: what the schedule runs and `portdesk jobs run` asks
+ * for. A failure rejects (after the jobs before it had their effect): a command reports it and
+ * exits 1; the schedule logs it and runs again at its next tick.
+ */
+export async function runJobsOnce(desk: Pick<Desk, 'runOrderJobs'>, delivery: Pick<OutboxDelivery, 'deliverDue'>): Promise<JobsRun> {
+  const jobs = await desk.runOrderJobs();
+  const outbox = await delivery.deliverDue();
+  return { jobs, outbox };
 }
 
 /** Rule 6: verifications whose window ran out are auto-matched. */

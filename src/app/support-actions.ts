@@ -6,14 +6,13 @@ import type { Effect } from '../domain/effects.js';
 import { transition, type OrderEvent } from '../domain/order-machine.js';
 import { REASON_CODES, type ReasonCode } from '../domain/reason-codes.js';
 import type { PortOrder } from '../domain/records.js';
+import { DeskError } from '../errors.js';
 import type { DeskCore } from './desk-core.js';
 
-export class ActionError extends Error {
-  constructor(
-    readonly code: 'ORDER_NOT_FOUND' | 'ACCOUNT_NOT_FOUND' | 'INVALID_TRANSITION' | 'BAD_REASON_CODE',
-    message: string,
-  ) {
-    super(message);
+/** Why support's action was refused; every code is permanent (src/errors.ts). */
+export class ActionError extends DeskError<'ORDER_NOT_FOUND' | 'ACCOUNT_NOT_FOUND' | 'INVALID_TRANSITION' | 'BAD_REASON_CODE'> {
+  constructor(code: ActionError['code'], message: string) {
+    super(code, message);
     this.name = 'ActionError';
   }
 }

@@ -1,9 +1,13 @@
 /**
- * Every e-mail the desk sends, by template name, and the data each template is rendered with.
- * The app builds these objects; the templates in `templates/<name>/` read nothing else, so a
- * field added here is the only way new facts reach an e-mail (and a secret never is one).
+ * The names of the e-mails the desk sends, as a list to walk at run time (`portdesk check`
+ * renders each one; an override folder with another name is a typo). The names and the data of
+ * each template are declared once, in ports/renderer.ts; the compiler keeps this list equal to them.
  */
-import type { ReasonCode } from '../domain/reason-codes.js';
+import type { TemplateName as EffectTemplateName } from '../domain/effects.js';
+import type { TemplateName } from '../ports/renderer.js';
+
+// The app's existing imports of DeskInfo from here keep working.
+export type { DeskInfo } from '../ports/renderer.js';
 
 export const TEMPLATE_NAMES = [
   'carrier-acknowledgement',
@@ -23,128 +27,13 @@ export const TEMPLATE_NAMES = [
   'csr-needs-review',
   'support-alert',
   'daily-digest',
-] as const;
+] as const satisfies readonly TemplateName[];
 
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-
-export function isTemplateName(name: string): name is TemplateName {
-  return (TEMPLATE_NAMES as readonly string[]).includes(name);
-}
-
-/** Facts about the desk every template receives as `desk`. */
-export interface DeskInfo {
-  name: string;
-  from: string;
-  supportEmail: string;
-  /** As configured, e.g. "$15". */
-  adminFee: string;
-  /** In words, e.g. "72 hours". */
-  verificationWindow: string;
-}
-
-/** A reason for a rejection or cancellation; `text` may be left empty to use the standard wording. */
-export interface ReasonItem {
-  code: ReasonCode | string;
-  text?: string;
-}
-
-export interface CarrierRef {
-  name: string;
-  email?: string;
-  pon?: string;
-}
-
-export interface OrderRef {
-  id: string;
-  pon?: string;
-}
-
-/** One line of a rejection's field report: only what the carrier wrote, never the value on file. */
-export interface FieldResult {
-  field: string;
-  provided?: string;
-  result: 'match' | 'mismatch' | 'missing';
-  reason: string;
-}
-
-type VerificationData = {
-  account: { name: string };
-  order: { id: string };
-  /** E.164 numbers; the templates print them in national form. */
-  numbers: string[];
-  carrier: { name: string };
-  /** In words or ISO, as the app prefers. */
-  requestedDate?: string;
-  /** In words, e.g. "Friday, December 4, 2026 at 3:00 PM UTC". */
-  deadline: string;
-  approveWord: 'APPROVE';
-  rejectWord: 'REJECT';
-};
-
-/** The data of each template, without `desk` (see TemplateData). */
-export interface TemplateDataMap {
-  'carrier-acknowledgement': {
-    carrier: CarrierRef;
-    orders: { id: string; numbers: string[] }[];
-    rejectedNumbers: { number: string; code: string; text: string }[];
-  };
-  'carrier-rejection': {
-    order?: OrderRef;
-    carrier: CarrierRef;
-    numbers: string[];
-    reasons: ReasonItem[];
-    fields: FieldResult[];
-    missing: string[];
-  };
-  'carrier-approval': { order: OrderRef; carrier: CarrierRef; numbers: string[]; focDate: string; completeBy?: string };
-  'carrier-cancellation': { order: OrderRef; carrier: CarrierRef; numbers: string[]; reasons: ReasonItem[]; note?: string };
-  'customer-verification': VerificationData;
-  'customer-reminder': VerificationData;
-  'customer-unclear': Omit<VerificationData, 'carrier' | 'requestedDate'>;
-  'customer-decision': {
-    account: { name: string };
-    order: { id: string };
-    numbers: string[];
-    carrier: { name: string };
-    outcome: 'approved' | 'rejected';
-    decidedBy: 'customer' | 'auto-match' | 'support' | 'desk';
-    focDate?: string;
-    reasons: ReasonItem[];
-  };
-  'preapproval-refusal': { order?: { id: string }; numbers: string[] };
-  'already-rejected': { order: { id: string }; numbers: string[] };
-  'customer-completion': { account: { name: string }; order: { id: string }; numbers: string[]; lastNumberGone: boolean };
-  'customer-cancellation': { account: { name: string }; order: { id: string }; numbers: string[]; reasons: ReasonItem[] };
-  csr: {
-    account: {
-      name: string;
-      company?: string;
-      accountNumber: string;
-      address: { street: string; unit?: string; city: string; state: string; zip: string };
-    };
-    numbers: { number: string; status: string }[];
-    date: string;
-  };
-  'csr-received': Record<string, never>;
-  'csr-needs-review': {
-    from: string;
-    provided: { name?: string; email?: string; techPrefix?: string; numbers: string[] };
-    problems: string[];
-  };
-  'support-alert': { title: string; lines: string[]; orderId?: string };
-  'daily-digest': {
-    date: string;
-    counts: { state: string; count: number }[];
-    opened: number;
-    decided: { id: string; state: string; by: string }[];
-    awaiting: { id: string; expiresAt: string }[];
-    failedEmails: { id: string; to: string; error: string }[];
-    /** Support alerts the throttle held back since the last digest (SPEC §10). */
-    heldAlerts: { at: string; from: string; subject: string; reason: string }[];
-    /** Held alerts beyond those listed. */
-    heldMore: number;
-  };
-}
-
-/** What the renderer receives for template N. */
-export type TemplateData<N extends TemplateName> = TemplateDataMap[N] & { desk: DeskInfo };
+// A template added to the port but not to this list would never be checked by `portdesk check`;
+// and domain/effects.ts still spells the names itself. Either drift fails to compile here.
+type SameNames<A extends string, B extends string> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type NamesAgree = [
+  Assert<SameNames<(typeof TEMPLATE_NAMES)[number], TemplateName>>,
+  Assert<SameNames<EffectTemplateName, TemplateName>>,
+];

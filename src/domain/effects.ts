@@ -3,33 +3,18 @@
  * e-mail, stores it in the outbox together with the record changes, and only then sends.
  */
 import type { Account } from './records.js';
+import type { TemplateDataMap, TemplateName } from './template-data.js';
 
-export type TemplateName =
-  | 'carrier-acknowledgement'
-  | 'carrier-rejection'
-  | 'carrier-approval'
-  | 'carrier-cancellation'
-  | 'customer-verification'
-  | 'customer-reminder'
-  | 'customer-unclear'
-  | 'customer-decision'
-  | 'preapproval-refusal'
-  | 'already-rejected'
-  | 'customer-completion'
-  | 'customer-cancellation'
-  | 'csr'
-  | 'csr-received'
-  | 'csr-needs-review'
-  | 'support-alert'
-  | 'daily-digest';
+export type { TemplateName };
 
-export interface EmailEffect {
+/** An e-mail to send with template N, its data typed by that template. */
+export interface EmailEffectOf<N extends TemplateName> {
   kind: 'email';
-  template: TemplateName;
+  template: N;
   to: string[];
   cc?: string[];
   /** Template data; the app adds the desk's own fields (`desk`). */
-  data: Record<string, unknown>;
+  data: TemplateDataMap[N];
   orderId?: string;
   /** Fixed in advance when the core must remember it (the verification's id, for threading). */
   messageId?: string;
@@ -40,6 +25,9 @@ export interface EmailEffect {
   /** RFC 3834: answers to a message are auto-replied, everything else auto-generated. */
   autoSubmitted: 'auto-replied' | 'auto-generated';
 }
+
+/** An e-mail with any template, its data matching that template. */
+export type EmailEffect = { [N in TemplateName]: EmailEffectOf<N> }[TemplateName];
 
 /** An account changed as a consequence (numbers marked ported-out). */
 export interface AccountEffect {

@@ -25,9 +25,9 @@ export interface SourceMeta {
 export type Disposition = 'processed' | 'review' | 'ignored' | 'deferred';
 
 /**
- * Handles one raw message; resolves once its effects are durably recorded. An error whose
- * `retry` property is true means the desk could not record anything: the source leaves the
- * message where it is, to be handed over again. Any other error parks the message in Review.
+ * Handles one raw message; resolves once its effects are durably recorded. A transient error
+ * (src/errors.ts: the store could not write) means the desk could not record anything: the source
+ * leaves the message where it is, to be handed over again. Any other error parks it in Review.
  */
 export type MessageHandler = (raw: Buffer, meta: SourceMeta) => Promise<Disposition>;
 

@@ -1,3 +1,11 @@
+/**
+ * The Renderer port: a template name and its data (domain/template-data.ts) in, subject, text
+ * and HTML out. `render('carrier-approval', data)` checks `data` against that template's entry.
+ */
+import type { TemplateData, TemplateName } from '../domain/template-data.js';
+
+export type * from '../domain/template-data.js';
+
 /** One rendered e-mail body set. */
 export interface RenderedMail {
   subject: string;
@@ -7,5 +15,5 @@ export interface RenderedMail {
 
 /** Turns a template name and its data into subject, text and HTML. */
 export interface Renderer {
-  render(template: string, data: Record<string, unknown>): RenderedMail;
+  render<N extends TemplateName>(template: N, data: TemplateData<N>): RenderedMail;
 }

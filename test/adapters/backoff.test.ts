@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeBackoff } from '../../src/adapters/backoff.js';
+import { computeBackoff } from '../../src/domain/backoff.js';
 
 const noJitter = { baseMs: 100, maxMs: 5_000, jitter: 0 };
 

@@ -204,9 +204,9 @@ describe('file store: group commit', () => {
     const store = await open({ onFailure: (err) => failures.push(err) });
     await store.commit({ accounts: [makeAccount(7)] });
     // The disk goes away under the store: its journal handle is closed behind its back.
-    await (store as unknown as { journal: { close(): Promise<void> } }).journal.close();
+    await (store as unknown as { writer: { close(): Promise<void> } }).writer.close();
     const lost = await expectStoreError(store.commit({ accounts: [makeAccount(8)] }), 'STORE_IO');
-    expect(lost.retry).toBe(true);
+    expect(lost.transient).toBe(true);
     await expectStoreError(store.commit({ accounts: [makeAccount(9)] }), 'STORE_IO');
     await expectStoreError(store.flush(), 'STORE_IO');
     expect(failures).toHaveLength(1);

@@ -216,7 +216,7 @@ describe('SMTP mailer', () => {
     await gone.close();
     const dead = createSmtpMailer({ host: '127.0.0.1', port, secure: false });
     cleanups.push(() => dead.close());
-    await expect(dead.verify()).rejects.toMatchObject({ code: 'ESOCKET' });
+    await expect(dead.verify()).rejects.toMatchObject({ code: 'SMTP_CHECK_FAILED', transient: true, cause: { code: 'ESOCKET' } });
   });
 
   it('treats an authentication failure as transient: the message is not at fault', () => {

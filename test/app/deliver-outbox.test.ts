@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildOutboxEntry,
-  computeBackoffMs,
   createOutboxDelivery,
   type OutboxDeliveryOptions,
   type OutboxEntryInput,
@@ -368,19 +367,25 @@ describe('passes', () => {
   });
 });
 
-describe('computeBackoffMs', () => {
-  const backoff = { baseMs: 30_000, maxMs: 3_600_000 };
-  it('doubles with each attempt', () => {
-    expect([1, 2, 3, 4].map((n) => computeBackoffMs(n, backoff, 1))).toEqual([30_000, 60_000, 120_000, 240_000]);
+describe('the outbox backoff (OUTBOX_BACKOFF over the one computeBackoff)', () => {
+  /** The delay the outbox gives an e-mail after its `attempts`-th failed attempt, with jitter draw `r`. */
+  async function delayAfter(attempts: number, r: number): Promise<number> {
+    const { store, mailer, delivery, clock } = setup([{ ...queued('mail-1'), attempts: attempts - 1 }], { random: () => r, alertAfterAttempts: 10_000 });
+    mailer.answer({ ok: false, permanent: false, error: 'ETIMEDOUT' });
+    await delivery.deliverDue();
+    return Date.parse(store.getOutbox('mail-1')!.nextAttemptAt) - clock.now().getTime();
+  }
+  it('doubles with each attempt', async () => {
+    expect(await Promise.all([1, 2, 3, 4].map((n) => delayAfter(n, 0)))).toEqual([30_000, 60_000, 120_000, 240_000]);
   });
-  it('is capped', () => {
-    expect(computeBackoffMs(9, backoff, 1)).toBe(3_600_000);
-    expect(computeBackoffMs(500, backoff, 1)).toBe(3_600_000);
+  it('is capped', async () => {
+    expect(await delayAfter(9, 0)).toBe(3_600_000);
+    expect(await delayAfter(500, 0)).toBe(3_600_000);
   });
-  it('jitters between half and the whole delay', () => {
-    expect(computeBackoffMs(1, backoff, 0)).toBe(15_000);
-    expect(computeBackoffMs(1, backoff, 0.5)).toBe(22_500);
-    expect(computeBackoffMs(9, backoff, 0)).toBe(1_800_000);
+  it('jitters between half and the whole delay', async () => {
+    expect(await delayAfter(1, 1)).toBe(15_000);
+    expect(await delayAfter(1, 0.5)).toBe(22_500);
+    expect(await delayAfter(9, 1)).toBe(1_800_000);
   });
 });
 

@@ -22,8 +22,17 @@ import {
   type OrderEvent,
   type Outcome,
 } from '../../src/domain/order-machine.js';
+import type { TransitionName } from '../../src/domain/order-lifecycle.js';
 import type { ReasonCode } from '../../src/domain/reason-codes.js';
-import { ORDER_STATES, type Account, type PortOrder, type Provided } from '../../src/domain/records.js';
+import {
+  FINAL_STATES,
+  OPEN_STATES,
+  ORDER_STATES,
+  type Account,
+  type OrderState,
+  type PortOrder,
+  type Provided,
+} from '../../src/domain/records.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { bakeryAccount, lockedAccount, matchingProvided, pinAccount, singleNumberAccount } from '../support/sample-accounts.js';
 import { SequenceIds } from '../support/sequence-ids.js';
@@ -84,8 +93,11 @@ function request(over: Partial<IntakeRequest> = {}): IntakeRequest {
   };
 }
 
-function emails(effects: readonly Effect[]): EmailEffect[] {
-  return effects.filter(isEmail);
+/** An e-mail effect whose data a test reads field by field, whatever its template. */
+type Mail = Omit<EmailEffect, 'data'> & { data: Record<string, unknown> };
+
+function emails(effects: readonly Effect[]): Mail[] {
+  return effects.filter(isEmail).map((e) => e as Mail);
 }
 
 function accountChanges(effects: readonly Effect[]): Account[] {
@@ -97,11 +109,11 @@ function only<T>(items: readonly T[], what = 'item'): T {
   return items[0]!;
 }
 
-function byTemplate(effects: readonly Effect[], template: EmailEffect['template']): EmailEffect[] {
+function byTemplate(effects: readonly Effect[], template: EmailEffect['template']): Mail[] {
   return emails(effects).filter((e) => e.template === template);
 }
 
-function codesOf(effect: EmailEffect): string[] {
+function codesOf(effect: Mail): string[] {
   return (effect.data['reasons'] as { code: string }[]).map((r) => r.code);
 }
 
@@ -843,6 +855,58 @@ describe('the transition table refuses what does not apply', () => {
     }
     // Every state is in the table.
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...ORDER_STATES].sort());
+  });
+
+  it('agrees with the behaviour: an event is refused exactly where the table has no move, and lands where it says', () => {
+    // One order with everything a move may read (a verification sent at T0, a completion date),
+    // put in each state in turn; each event comes at a time it is due.
+    const base: PortOrder = { ...pendingOrder(), focDate: '2026-03-03' };
+    const protectedNow: Account = { ...bakery, portOutLock: true };
+    // `move` is where the event lands; `needs` the moves that must all be in the table for it to
+    // apply: expiry lets the match decide between approve and reject, so it needs both, and an
+    // order is overdue only while it can still be completed.
+    const cases: { event: OrderEvent; at: string; move: TransitionName; needs?: TransitionName[]; account?: Account }[] = [
+      { event: { type: 'verify' }, at: after(1), move: 'verify' },
+      { event: { type: 'reject', by: 'support', reasonCodes: ['CUSTOMER_REJECTED'] }, at: after(1), move: 'reject' },
+      { event: { type: 'remind' }, at: after(30), move: 'remind' },
+      { event: { type: 'expire' }, at: after(72), move: 'approve', needs: ['approve', 'reject'] },
+      { event: { type: 'expire' }, at: after(72), move: 'reject', needs: ['approve', 'reject'], account: protectedNow },
+      { event: { type: 'complete', by: 'carrier' }, at: after(1), move: 'complete' },
+      { event: { type: 'cancel', by: 'support', reasonCodes: ['CARRIER_CANCELED'] }, at: after(1), move: 'cancel' },
+      { event: { type: 'cancel-overdue' }, at: '2026-03-20T12:00:00.000Z', move: 'cancel', needs: ['complete', 'cancel'] },
+      { event: customerReply('approve', bakery.email), at: after(1), move: 'approve' },
+      { event: customerReply('reject', bakery.email), at: after(1), move: 'reject' },
+      { event: customerReply('unclear', bakery.email), at: after(1), move: 'clarify' },
+    ];
+    for (const state of ORDER_STATES) {
+      const moves: Partial<Record<TransitionName, OrderState>> = TRANSITIONS[state];
+      for (const c of cases) {
+        const order: PortOrder = { ...base, state };
+        const out = apply(order, c.account ?? bakery, c.event, c.at);
+        const what = `${c.event.type} (${c.move}) from ${state}`;
+        const target = (c.needs ?? [c.move]).every((m) => moves[m] !== undefined) ? moves[c.move] : undefined;
+        if (c.event.type === 'customer-reply' && (target === undefined || state === 'received')) {
+          // A reply the table gives no say (or sent before any verification, rule 3) is answered, never refused, and moves nothing.
+          expect(out.refused, what).toBeUndefined();
+          expect(out.order.state, what).toBe(state);
+        } else if (target === undefined) {
+          expect(out.refused, what).toBeDefined();
+          expect(out.order, what).toBe(order);
+          expect(out.effects, what).toEqual([]);
+        } else {
+          expect(out.refused, what).toBeUndefined();
+          expect(out.order.state, what).toBe(target);
+        }
+      }
+    }
+  });
+
+  it('calls open exactly the states the table has a move out of, and final the others', () => {
+    for (const state of ORDER_STATES) {
+      const hasMove = Object.keys(TRANSITIONS[state]).length > 0;
+      expect(OPEN_STATES.includes(state), state).toBe(hasMove);
+      expect(FINAL_STATES.includes(state), state).toBe(!hasMove);
+    }
   });
 
   it('refuses to approve or reject an order that is approved by any route but a customer reply', () => {

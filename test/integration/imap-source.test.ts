@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapSource, type CursorStore, type ImapSourceOptions, type ProcessedEvent } from '../../src/adapters/imap-source.js';
+import { StoreError } from '../../src/adapters/file-store/store-error.js';
 import type { MailboxCursor } from '../../src/domain/records.js';
 import type { Logger } from '../../src/logger.js';
 import type { Disposition, MessageHandler, SourceMeta } from '../../src/ports/mail-source.js';
@@ -392,7 +393,7 @@ describe('ImapSource against Dovecot', () => {
     for (const id of ['cr01', 'cr02', 'cr03']) await dovecot.append(user, 'INBOX', makeMessage(id));
     let storeDown = true;
     const rec = recordingHandler(async (id) => {
-      if (id === mid('cr02') && storeDown) throw Object.assign(new Error('the journal cannot be written'), { code: 'STORE_IO', retry: true });
+      if (id === mid('cr02') && storeDown) throw new StoreError('STORE_IO', 'the journal cannot be written');
     });
     const { source, cursors, until, state, logLines } = makeSource(dovecot, user, { handlerConcurrency: 3 });
     await source.start(rec.handler);

@@ -7,15 +7,8 @@
  * caller that mutates one instead of committing a new version gets a TypeError at once rather
  * than a change that silently never reaches the disk.
  */
-import {
-  OPEN_STATES,
-  type Account,
-  type CsrRequest,
-  type InboundEntry,
-  type MailboxCursor,
-  type OutboxEntry,
-  type PortOrder,
-} from '../../domain/records.js';
+import { isOpen } from '../../domain/order-lifecycle.js';
+import type { Account, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
 import { OUTBOX_STATUS_FIELDS, STORE_FORMAT_VERSION, type JournalChanges, type Snapshot } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
@@ -27,8 +20,6 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-const isOpen = (o: PortOrder): boolean => OPEN_STATES.includes(o.state);
 
 function customerMessageIds(o: PortOrder): string[] {
   const v = o.verification;

@@ -6,7 +6,10 @@
  * (on file systems that extend the size before the data lands) a run of unreadable lines at the
  * very end. Those commits were never acknowledged, so they are dropped. An unreadable line with
  * good lines after it cannot come from a crash: that is damage, and the store refuses to start.
+ * Writing it is journal-writer.ts.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { DeskState } from './desk-state.js';
 import { JOURNAL_LINE_VERSION, JournalLineSchema, describeIssues, type JournalLine } from './schemas.js';
 import { StoreError } from './store-error.js';
 
@@ -73,4 +76,48 @@ export function parseJournal(buf: Buffer, file: string, baseOffset = 0, baseLine
     tornBytes: buf.length - validEndRel,
     lineCount: lastGood + 1,
   };
+}
+
+/**
+ * The journal's bytes from `offset` to its end, read by a process following the writer:
+ * 'missing' when there is no journal, 'shrunk' when it is shorter than `offset` (a compaction
+ * emptied it since).
+ */
+export function readJournalFrom(file: string, offset: number): Buffer | 'missing' | 'shrunk' {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < offset) return 'shrunk';
+    const buf = Buffer.allocUnsafe(size - offset);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, offset + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Signals a journal that does not continue the snapshot just read (a concurrent compaction). */
+export class SequenceGap extends Error {}
+
+/** Replays journal lines on top of `state`, skipping those the snapshot already holds. */
+export function applyJournalLines(state: DeskState, lines: { seq: number; changes: JournalLine['changes'] }[]): void {
+  for (const line of lines) {
+    if (line.seq <= state.seq) continue;
+    if (line.seq !== state.seq + 1) {
+      throw new SequenceGap(`line with sequence ${line.seq} follows ${state.seq}: commits in between are missing`);
+    }
+    state.apply(line.changes);
+    state.seq = line.seq;
+  }
 }

@@ -1,43 +1,26 @@
 /**
- * Errors of the file store, each with a stable code. STORE_CORRUPT, STORE_VERSION and
- * STORE_INVALID are permanent (a person has to look at the data or the caller's record);
- * STORE_LOCKED is transient from the point of view of a command that may be retried once the
- * other process stops.
+ * Errors of the file store. Their codes, and whether each is transient, are in src/errors.ts:
+ * STORE_CORRUPT, STORE_VERSION, STORE_INVALID and STORE_READ_ONLY are permanent (a person has to
+ * look at the data or the caller's record); STORE_IO and STORE_CLOSED are transient (the store
+ * could not record anything, so the message being handled is not at fault and must stay where it
+ * is, to be handled after a restart); STORE_LOCKED is transient for a command that may be run
+ * again once the other process stops.
  */
-export type StoreErrorCode =
-  | 'STORE_CORRUPT'
-  | 'STORE_VERSION'
-  | 'STORE_INVALID'
-  | 'STORE_LOCKED'
-  | 'STORE_READ_ONLY'
-  | 'STORE_CLOSED'
-  | 'STORE_IO';
+import { DeskError, type ErrorCode } from '../../errors.js';
 
-const TRANSIENT: readonly StoreErrorCode[] = ['STORE_LOCKED', 'STORE_IO'];
+export type StoreErrorCode = Extract<ErrorCode, `STORE_${string}`>;
 
-export class StoreError extends Error {
-  readonly permanent: boolean;
-  /**
-   * The store could not record anything (a failed write, a closed store): the message that was
-   * being handled is not at fault and must stay where it is, to be handled after a restart.
-   */
-  readonly retry: boolean;
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown; file?: string; pid?: number },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'StoreError';
-    this.permanent = !TRANSIENT.includes(code);
-    this.retry = code === 'STORE_IO' || code === 'STORE_CLOSED';
-    if (options?.file !== undefined) this.file = options.file;
-    if (options?.pid !== undefined) this.pid = options.pid;
-  }
+export class StoreError extends DeskError<StoreErrorCode> {
   /** The file the problem is in, when there is one. */
   readonly file?: string;
   /** For STORE_LOCKED: the process holding the data directory. */
   readonly pid?: number;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; file?: string; pid?: number }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StoreError';
+    if (options?.file !== undefined) this.file = options.file;
+    if (options?.pid !== undefined) this.pid = options.pid;
+  }
 }
 
 export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {

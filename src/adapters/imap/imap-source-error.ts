@@ -1,15 +1,15 @@
 /**
- * The IMAP source's error codes, and what of any error (ours, imapflow's or the server's) a log
- * line carries. Every code here is transient: the session ends and the loop reconnects.
+ * The IMAP source's errors, and what of any error (ours, imapflow's or the server's) a log line
+ * carries. Every IMAP_ code is transient (src/errors.ts): the session ends and the loop reconnects.
  */
+import { DeskError, type ErrorCode } from '../../errors.js';
+
+export type ImapSourceErrorCode = Extract<ErrorCode, `IMAP_${string}`>;
 
 /** A transient failure of the session; the loop reconnects and carries on. */
-export class ImapSourceError extends Error {
-  constructor(
-    readonly code: 'IMAP_MOVE_FAILED' | 'IMAP_SEARCH_FAILED' | 'IMAP_WATCHDOG_TIMEOUT' | 'IMAP_HANDLER_RETRY',
-    message: string,
-  ) {
-    super(message);
+export class ImapSourceError extends DeskError<ImapSourceErrorCode> {
+  constructor(code: ImapSourceErrorCode, message: string) {
+    super(code, message);
     this.name = 'ImapSourceError';
   }
 }

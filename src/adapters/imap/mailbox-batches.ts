@@ -29,6 +29,7 @@ import type { Logger } from '../../logger.js';
 import type { Disposition, MessageHandler } from '../../ports/mail-source.js';
 import type { ImapSourceEvents } from './events.js';
 import type { FolderPaths } from './folders.js';
+import { isTransient } from '../../errors.js';
 import { describeError, ImapSourceError } from './imap-source-error.js';
 import { toSequenceSet } from './sequence-set.js';
 
@@ -261,7 +262,7 @@ export class MailboxBatches {
     try {
       disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
     } catch (err) {
-      if ((err as { retry?: unknown }).retry === true) {
+      if (isTransient(err)) {
         this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler could not record the message; it stays in the mailbox');
         return { uid, vanished: false, disposition: 'review', folder: folders.review, failed: true, retry: true };
       }

@@ -12,6 +12,7 @@ import { classifyMessage } from '../../mail/classify-message.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { InboundMessage } from '../../mail/types.js';
 import type { Disposition, SourceMeta } from '../../ports/mail-source.js';
+import { isDeskError } from '../../errors.js';
 import type { DeskCore } from '../desk-core.js';
 import { review, type Handled, type InboundInput } from './handled.js';
 import { AUTHENTICATED_KINDS, HANDLERS } from './handlers.js';
@@ -112,8 +113,8 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
   try {
     durable = core.stage(changes, effects, now);
   } catch (err) {
-    const e = err as Error & { code?: string };
-    if (e.code !== 'TEMPLATE_ERROR') throw err;
+    if (!isDeskError(err, 'TEMPLATE_ERROR')) throw err;
+    const e = err;
     // A broken template override must not lose the message: park it and say why.
     log.error({ err, kind }, 'message effects could not be prepared; parked for review');
     const parked = review(input, 'TEMPLATE_ERROR', `the desk could not prepare its answer (${e.code}: ${e.message}); nothing was changed`);

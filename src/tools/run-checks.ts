@@ -9,6 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Config } from '../config.js';
 import { createDnsResolver, systemDnsServers } from '../adapters/dns-resolver.js';
 import type { Logger } from '../logger.js';
+import { buildRenderer } from '../main.js';
 
 export interface CheckResult {
   name: string;
@@ -46,7 +47,6 @@ async function checkTemplates(cfg: Config): Promise<CheckResult> {
     };
   }
   try {
-    const { buildRenderer } = await import('../main.js');
     const problems = buildRenderer(cfg).validateTemplates();
     if (problems.length) {
       return { name: 'templates', ok: false, detail: problems.join('; '), fix: `correct the template files under ${cfg.templatesDir}` };

@@ -6,27 +6,21 @@
  * and the details are auto-matched; the carrier then reports the approved port completed. Every step
  * is checked against what the SPEC promises, and the report names the first one that did not hold.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { loadConfig, type Config } from '../config.js';
 import type { PortOrder } from '../domain/records.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { applyAccountImport, formatImportErrors, parseAccountsFile } from '../app/import-accounts.js';
 import { openFileStore } from '../adapters/file-store.js';
-import { BUILTIN_TEMPLATES_DIR, startDaemon, type Daemon } from '../main.js';
-import { formatImportErrors, parseAccountsFile, planAccountImport } from './import-accounts.js';
+import { startDaemon, type Daemon } from '../main.js';
+import { ADMIN_FEE, CARRIER, DESK, demoConfig, SCENARIOS, SUPPORT, type Scenario } from './demo/demo-scenarios.js';
+import { addressesOf, isTo, orderIdIn, OutboxReader, StepFailure } from './demo/outbox-reader.js';
 
 /** The sample accounts shipped with the package; the demo's requests are written for them. */
 export const SAMPLE_ACCOUNTS_FILE = new URL('../../data/sample-accounts.json', import.meta.url);
-
-const DESK = 'porting@desk.example.test';
-const SUPPORT = 'support@desk.example.test';
-const CARRIER = { name: 'Northwind Telecom LNP', email: 'lnp@northwind.example.test' };
-const ADMIN_FEE = '$15';
-const WAIT_MS = 10_000;
 
 export interface DemoStep {
   /** Stable short name, for scripts: `start`, `accounts`, `request-approve`, … */
@@ -67,206 +61,6 @@ export interface DemoOptions {
   /** The daemon's own logger; silent by default so the timeline stays readable. */
   daemonLog?: Logger;
 }
-
-/** Who asks for what: each request is written for one sample account. */
-interface Scenario {
-  step: string;
-  title: string;
-  accountId: string;
-  customer: string;
-  pon: string;
-  lines: string[];
-}
-
-const SCENARIOS = {
-  approve: {
-    step: 'request-approve',
-    title: "Northwind asks to port Priya Raman's only number",
-    accountId: 'ACC-1003',
-    customer: 'priya.raman@example.test',
-    pon: 'NW-24101',
-    lines: [
-      'Account Name: Priya Raman',
-      'Account Number: 100-2233',
-      'Service Address: 3307 SE Hawthorne Blvd, Apt 4B',
-      'City: Portland',
-      'State: OR',
-      'ZIP: 97214',
-      'Telephone Numbers: (503) 555-0177',
-      'Authorized Name: Priya Raman',
-    ],
-  },
-  reject: {
-    step: 'request-reject',
-    title: 'Northwind asks to port two numbers of Cascade Coffee Roasters',
-    accountId: 'ACC-1001',
-    customer: 'maria.delgado@example.test',
-    pon: 'NW-24102',
-    lines: [
-      'End User: Cascade Coffee Roasters',
-      'Service Address: 1420 Pine St Ste 310',
-      'City: Seattle',
-      'State: WA',
-      'ZIP: 98101',
-      'Telephone Numbers: 206-555-0100, 206-555-0101',
-    ],
-  },
-  silent: {
-    step: 'request-silent',
-    title: 'Northwind asks to port one number of Brooks Hardware',
-    accountId: 'ACC-1005',
-    customer: 'dan@brooks-hardware.example.test',
-    pon: 'NW-24103',
-    lines: [
-      'Name on Account: Daniel Brooks',
-      'Company: Brooks Hardware Co.',
-      'Service Address: 45 Main Street, Unit 2',
-      'City: Burlington',
-      'State: VT',
-      'ZIP: 05401-1234',
-      'Telephone Numbers: 802 555 0163',
-    ],
-  },
-} satisfies Record<string, Scenario>;
-
-class StepFailure extends Error {}
-
-function addressesOf(field: AddressObject | AddressObject[] | undefined): string[] {
-  const list = field === undefined ? [] : Array.isArray(field) ? field : [field];
-  return list.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase())).filter(Boolean);
-}
-
-function isTo(address: string, m: ParsedMail): boolean {
-  return addressesOf(m.to).includes(address.toLowerCase());
-}
-
-function orderIdIn(subject: string | undefined): string | undefined {
-  return /PO-[0-9A-Z]{6}/.exec(subject ?? '')?.[0];
-}
-
-/**
- * Reads the .eml files the desk writes, as a customer's or carrier's mail client would receive
- * them. fs.watch says when something changed; a slow rescan covers platforms where it misses.
- */
-class OutboxReader {
-  readonly mails: Array<{ atMs: number; file: string; parsed: ParsedMail }> = [];
-  private readonly seen = new Set<string>();
-  private readonly consumed = new Set<ParsedMail>();
-  private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private scanning: Promise<void> | undefined;
-  private rescan = false;
-  private readonly waiters = new Set<() => void>();
-
-  constructor(
-    private readonly dir: string,
-    private readonly elapsed: () => number,
-    private readonly onMail: (atMs: number, m: ParsedMail) => void,
-  ) {}
-
-  start(): void {
-    this.watchDir();
-    this.timer = setInterval(() => {
-      if (!this.watcher) this.watchDir();
-      void this.scan();
-    }, 250);
-  }
-
-  private watchDir(): void {
-    try {
-      this.watcher = watch(this.dir, () => void this.scan());
-      this.watcher.on('error', () => undefined);
-    } catch {
-      // The directory appears with the first e-mail; the periodic rescan retries.
-    }
-  }
-
-  stop(): void {
-    this.watcher?.close();
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private scan(): Promise<void> {
-    if (this.scanning) {
-      this.rescan = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      do {
-        this.rescan = false;
-        const names = await readdir(this.dir).catch(() => [] as string[]);
-        // Dot files are the mailer's temporary files, renamed into place when complete.
-        for (const name of names.filter((n) => n.endsWith('.eml') && !n.startsWith('.')).sort()) {
-          if (this.seen.has(name)) continue;
-          this.seen.add(name);
-          const parsed = await simpleParser(await readFile(path.join(this.dir, name)));
-          const atMs = this.elapsed();
-          this.mails.push({ atMs, file: name, parsed });
-          this.onMail(atMs, parsed);
-        }
-      } while (this.rescan);
-    })().finally(() => {
-      this.scanning = undefined;
-      for (const wake of [...this.waiters]) wake();
-    });
-    return this.scanning;
-  }
-
-  /** The first e-mail not yet taken that matches, waiting for it to be written. */
-  async take(what: string, predicate: (m: ParsedMail) => boolean, timeoutMs = WAIT_MS): Promise<ParsedMail> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.mails.find((x) => !this.consumed.has(x.parsed) && predicate(x.parsed));
-      if (found) {
-        this.consumed.add(found.parsed);
-        return found.parsed;
-      }
-      const left = until - Date.now();
-      if (left <= 0) throw new StepFailure(`expected ${what}; it was not written within ${timeoutMs / 1000}s`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.min(left, 1_000));
-        this.waiters.add(wake);
-      });
-    }
-  }
-
-  count(predicate: (m: ParsedMail) => boolean): number {
-    return this.mails.filter((x) => predicate(x.parsed)).length;
-  }
-}
-
-function demoConfig(dataDir: string): Config {
-  return loadConfig(
-    {
-      DATA_DIR: dataDir,
-      TEMPLATES_DIR: BUILTIN_TEMPLATES_DIR,
-      INBOUND_SMTP_PORT: '0',
-      MAIL_FROM: DESK,
-      SUPPORT_EMAIL: SUPPORT,
-      TIMEZONE: 'UTC',
-      VERIFICATION_WINDOW: '3s',
-      REMINDER_AFTER: '1s',
-      COMPLETION_GRACE: '5d',
-      FOC_MIN_BUSINESS_DAYS: '1',
-      JOBS_SCHEDULE: '* * * * * *',
-      DIGEST_SCHEDULE: '0 8 * * *',
-      ADMIN_FEE,
-      MATCH_FIELDS: 'account-info',
-      REPLY_SUBADDRESS: 'true',
-      // Its made-up domains would be looked up on the network; the demo stays on loopback, and a
-      // reply still counts only when it carries the verification's secret.
-      MAIL_AUTH: 'off',
-      LOG_LEVEL: 'silent',
-    },
-    { cwd: dataDir, dotenv: false },
-  );
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1).padStart(5)}s`;
 }
@@ -383,9 +177,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       if (!parsed.ok) throw new StepFailure(`the sample accounts do not load: ${formatImportErrors(parsed.errors).join('; ')}`);
       const store = await openFileStore(dataDir);
       try {
-        const plan = planAccountImport(store, parsed.accounts);
-        if (!plan.ok) throw new StepFailure(`the sample accounts do not load: ${formatImportErrors(plan.errors).join('; ')}`);
-        await store.commit(plan.changes);
+        const imported = await applyAccountImport(store, parsed.accounts);
+        if (!imported.ok) throw new StepFailure(`the sample accounts do not load: ${formatImportErrors(imported.errors).join('; ')}`);
       } finally {
         await store.close();
       }

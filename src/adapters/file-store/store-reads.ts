@@ -1,0 +1,131 @@
+/**
+ * The Store's reads for the file store: from memory first (every live record, indexed so a read
+ * never scans), then from the archives for finished records (see archives.ts). The file store
+ * adds loading, writing and compaction on top.
+ */
+import type { Account, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
+import type { OrderFilter } from '../../ports/store.js';
+import { Archives } from './archives.js';
+import { DeskState } from './desk-state.js';
+
+export abstract class StoreReads {
+  /** Replaced as a whole when the store (re)loads from disk. */
+  protected state = new DeskState();
+  protected readonly archives: Archives;
+
+  constructor(archiveDir: string, writable: boolean) {
+    this.archives = new Archives(archiveDir, writable);
+  }
+
+  getAccount(id: string): Account | undefined {
+    return this.state.accounts.get(id);
+  }
+
+  listAccounts(): Account[] {
+    return [...this.state.accounts.values()];
+  }
+
+  findAccountByDid(did: string): Account | undefined {
+    const id = this.state.accountIdByDid.get(did);
+    return id === undefined ? undefined : this.state.accounts.get(id);
+  }
+
+  getOrder(id: string): PortOrder | undefined {
+    return this.state.orders.get(id) ?? this.archives.getOrder(id);
+  }
+
+  listOrders(filter: OrderFilter = {}): PortOrder[] {
+    const wanted = (o: PortOrder) =>
+      (filter.state === undefined || o.state === filter.state) && (filter.accountId === undefined || o.accountId === filter.accountId);
+    const out = [...this.state.orders.values()].filter(wanted);
+    if (filter.includeArchived) {
+      this.archives.forEachOrder(
+        (id) => this.state.orders.has(id),
+        (order) => {
+          if (wanted(order)) out.push(order);
+        },
+      );
+    }
+    return out.sort(byCreatedAt);
+  }
+
+  listOpenOrders(): PortOrder[] {
+    return this.ordersById(this.state.openOrderIds);
+  }
+
+  openOrdersForDid(did: string): PortOrder[] {
+    const ids = this.state.openOrderIdsByDid.get(did);
+    return ids ? this.ordersById(ids) : [];
+  }
+
+  private ordersById(ids: Iterable<string>): PortOrder[] {
+    const out: PortOrder[] = [];
+    for (const id of ids) {
+      const o = this.state.orders.get(id);
+      if (o) out.push(o);
+    }
+    return out.sort(byCreatedAt);
+  }
+
+  findOrderByToken(token: string): PortOrder | undefined {
+    const id = this.state.orderIdByToken.get(token) ?? this.archives.orderIdByToken(token);
+    return id === undefined ? undefined : this.getOrder(id);
+  }
+
+  /**
+   * Live orders by any of their customer e-mails; archived (finished) orders by the verification's
+   * Message-ID, the one their archive line is indexed by.
+   */
+  findOrderByCustomerMessageId(messageId: string): PortOrder | undefined {
+    const id = this.state.orderIdByVerificationId.get(messageId) ?? this.archives.orderIdByVerificationId(messageId);
+    return id === undefined ? undefined : this.getOrder(id);
+  }
+
+  findOrderByOutboundMessageId(messageId: string): PortOrder | undefined {
+    let id = this.state.orderIdByVerificationId.get(messageId) ?? this.state.orderIdByOutboxMessageId.get(messageId);
+    if (id === undefined) {
+      this.archives.ensureIndexed('orders', 'outbox');
+      id = this.archives.orderIdByVerificationId(messageId) ?? this.archives.orderIdByOutboxMessageId(messageId);
+    }
+    return id === undefined ? undefined : this.getOrder(id);
+  }
+
+  listCsrRequests(): CsrRequest[] {
+    return [...this.state.csrRequests.values()];
+  }
+
+  listInbound(): InboundEntry[] {
+    return [...this.state.inbound.values()];
+  }
+
+  getInbound(key: string): InboundEntry | undefined {
+    return this.state.inbound.get(key) ?? this.archives.getInbound(key);
+  }
+
+  /** A live entry from memory; the desk only asks for live (queued) ones. The archive serves people looking at old mail. */
+  getOutbox(id: string): OutboxEntry | undefined {
+    return this.state.outbox.get(id) ?? this.archives.getOutbox(id);
+  }
+
+  listQueuedOutbox(): OutboxEntry[] {
+    const out: OutboxEntry[] = [];
+    for (const id of this.state.queuedOutboxIds) {
+      const e = this.state.outbox.get(id);
+      if (e) out.push(e);
+    }
+    return out.sort(byCreatedAt);
+  }
+
+  /** Live entries only: sent entries older than 7 days are in the archive (see getOutbox). */
+  listOutbox(): OutboxEntry[] {
+    return [...this.state.outbox.values()];
+  }
+
+  getCursor(mailbox: string): MailboxCursor | undefined {
+    return this.state.cursors.get(mailbox);
+  }
+}
+
+function byCreatedAt(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,45 @@
+/** `portdesk accounts import|list|show`. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createCommandLogger } from '../logger.js';
+import { ACCOUNT_COLUMNS, accountRow, maskAccount, showAccount } from './format-records.js';
+import { CliError, print, table } from './output.js';
+
+export function addAccountsCommands(program: Command): void {
+  const accounts = program.command('accounts').description('customer accounts');
+
+  accounts
+    .command('import')
+    .description('load accounts from a JSON or CSV file; every row is checked and nothing changes on error')
+    .argument('<file>', 'accounts.json or accounts.csv')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const cfg = loadConfig();
+      const { importAccountsFile } = await import('../tools/import-accounts-file.js');
+      const { count, created, updated } = await importAccountsFile(cfg, createCommandLogger(cfg.logLevel), file);
+      print(opts.json, { created, updated }, () => `imported ${count} account(s) into ${cfg.dataDir}: ${created.length} new, ${updated.length} updated`);
+    });
+
+  accounts
+    .command('list')
+    .description('list accounts')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const { readRecords } = await import('../tools/read-records.js');
+      const list = (await readRecords(loadConfig(), (store) => store.listAccounts())).map(maskAccount);
+      print(opts.json, list, () => table([ACCOUNT_COLUMNS, ...list.map(accountRow)]));
+    });
+
+  accounts
+    .command('show')
+    .description('show one account')
+    .argument('<id>')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { readRecords } = await import('../tools/read-records.js');
+      const account = await readRecords(loadConfig(), (store) => store.getAccount(id));
+      if (!account) throw new CliError(`no account ${id}`);
+      const masked = maskAccount(account);
+      print(opts.json, masked, () => showAccount(masked));
+    });
+}

@@ -1,0 +1,59 @@
+/** `portdesk start` and `portdesk jobs run`. */
+import type { Command } from 'commander';
+import { describeConfig, loadConfig } from '../config.js';
+import { createCommandLogger, createLogger } from '../logger.js';
+import { CliError, print } from './output.js';
+
+export function addStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the daemon until SIGINT or SIGTERM')
+    .action(async () => {
+      const cfg = loadConfig();
+      const log = createLogger(cfg.logLevel);
+      const { runUntilStopped, startDaemon } = await import('../main.js');
+      const daemon = await startDaemon(cfg, { log }).catch((err: Error & { code?: string }) => {
+        if (err.code === 'EADDRINUSE' && !cfg.imap) {
+          throw new CliError(
+            `127.0.0.1:${cfg.inboundSmtpPort} is already in use, so the embedded SMTP listener cannot start; stop what listens there or set INBOUND_SMTP_PORT to a free port`,
+          );
+        }
+        throw err;
+      });
+      const banner = [
+        'portdesk is running.',
+        `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,
+        `  mail out:  ${daemon.outbound}${cfg.smtp ? '' : '   (.eml files; set SMTP_HOST to send)'}`,
+        `  data:      ${cfg.dataDir}`,
+        `  jobs:      ${cfg.jobsSchedule}   digest: ${cfg.digestSchedule} (${cfg.timezone})`,
+        'Stop with Ctrl-C or SIGTERM.',
+      ];
+      process.stderr.write(`${banner.join('\n')}\n`);
+      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
+      const failure = await runUntilStopped(daemon, log);
+      // A restart (systemd's Restart=on-failure) reloads the records from disk.
+      if (failure) throw new CliError(`stopped: ${failure.message}`);
+    });
+}
+
+export function addJobsCommands(program: Command): void {
+  program
+    .command('jobs')
+    .description('timed jobs')
+    .command('run')
+    .description('run every job once, now (reminders, expiry, overdue cancellation, outbox)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const cfg = loadConfig();
+      const { runJobsNow } = await import('../tools/support-commands.js');
+      const report = await runJobsNow(cfg, createCommandLogger(cfg.logLevel));
+      print(opts.json, report, () =>
+        report.ranBy === 'command'
+          ? [
+              ...report.jobs.map((j) => `${j.job.padEnd(22)} ${j.changed} order(s) changed`),
+              `${'outbox'.padEnd(22)} ${report.outbox.sent} sent, ${report.outbox.retried} to retry, ${report.outbox.failed} failed`,
+            ].join('\n')
+          : `every job ran once in the running daemon (${cfg.dataDir})`,
+      );
+    });
+}
