@@ -66,6 +66,12 @@ export const ERRORS = {
   IMPORT_INVALID: permanent('the accounts cannot be imported; nothing was changed'),
   FILE_UNREADABLE: permanent('the file cannot be read'),
 
+  // Review (portdesk review …).
+  REVIEW_NOT_FOUND: permanent('nothing in Review has that id'),
+  REVIEW_ALREADY_RESOLVED: permanent('the item was already dismissed or handled again'),
+  REVIEW_NOTE_MISSING: permanent('a dismissal needs a note'),
+  REVIEW_MAIL_MISSING: permanent('the parked message was not kept, so it cannot be handled again'),
+
   // The control socket between a command and the running daemon.
   CONTROL_BAD_REQUEST: permanent('the daemon did not understand the request'),
   CONTROL_UNSUPPORTED: permanent('the daemon does not offer this'),

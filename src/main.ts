@@ -22,6 +22,7 @@ import { createSmtpMailer, SMTP_CONNECTIONS } from './adapters/smtp-mailer.js';
 import { createRandomIds } from './adapters/random-ids.js';
 import { createDnsResolver, systemDnsServers, type DnsResolver } from './adapters/dns-resolver.js';
 import { createMailAuthenticator } from './adapters/mail-authenticator.js';
+import { createParkedMailFiles } from './adapters/parked-mail-files.js';
 import type { MailAuthenticator } from './ports/mail-authenticator.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
@@ -124,6 +125,7 @@ export function buildDesk(
     log: log.child({ role: 'desk' }),
     config,
     ...(authenticator ? { authenticator } : {}),
+    parkedMail: createParkedMailFiles(config.dataDir),
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
   return { desk, delivery, mailer, outbound, resolver };

@@ -17,7 +17,9 @@ export type ControlRequest =
   | { cmd: 'complete'; id: string }
   | { cmd: 'cancel'; id: string; reason: string; code?: string }
   | { cmd: 'jobs-run' }
-  | { cmd: 'import-accounts'; accounts: Account[] };
+  | { cmd: 'import-accounts'; accounts: Account[] }
+  | { cmd: 'review-dismiss'; id: string; note: string; by?: string }
+  | { cmd: 'review-reprocess'; id: string; by?: string };
 
 /** A failure carries its code from src/errors.ts (or node's, for an error that has no desk code). */
 export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: { code: string; message: string } };
@@ -55,6 +57,10 @@ export async function startControlServer(
         return deps.desk.cancelOrder(req.id, req.reason, req.code);
       case 'jobs-run':
         return deps.runJobs();
+      case 'review-dismiss':
+        return deps.desk.dismissReview(req.id, req.note, req.by);
+      case 'review-reprocess':
+        return deps.desk.reprocessReview(req.id, req.by);
       case 'import-accounts':
         if (!deps.importAccounts) throw new DeskError('CONTROL_UNSUPPORTED', 'import is not available');
         return deps.importAccounts(req.accounts);

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { MailAuthenticator } from '../ports/mail-authenticator.js';
+import type { ParkedMail } from '../ports/parked-mail.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes, Store } from '../ports/store.js';
 import { addEffects, deskIdentity, type DeskIdentity } from './compose-email.js';
@@ -43,6 +44,8 @@ export interface DeskDeps {
   config: DeskConfig;
   /** Checks who really sent each message (SPEC §11); unset: nothing is checked (MAIL_AUTH=off). */
   authenticator?: MailAuthenticator;
+  /** Keeps the messages parked in Review, so they can be handled again; unset: none kept. */
+  parkedMail?: ParkedMail;
   /** Called after a commit that queued e-mails, so delivery starts at once. */
   onQueued?: () => void;
 }

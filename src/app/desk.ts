@@ -7,6 +7,7 @@ import type { Disposition, SourceMeta } from '../ports/mail-source.js';
 import { DeskCore, type DeskDeps } from './desk-core.js';
 import { handleMessage } from './inbound/pipeline.js';
 import { cancelOverdue, expireVerifications, sendDigest, sendReminders, type JobResult } from './jobs.js';
+import { dismissReview, reprocessReview, type ReviewItem } from './review.js';
 import { cancelOrder, completeOrder } from './support-actions.js';
 
 export interface Desk {
@@ -20,6 +21,10 @@ export interface Desk {
   runOrderJobs(): Promise<JobResult[]>;
   completeOrder(id: string): Promise<PortOrder>;
   cancelOrder(id: string, reason: string, code?: string): Promise<PortOrder>;
+  /** Closes a Review item with a note (`by`: who, for the record). */
+  dismissReview(id: string, note: string, by?: string): Promise<ReviewItem>;
+  /** Hands a parked message to the desk again. */
+  reprocessReview(id: string, by?: string): Promise<{ item: ReviewItem; disposition: Disposition }>;
   /** Resolves when every queued use case has finished. */
   idle(): Promise<void>;
 }
@@ -36,6 +41,8 @@ export function createDesk(deps: DeskDeps): Desk {
     runOrderJobs: async () => [await sendReminders(core), await expireVerifications(core), await cancelOverdue(core)],
     completeOrder: (id) => completeOrder(core, id),
     cancelOrder: (id, reason, code) => cancelOrder(core, id, reason, code),
+    dismissReview: (id, note, by) => dismissReview(core, id, note, by),
+    reprocessReview: (id, by) => reprocessReview(core, id, by),
     idle: () => core.queue.idle(),
   };
 }

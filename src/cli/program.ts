@@ -10,6 +10,7 @@ import { isDeskError } from '../errors.js';
 import { addAccountsCommands } from './accounts-commands.js';
 import { addJobsCommands, addStartCommand } from './daemon-commands.js';
 import { addOrdersCommands } from './orders-commands.js';
+import { addReviewCommands } from './review-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type ExitCodeSink } from './output.js';
 import { addToolCommands } from './tool-commands.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(exit: ExitCodeSink = { exitCode: EXIT_OK }): Comman
   addStartCommand(program);
   addAccountsCommands(program);
   addOrdersCommands(program);
+  addReviewCommands(program);
   addJobsCommands(program);
   addToolCommands(program, exit);
   showUsageAfterErrors(program);

@@ -216,6 +216,17 @@ export const InboundEntrySchema = z.object({
   alert: z.enum(['sent', 'held']).optional(),
   /** First time it was deferred, while it waits for mail authentication. */
   deferredSince: IsoInstant.optional(),
+  /** What support did with it in Review: dismissed with a note, or handled again (reprocessed). */
+  resolution: z
+    .object({
+      action: z.enum(['dismissed', 'reprocessed']),
+      at: IsoInstant,
+      by: z.string().optional(),
+      note: z.string().optional(),
+      /** Before a reprocess: the reason it had been parked for. */
+      previous: z.string().optional(),
+    })
+    .optional(),
   orderIds: z.array(z.string()).default([]),
   at: IsoInstant,
 });

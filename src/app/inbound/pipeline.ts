@@ -33,34 +33,59 @@ const SUPPORT_TEMPLATES = new Set(['support-alert', 'csr-needs-review']);
  * takes its place in the queue when it is handed over (so they are decided in that order) and
  * parsing, mail authentication and the disk write overlap with the decisions on the others.
  */
-export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta): Promise<Disposition> {
+export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta, reprocess?: Reprocess): Promise<Disposition> {
   const parsing = parseMessage(raw);
   const authenticating = core.deps.authenticator ? core.deps.authenticator.authenticate(raw, meta.envelope) : Promise.resolve(AUTH_OFF);
   // Awaited when the message's turn comes; a failure meanwhile is not an unhandled rejection.
   parsing.catch(() => undefined);
   authenticating.catch(() => undefined);
-  const decided = core.queue.run(async () => decide(core, await parsing, await authenticating, meta));
-  const { disposition, durable } = await decided;
+  const decided = core.queue.run(async () => decide(core, await parsing, await authenticating, meta, reprocess));
+  const { disposition, durable, key } = await decided;
   await durable;
+  await keepParked(core, key, raw, disposition, reprocess !== undefined);
   return disposition;
+}
+
+/** Support asked for a message in Review to be handled again (`portdesk review reprocess`). */
+export interface Reprocess {
+  by?: string;
 }
 
 interface Decision {
   disposition: Disposition;
   /** Resolves once the records behind the disposition are on disk. */
   durable: Promise<void>;
+  key: string;
 }
 
-async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, meta: SourceMeta): Promise<Decision> {
+/**
+ * A message parked in Review is kept (parked-mail port) so support can have it handled again;
+ * one handled again and no longer parked is let go. Neither may fail the message: its decision is
+ * already recorded, and the IMAP copy sits in PortDesk/Review anyway.
+ */
+async function keepParked(core: DeskCore, key: string, raw: Buffer, disposition: Disposition, reprocessed: boolean): Promise<void> {
+  const parked = core.deps.parkedMail;
+  if (!parked) return;
+  try {
+    if (disposition === 'review') await parked.save(key, raw);
+    else if (reprocessed) await parked.remove(key);
+  } catch (err) {
+    core.deps.log.warn({ messageKey: key, err: { message: (err as Error).message } }, 'could not keep the parked message for reprocessing');
+  }
+}
+
+async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, meta: SourceMeta, reprocess?: Reprocess): Promise<Decision> {
   const log = core.deps.log.child({ messageKey: msg.key, uid: meta.uid });
   const store = core.deps.store;
   const seen = store.getInbound(msg.key);
-  if (seen && seen.outcome !== 'deferred') {
+  // Handled again on support's word: the message waits in Review, and only then.
+  const again = reprocess !== undefined && seen?.outcome === 'review' && !seen.resolution;
+  if (seen && seen.outcome !== 'deferred' && !again) {
     log.info({ outcome: seen.outcome }, 'message seen before; not handled again');
     // Seen before, possibly by a commit still on its way to the disk.
     const durable = store.flush();
     durable.catch(() => undefined); // awaited by handleMessage once the queue lets go
-    return { disposition: seen.outcome, durable };
+    return { disposition: seen.outcome, durable, key: msg.key };
   }
   const now = core.deps.clock.now();
   const classification = classifyMessage(msg, { deskAddresses: core.deskAddresses });
@@ -86,7 +111,7 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
     const deferredSince = seen?.deferredSince ?? entry.at;
     if (now.getTime() - Date.parse(deferredSince) < AUTH_DEFER_LIMIT_MS) {
       log.info({ kind, deferredSince }, 'mail authentication waits on DNS; message deferred');
-      return { disposition: 'deferred', durable: core.stage({ inbound: [{ ...entry, outcome: 'deferred', deferredSince }] }, [], now) };
+      return { disposition: 'deferred', durable: core.stage({ inbound: [{ ...entry, outcome: 'deferred', deferredSince }] }, [], now), key: msg.key };
     }
   }
 
@@ -106,6 +131,9 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
     ...(handled.reason ? { reason: handled.reason } : {}),
     ...(handled.reviewReason ? { reviewReason: handled.reviewReason } : {}),
     ...(alert ? { alert } : {}),
+    ...(again && handled.outcome !== 'review'
+      ? { resolution: { action: 'reprocessed' as const, at: entry.at, ...(reprocess.by ? { by: reprocess.by } : {}), previous: `${seen.reviewReason ?? 'OTHER'}: ${seen.reason ?? ''}` } }
+      : {}),
     orderIds: handled.orderIds ?? [],
   };
   const changes = { ...(handled.changes ?? {}), inbound: [final] };
@@ -127,10 +155,10 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
       // Even the alert cannot be rendered: the Review folder and the log carry the reason.
       parkedDurable = core.stage({ inbound: [parkedEntry] }, [], now);
     }
-    return { disposition: 'review', durable: parkedDurable };
+    return { disposition: 'review', durable: parkedDurable, key: msg.key };
   }
   log.info({ kind, outcome: handled.outcome, reviewReason: handled.reviewReason, reason: handled.reason, orderIds: final.orderIds }, 'message handled');
-  return { disposition: handled.outcome, durable };
+  return { disposition: handled.outcome, durable, key: msg.key };
 }
 
 function dispatch(input: InboundInput, kind: InboundEntry['kind']): Handled {
