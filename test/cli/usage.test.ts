@@ -34,6 +34,11 @@ const COMMANDS = [
   ['orders', 'show'],
   ['orders', 'complete'],
   ['orders', 'cancel'],
+  ['review'],
+  ['review', 'list'],
+  ['review', 'show'],
+  ['review', 'reprocess'],
+  ['review', 'dismiss'],
   ['jobs'],
   ['jobs', 'run'],
   ['inspect'],
@@ -53,7 +58,7 @@ describe('help', () => {
   });
 
   it('commands that show records offer --json', async () => {
-    const withJson = [['accounts', 'list'], ['accounts', 'show'], ['accounts', 'import'], ['orders', 'list'], ['orders', 'show'], ['orders', 'complete'], ['orders', 'cancel'], ['jobs', 'run'], ['inspect'], ['check'], ['demo']];
+    const withJson = [['accounts', 'list'], ['accounts', 'show'], ['accounts', 'import'], ['orders', 'list'], ['orders', 'show'], ['orders', 'complete'], ['orders', 'cancel'], ['review', 'list'], ['review', 'show'], ['review', 'reprocess'], ['review', 'dismiss'], ['jobs', 'run'], ['inspect'], ['check'], ['demo']];
     const results = await Promise.all(withJson.map((c) => portdesk([...c, '--help'])));
     results.forEach((r, i) => expect(r.stdout, withJson[i]!.join(' ')).toContain('--json'));
   });
