@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyMessage } from '../../src/mail/classify-message.js';
 import { parseMessage } from '../../src/mail/parse-message.js';
 import type { InboundMessage } from '../../src/mail/types.js';
+import { inboundMessage } from '../support/inbound-message.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'classify');
 const deskAddresses = ['porting@example.test'];
@@ -42,24 +43,7 @@ describe('classification fixtures in test/fixtures/classify', () => {
   }
 });
 
-/** A message built field by field, for rules that need no .eml of their own. */
-function message(overrides: Partial<InboundMessage>): InboundMessage {
-  return {
-    key: 'sha256:test',
-    from: { address: 'someone@customer.example.test' },
-    to: [{ address: 'porting@example.test' }],
-    cc: [],
-    subject: '',
-    references: [],
-    headers: {},
-    contentType: 'text/plain',
-    text: '',
-    attachments: [],
-    defects: [],
-    size: 0,
-    ...overrides,
-  };
-}
+const message = inboundMessage;
 
 describe('classifyMessage rules', () => {
   const ctx = { deskAddresses };

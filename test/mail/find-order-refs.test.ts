@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { findOrderIds, findOrderRefs } from '../../src/mail/find-order-refs.js';
 import type { InboundMessage } from '../../src/mail/types.js';
+import { inboundMessage } from '../support/inbound-message.js';
 
-function message(overrides: Partial<InboundMessage>): InboundMessage {
-  return {
-    key: 'k', to: [], cc: [], subject: '', references: [], headers: {}, contentType: 'text/plain', text: '',
-    attachments: [], defects: [], size: 0, ...overrides,
-  };
-}
+// No sender and no recipients unless a test gives them: what findOrderRefs reads is all there is.
+const message = (overrides: Partial<InboundMessage>): InboundMessage => inboundMessage({ from: undefined, to: [], ...overrides });
 
 const ctx = { deskAddresses: ['porting@example.test', 'desk@ports.example.test'] };
 

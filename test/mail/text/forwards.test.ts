@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { findForwardedPart } from '../../../src/mail/text/forwards.js';
 import type { InboundMessage } from '../../../src/mail/types.js';
+import { inboundMessage } from '../../support/inbound-message.js';
 
-function message(overrides: Partial<InboundMessage>): InboundMessage {
-  return {
-    key: 'sha256:test',
-    from: { address: 'support@example.test' },
-    to: [{ address: 'porting@example.test' }],
-    cc: [],
-    subject: '',
-    references: [],
-    headers: {},
-    contentType: 'text/plain',
-    text: '',
-    attachments: [],
-    defects: [],
-    size: 0,
-    ...overrides,
-  };
-}
+const message = (overrides: Partial<InboundMessage>): InboundMessage => inboundMessage({ from: { address: 'support@example.test' }, ...overrides });
 
 const ORIGINAL = ['From: Northwire LNP <lsr@northwire.example.test>', 'Subject: LSR NW-88410', '', 'PON: NW-88410', 'TN: 509-555-0180'];
 
