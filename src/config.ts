@@ -78,6 +78,8 @@ const email = (fallback: string) =>
 
 const optionalText = z.preprocess(emptyToUndefined, z.string().optional());
 
+const count = (fallback: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
+
 const EnvSchema = z.object({
   IMAP_HOST: optionalText,
   IMAP_PORT: port(993),
@@ -155,6 +157,9 @@ const EnvSchema = z.object({
       }),
   ),
   REPLY_SUBADDRESS: bool(true),
+  MAX_ACCOUNTS_PER_REQUEST: count(10, 100_000),
+  MAX_REQUESTS_PER_CARRIER_PER_HOUR: count(30, 1_000_000),
+  MAX_EMAILS_PER_CUSTOMER_PER_DAY: count(8, 1_000_000),
   MAIL_AUTH: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.enum(MAIL_AUTH_MODES, { message: 'must be enforce, report or off' }).default('enforce'),
@@ -220,6 +225,18 @@ export interface SmtpConfig {
   password?: string;
 }
 
+/** Limits per request and per sender (SPEC §10); each breach parks the message in Review. */
+export interface DeskLimits {
+  /** A request naming more accounts is a project port: it waits in Review before any e-mail. */
+  accountsPerRequest: number;
+  /** Port requests one sender may make in an hour before the next waits in Review. */
+  requestsPerCarrierPerHour: number;
+  /** E-mails one customer address may get from the desk in a day before the next request about them waits. */
+  emailsPerCustomerPerDay: number;
+}
+
+export const DEFAULT_LIMITS: DeskLimits = { accountsPerRequest: 10, requestsPerCarrierPerHour: 30, emailsPerCustomerPerDay: 8 };
+
 export interface MailAuthConfig {
   mode: MailAuthMode;
   /** Resolvers for every look-up; undefined: the system's (/etc/resolv.conf). */
@@ -251,6 +268,7 @@ export interface Config {
   matchPreset?: MatchPreset;
   matchFields: MatchField[];
   replySubaddress: boolean;
+  limits: DeskLimits;
   mailAuth: MailAuthConfig;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -331,6 +349,11 @@ export function loadConfig(
     matchPreset: e.MATCH_FIELDS.preset,
     matchFields: e.MATCH_FIELDS.fields,
     replySubaddress: e.REPLY_SUBADDRESS,
+    limits: {
+      accountsPerRequest: e.MAX_ACCOUNTS_PER_REQUEST,
+      requestsPerCarrierPerHour: e.MAX_REQUESTS_PER_CARRIER_PER_HOUR,
+      emailsPerCustomerPerDay: e.MAX_EMAILS_PER_CUSTOMER_PER_DAY,
+    },
     mailAuth: {
       mode: e.MAIL_AUTH,
       ...(e.MAIL_AUTH_DNS ? { dns: e.MAIL_AUTH_DNS } : {}),

@@ -4,7 +4,11 @@
  * one that matters drowns; what is held back is listed in the next daily digest, so nothing is
  * lost. Alerts about mail bound by the desk's own secrets are never held (see inbound/handled.ts).
  */
+import { SlidingWindow } from './sliding-window.js';
+
 const HOUR_MS = 3_600_000;
+/** The key all alerts are counted under, beside their sender's. */
+const ALL = '\u0000all';
 
 export interface AlertLimits {
   perSenderPerHour: number;
@@ -14,36 +18,23 @@ export interface AlertLimits {
 export const ALERT_LIMITS: AlertLimits = { perSenderPerHour: 1, totalPerHour: 10 };
 
 export class AlertThrottle {
-  private readonly total: number[] = [];
-  private readonly bySender = new Map<string, number[]>();
+  private readonly sent = new SlidingWindow(HOUR_MS);
+  private admitted = 0;
 
   constructor(private readonly limits: AlertLimits = ALERT_LIMITS) {}
 
   /** Counts an alert that was sent (at start, from the inbound log). */
   record(sender: string, at: number): void {
-    this.total.push(at);
-    const key = sender.trim().toLowerCase();
-    const list = this.bySender.get(key) ?? [];
-    list.push(at);
-    this.bySender.set(key, list);
+    this.sent.add(sender, at);
+    this.sent.add(ALL, at);
   }
 
   /** Whether an alert about a message from `sender` may go out now; counts it when it may. */
   admit(sender: string, now: number): boolean {
-    this.prune(now);
-    const key = sender.trim().toLowerCase();
-    const mine = this.bySender.get(key) ?? [];
-    if (mine.length >= this.limits.perSenderPerHour || this.total.length >= this.limits.totalPerHour) return false;
-    this.record(key, now);
+    // Now and then, forget the senders of an hour ago.
+    if (++this.admitted % 1000 === 0) this.sent.prune(now);
+    if (this.sent.count(sender, now) >= this.limits.perSenderPerHour || this.sent.count(ALL, now) >= this.limits.totalPerHour) return false;
+    this.record(sender, now);
     return true;
-  }
-
-  private prune(now: number): void {
-    const since = now - HOUR_MS;
-    while (this.total.length && this.total[0]! <= since) this.total.shift();
-    for (const [key, list] of this.bySender) {
-      while (list.length && list[0]! <= since) list.shift();
-      if (!list.length) this.bySender.delete(key);
-    }
   }
 }

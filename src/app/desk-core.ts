@@ -2,7 +2,7 @@
  * What every use case shares: the collaborators, the serial queue, the decision context for the
  * core, and "commit these changes and effects, then wake the outbox".
  */
-import type { Config, MailAuthConfig } from '../config.js';
+import { DEFAULT_LIMITS, type Config, type DeskLimits, type MailAuthConfig } from '../config.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { MailAuthMode } from '../domain/mail-auth.js';
 import type { Effect } from '../domain/effects.js';
@@ -16,6 +16,7 @@ import type { Renderer } from '../ports/renderer.js';
 import type { Changes, Store } from '../ports/store.js';
 import { addEffects, deskIdentity, type DeskIdentity } from './compose-email.js';
 import { AlertThrottle } from './alert-throttle.js';
+import { UsageCounters } from './usage-counters.js';
 import { SerialQueue } from './serial-queue.js';
 
 export type DeskConfig = Pick<
@@ -32,6 +33,8 @@ export type DeskConfig = Pick<
 > & {
   /** Unset: mail authentication off (tests of other rules). */
   mailAuth?: Pick<MailAuthConfig, 'mode'>;
+  /** Unset: the defaults (DEFAULT_LIMITS). */
+  limits?: DeskLimits;
 };
 
 export interface DeskDeps {
@@ -55,11 +58,16 @@ export class DeskCore {
   readonly desk: DeskIdentity;
   readonly deskAddresses: string[];
 
+  /** Requests per sender and e-mails per recipient, for the limits. */
+  readonly usage: UsageCounters;
+  readonly limits: DeskLimits;
   private throttle: AlertThrottle | undefined;
 
   constructor(readonly deps: DeskDeps) {
     this.desk = deskIdentity(deps.config);
     this.deskAddresses = [deps.config.mailFrom.toLowerCase()];
+    this.usage = new UsageCounters(deps.store, deps.clock);
+    this.limits = deps.config.limits ?? DEFAULT_LIMITS;
   }
 
   get authMode(): MailAuthMode {
@@ -114,6 +122,7 @@ export class DeskCore {
     addEffects(changes, effects, { renderer: this.deps.renderer, ids: this.deps.ids, desk: this.desk, now });
     if (isEmpty(changes)) return Promise.resolve();
     const stored = this.deps.store.commit(changes);
+    if (changes.outbox?.length) this.usage.recordMail(changes.outbox);
     const durable = changes.outbox?.length ? stored.then(() => this.deps.onQueued?.()) : stored;
     // The caller awaits it, maybe a few ticks later: a failure must not count as unhandled meanwhile.
     durable.catch(() => undefined);

@@ -5,6 +5,7 @@
  */
 import type { EmailEffect } from './effects.js';
 import type { DeskContext } from './order-step.js';
+import { domainOf } from './free-mail.js';
 import { formatNumber } from './phone.js';
 import { REASON_TEXT, type ReasonCode } from './reason-codes.js';
 import type { Account, MatchReport, PortOrder } from './records.js';
@@ -22,7 +23,7 @@ export function orderView(order: PortOrder) {
 }
 
 export function carrierView(order: PortOrder) {
-  return { name: order.carrier.name, email: order.carrier.email, pon: order.carrier.pon };
+  return { name: order.carrier.name, email: order.carrier.email, domain: domainOf(order.carrier.email), pon: order.carrier.pon };
 }
 
 export function accountView(account: Account) {

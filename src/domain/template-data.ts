@@ -26,8 +26,11 @@ export interface ReasonItem {
 }
 
 export interface CarrierRef {
+  /** As the carrier gave it, cleaned (carrier-text.ts): customers see it only beside `domain`. */
   name: string;
   email?: string;
+  /** The mail domain the carrier writes from: how customers are told who asks. */
+  domain?: string;
   pon?: string;
 }
 
@@ -49,7 +52,7 @@ type VerificationData = {
   order: { id: string };
   /** E.164 numbers; the templates print them in national form. */
   numbers: string[];
-  carrier: { name: string };
+  carrier: Pick<CarrierRef, 'name' | 'domain'>;
   /** In words or ISO, as the app prefers. */
   requestedDate?: string;
   /** In words, e.g. "Friday, December 4, 2026 at 3:00 PM UTC". */
@@ -82,7 +85,7 @@ export interface TemplateDataMap {
     account: { name: string };
     order: { id: string };
     numbers: string[];
-    carrier: { name: string };
+    carrier: Pick<CarrierRef, 'name' | 'domain'>;
     outcome: 'approved' | 'rejected';
     decidedBy: Decision['by'];
     focDate?: string;

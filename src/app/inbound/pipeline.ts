@@ -124,6 +124,9 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
     log.error({ err, kind }, 'message could not be handled');
     handled = review(input, 'INTERNAL_ERROR', `internal error while handling a ${kind}: ${(err as Error).message}`);
   }
+  // Every request counts toward its sender's hourly limit, whatever became of it (the inbound log,
+  // which seeds the count after a restart, holds them all alike).
+  if (kind === 'port_request' && msg.from?.address) core.usage.recordRequest(msg.from.address, now.getTime());
   const { effects, alert } = throttleAlerts(core, msg, handled, now);
   const final: InboundEntry = {
     ...entry,

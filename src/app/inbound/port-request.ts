@@ -7,23 +7,13 @@ import { intakePortRequest } from '../../domain/intake.js';
 import { judgeRequest } from '../../domain/mail-auth.js';
 import { claimsApproval } from '../../mail/claims-approval.js';
 import { readPortRequest } from '../../mail/read-port-request.js';
+import { cleanCarrierName, cleanEchoedField, cleanPon } from '../../domain/carrier-text.js';
 import { domainOf } from '../../domain/free-mail.js';
+import { distinctAccounts } from '../../domain/intake-limits.js';
 import { review, type Handled, type InboundInput } from './handled.js';
 
 /** Beyond this a request is a bulk (project) port: support handles it by hand. */
 export const MAX_NUMBERS_PER_REQUEST = 1000;
-
-/** A display name as it may appear in our e-mails: one line, no links, not too long. */
-function cleanName(name: string | undefined): string | undefined {
-  const clean = (name ?? '')
-    .replace(/\b(?:https?:\/\/|www\.)\S+/gi, '')
-    .replace(/[\r\n\t<>"]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 60)
-    .trim();
-  return clean || undefined;
-}
 
 export function handlePortRequest(input: InboundInput): Handled {
   const { core, msg, auth, ctx, log } = input;
@@ -34,26 +24,33 @@ export function handlePortRequest(input: InboundInput): Handled {
   if (f.dids.length > MAX_NUMBERS_PER_REQUEST) {
     return review(input, 'PROJECT_PORT', `port request for ${f.dids.length} numbers; more than ${MAX_NUMBERS_PER_REQUEST} is a project port for a person to handle`);
   }
-  const carrierEmail = f.carrierEmail ?? msg.from!.address;
+  // Replies go to the message's own sender, never to an address found in its body: a forwarded
+  // request is answered to whoever forwarded it (SPEC §10).
+  const sender = msg.from!.address;
+  const limited = checkLimits(input, sender, f.dids);
+  if (limited) return limited;
+  const pon = cleanPon(f.pon);
+  const spid = cleanPon(f.spid);
   const result = intakePortRequest(
     {
       carrier: {
-        name: cleanName(f.carrierName ?? msg.from!.name) ?? domainOf(carrierEmail),
-        email: carrierEmail,
-        ...(f.spid ? { spid: f.spid } : {}),
-        ...(f.pon ? { pon: f.pon } : {}),
+        // Carrier-supplied text reaches customers only cleaned and bounded (carrier-text.ts).
+        name: cleanCarrierName(f.carrierName ?? msg.from!.name) ?? domainOf(sender),
+        email: sender,
+        ...(spid ? { spid } : {}),
+        ...(pon ? { pon } : {}),
       },
       provided: {
-        ...(f.name ? { name: f.name } : {}),
-        ...(f.company ? { company: f.company } : {}),
-        ...(f.street ? { street: f.street } : {}),
-        ...(f.city ? { city: f.city } : {}),
-        ...(f.state ? { state: f.state } : {}),
-        ...(f.zip ? { zip: f.zip } : {}),
-        ...(f.accountNumber ? { accountNumber: f.accountNumber } : {}),
-        ...(f.btn ? { btn: f.btn } : {}),
+        ...echoed('name', f.name),
+        ...echoed('company', f.company),
+        ...echoed('street', f.street),
+        ...echoed('city', f.city),
+        ...echoed('state', f.state),
+        ...echoed('zip', f.zip),
+        ...echoed('accountNumber', f.accountNumber),
+        ...echoed('btn', f.btn),
         ...(f.pin ? { pin: f.pin } : {}),
-        ...(f.authorizedName ? { authorizedName: f.authorizedName } : {}),
+        ...echoed('authorizedName', f.authorizedName),
       },
       dids: f.dids,
       ...(f.requestedDate ? { requestedDate: f.requestedDate } : {}),
@@ -79,4 +76,40 @@ export function handlePortRequest(input: InboundInput): Handled {
     changes: { orders },
     effects: result.effects,
   };
+}
+
+/** A field the carrier wrote, kept one line and bounded (it is echoed back in a rejection). */
+function echoed<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  const clean = cleanEchoedField(value);
+  return clean ? ({ [key]: clean } as Record<K, string>) : {};
+}
+
+/**
+ * The limits per request and per sender (SPEC §10), checked before anything is created or sent:
+ * a breach parks the request in Review with its reason, never drops it.
+ */
+function checkLimits(input: InboundInput, sender: string, dids: readonly string[]): Handled | undefined {
+  const { core, ctx } = input;
+  const limits = core.limits;
+  const accounts = distinctAccounts(dids, core.deps.store);
+  if (accounts.length > limits.accountsPerRequest) {
+    return review(
+      input,
+      'PROJECT_PORT',
+      `port request naming numbers on ${accounts.length} accounts; more than ${limits.accountsPerRequest} (MAX_ACCOUNTS_PER_REQUEST) is a project port: nothing was sent, and its notices follow support's decision`,
+    );
+  }
+  const made = core.usage.requestsFrom(sender, ctx.now.getTime());
+  if (made >= limits.requestsPerCarrierPerHour) {
+    return review(input, 'RATE_LIMITED', `${sender} has sent ${made} port requests in the last hour (MAX_REQUESTS_PER_CARRIER_PER_HOUR ${limits.requestsPerCarrierPerHour}); not acted on`);
+  }
+  const flooded = accounts.filter((a) => core.usage.emailsTo(a.email, ctx.now.getTime()) >= limits.emailsPerCustomerPerDay);
+  if (flooded.length) {
+    return review(
+      input,
+      'RATE_LIMITED',
+      `the customer of account ${flooded.map((a) => a.id).join(', ')} has had ${limits.emailsPerCustomerPerDay} or more e-mails from the desk in the last day (MAX_EMAILS_PER_CUSTOMER_PER_DAY); the request was not acted on, so they get no more`,
+    );
+  }
+  return undefined;
 }

@@ -108,6 +108,13 @@ function fromCarrier(input: InboundInput, orders: PortOrder[]): Handled {
 
 export function preApprovalRefusal(input: InboundInput, why: string): Handled {
   const { core, msg } = input;
+  // Anyone can put anyone's address in From: the explanation must not become a way to mail a
+  // stranger over and over through the desk.
+  const sender = msg.from!.address;
+  const written = core.usage.emailsTo(sender, input.ctx.now.getTime());
+  if (written >= core.limits.emailsPerCustomerPerDay) {
+    return review(input, 'RATE_LIMITED', `${why}; ${sender} has had ${written} e-mails from the desk in the last day (MAX_EMAILS_PER_CUSTOMER_PER_DAY), so no explanation was sent`);
+  }
   return {
     outcome: 'processed',
     reason: `pre-approval refused: ${why}`,
