@@ -9,12 +9,23 @@
  * ten-digit account number or the sender's own callback number looks exactly like a DID.
  */
 import { toE164 } from '../domain/phone.js';
+import { cutText, formatCount, MAX_NUMBER_CANDIDATES, MAX_NUMBERS, MAX_TEXT_CHARS } from './limits.js';
 
 export interface ExtractedNumbers {
   /** Valid numbers in E.164, in order of first appearance. */
   dids: string[];
   /** Number-like text that is not a valid US number, and ranges that are reversed or too large. */
   invalid: string[];
+  /** Set when reading stopped at a cap before the end of the text: why, in words. */
+  stopped?: string;
+}
+
+export interface ExtractOptions {
+  /**
+   * Stop once this many distinct valid numbers are found (default MAX_NUMBERS). The classifier
+   * asks for 1: it only needs to know whether there is any.
+   */
+  maxNumbers?: number;
 }
 
 /** A range longer than this is a typo or an attack, not a port request. */
@@ -69,31 +80,58 @@ const LABEL_BEFORE_RE =
 /** A number offered as a way to reach the sender ("Questions? Call our desk at …") is not a DID. */
 const CALL_US_BEFORE_RE = /\b(?:call|contact|reach|questions?|dial|phone us|text us)\b[^,;]{0,30}$/i;
 
-/** Where the next labelled field starts on the same line ("PIN: 1234   TN: 206-555-0100"). */
-const NEXT_FIELD_RE = /(?<![ \t])(?:[ \t]{2,}|\t|[ \t]*[|;])[ \t]*[A-Za-z][\w #./-]{0,30}[:=]/;
+/**
+ * Where the next labelled field starts on the same line ("PIN: 1234   TN: 206-555-0100"). Each
+ * blank run is taken whole (`(?![ \t])`), so a long run is tried once, not once per way of
+ * splitting it: the scan stays linear in the length of the line.
+ */
+const NEXT_FIELD_RE = /(?<![ \t])(?:[ \t]*[|;][ \t]*|[ \t]{2,}|\t[ \t]*)(?![ \t])[A-Za-z][\w #./-]{0,30}[:=]/;
 
-export function extractNumbers(text: string): ExtractedNumbers {
+/**
+ * The numbers in `text`, in one pass over its lines. Validating a number is the costly step, so
+ * the pass stops after MAX_NUMBER_CANDIDATES number-like strings (range members included) or
+ * `maxNumbers` valid ones, and says so in `stopped`: a list that long is a project port, and
+ * reading the rest would decide nothing more.
+ */
+export function extractNumbers(text: string, options: ExtractOptions = {}): ExtractedNumbers {
+  const maxNumbers = options.maxNumbers ?? MAX_NUMBERS;
+  const cutNotes: string[] = [];
+  const readable = cutText(text, MAX_TEXT_CHARS, 'the text', cutNotes);
   const seen = new Set<string>();
   const dids: string[] = [];
   const invalidSeen = new Set<string>();
   const invalid: string[] = [];
-  const add = (e164: string): void => {
-    if (seen.has(e164)) return;
-    seen.add(e164);
-    dids.push(e164);
+  let candidates = 0;
+  let stopped: string | undefined;
+  const full = (): boolean => {
+    if (stopped) return true;
+    if (dids.length >= maxNumbers) stopped = `stopped reading numbers after ${formatCount(maxNumbers)}`;
+    else if (candidates >= MAX_NUMBER_CANDIDATES) stopped = `stopped reading numbers after ${formatCount(MAX_NUMBER_CANDIDATES)} number-like strings`;
+    return stopped !== undefined;
   };
-  const reject = (raw: string): void => {
-    const trimmed = raw.trim();
-    if (invalidSeen.has(trimmed)) return;
-    invalidSeen.add(trimmed);
-    invalid.push(trimmed);
+  const sink: RangeSink = {
+    add: (e164) => {
+      candidates += 1;
+      if (seen.has(e164)) return;
+      seen.add(e164);
+      dids.push(e164);
+    },
+    reject: (raw) => {
+      candidates += 1;
+      const trimmed = raw.trim();
+      if (invalidSeen.has(trimmed)) return;
+      invalidSeen.add(trimmed);
+      invalid.push(trimmed);
+    },
+    full,
   };
 
-  for (const line of text.split(/\r?\n/)) {
+  lines: for (const line of readable.split(/\r?\n/)) {
     const scanned = dropSkippedLabel(line);
     if (!/\d{3}/.test(scanned)) continue;
     NUMBER_RE.lastIndex = 0;
     for (const match of scanned.matchAll(NUMBER_RE)) {
+      if (full()) break lines;
       const [whole, first, fullEnd, shortEnd] = match;
       const before = scanned.slice(Math.max(0, match.index - 40), match.index);
       if (LABEL_BEFORE_RE.test(before) || CALL_US_BEFORE_RE.test(before)) continue;
@@ -101,15 +139,28 @@ export function extractNumbers(text: string): ExtractedNumbers {
       if (!start) continue;
       if (fullEnd === undefined && shortEnd === undefined) {
         const e164 = validate(start);
-        if (e164) add(e164);
-        else reject(whole);
+        if (e164) sink.add(e164);
+        else sink.reject(whole);
         continue;
       }
       const end = fullEnd !== undefined ? tenDigits(fullEnd) : start.slice(0, 10 - (shortEnd ?? '').length) + (shortEnd ?? '');
-      expandRange(whole, start, end, add, reject);
+      expandRange(whole, start, end, sink);
     }
   }
-  return { dids, invalid };
+  const reason = stopped ?? cutNotes[0];
+  return reason ? { dids, invalid, stopped: reason } : { dids, invalid };
+}
+
+/** Whether `text` names at least one valid number: the first one found ends the pass. */
+export function hasNumbers(text: string): boolean {
+  return extractNumbers(text, { maxNumbers: 1 }).dids.length > 0;
+}
+
+interface RangeSink {
+  add(e164: string): void;
+  reject(raw: string): void;
+  /** True once a cap is reached: a range stops expanding there. */
+  full(): boolean;
 }
 
 function dropSkippedLabel(line: string): string {
@@ -120,13 +171,7 @@ function dropSkippedLabel(line: string): string {
   return next ? rest.slice(next.index) : '';
 }
 
-function expandRange(
-  whole: string,
-  start: string,
-  end: string | undefined,
-  add: (e164: string) => void,
-  reject: (raw: string) => void,
-): void {
+function expandRange(whole: string, start: string, end: string | undefined, { add, reject, full }: RangeSink): void {
   if (!end) {
     reject(whole);
     return;
@@ -141,7 +186,7 @@ function expandRange(
     return;
   }
   const samePrefix = start.slice(0, 6) === end.slice(0, 6);
-  for (let n = first; n <= last; n += 1) {
+  for (let n = first; n <= last && !full(); n += 1) {
     const digits = String(n);
     // Inside one NPA-NXX every line number is valid once both ends are; across exchanges check each.
     const e164 = samePrefix ? `+1${digits}` : validate(digits);

@@ -3,7 +3,12 @@
  * on its line with the value under it), read by a table of label patterns. The port request and
  * CSR readers each compile their own table; the way a label, its separator and its value are
  * recognised is this one.
+ *
+ * Linear in the text: a line is read for labels only in its first MAX_LINE_CHARS characters and
+ * for at most MAX_FIELDS_PER_LINE fields, every blank run in a pattern is matched one way only,
+ * and a reading stops at MAX_LABELLED_FIELDS fields.
  */
+import { MAX_LABELLED_FIELDS, MAX_LINE_CHARS } from '../limits.js';
 
 export interface LabelSpec<K extends string = string> {
   key: K;
@@ -27,6 +32,8 @@ export type LabelReader<K extends string> = (text: string) => LabelledValue<K>[]
 const BULLET = String.raw`^[ \t]*(?:[-*•>#]+[ \t]*|\d{1,2}[.)][ \t]+)?(?:\*\*|__)?`;
 const AFTER_LABEL = String.raw`(?:\*\*|__)?(?:[ \t]*\([^)\n]{0,40}\))?(?:\*\*|__)?`;
 const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
+/** An LSR form row carries a dozen fields; a line with more is not a form. */
+const MAX_FIELDS_PER_LINE = 64;
 /** Values that say "not given": a form's blanks, not data. */
 const PLACEHOLDER = /^(?:n\/?a|none|null|nil|-+|tbd|unknown|\?+|_+|\.+)$/i;
 
@@ -38,7 +45,9 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
   const ordered = [...specs].sort((a, b) => b.pattern.length - a.pattern.length);
   const alternation = ordered.map((spec) => spec.pattern).join('|');
   const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${SEPARATOR}`, 'i');
-  const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}[ \\t]*[:=]?[ \\t]*$`, 'i');
+  // `(?:[ \t]*[:=])?[ \t]*$` rather than `[ \t]*[:=]?[ \t]*$`: two adjacent blank runs would be
+  // tried at every split of a long run of blanks, quadratic in its length.
+  const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}(?:[ \\t]*[:=])?[ \\t]*$`, 'i');
   // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
   // carry fields such as VER or ACT that are not read but must still end the value before them).
   // It starts only where a run of blanks starts, so a long run is not retried from every blank.
@@ -50,14 +59,15 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
   const keyOf = (label: string): K | undefined => wholeRes.find((entry) => entry.re.test(label.trim()))?.key;
 
   return (text: string): LabelledValue<K>[] => {
-    const lines = text.split(/\r?\n/);
+    const lines = text.split(/\r?\n/).map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line));
     const found: LabelledValue<K>[] = [];
-    lines.forEach((line, index) => {
+    for (let index = 0; index < lines.length && found.length < MAX_LABELLED_FIELDS; index += 1) {
+      const line = lines[index] ?? '';
       let offset = 0;
       let rest = line;
       let first = true;
       let read = false;
-      for (;;) {
+      for (let fields = 0; fields < MAX_FIELDS_PER_LINE; fields += 1) {
         const match = lineRe.exec(rest);
         if (!match) {
           // A field that is not read (VER: 01): skip to the one after it.
@@ -100,17 +110,35 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
           }
         }
       }
-    });
-    return found;
+    }
+    return found.slice(0, MAX_LABELLED_FIELDS);
   };
 }
 
 function cleanValue(raw: string): string | undefined {
-  const value = raw
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^(?:\*\*|__|["'“”‘’])+|(?:\*\*|__|["'“”‘’])+$/g, '')
-    .trim();
+  const value = trimMarks(raw.replace(/\s+/g, ' ').trim()).trim();
   if (!value || PLACEHOLDER.test(value)) return undefined;
   return value;
+}
+
+const QUOTE_MARKS = new Set(['"', "'", '“', '”', '‘', '’']);
+
+/**
+ * Removes bold markers (`**`, `__`) and quote marks around a value. A loop, not a `(…)+$` pattern:
+ * that one is retried from every mark of a long run and costs the square of its length.
+ */
+function trimMarks(value: string): string {
+  let start = 0;
+  let end = value.length;
+  for (;;) {
+    if (value.startsWith('**', start) || value.startsWith('__', start)) start += 2;
+    else if (start < end && QUOTE_MARKS.has(value[start] ?? '')) start += 1;
+    else break;
+  }
+  for (;;) {
+    if (end - start >= 2 && (value.startsWith('**', end - 2) || value.startsWith('__', end - 2))) end -= 2;
+    else if (end > start && QUOTE_MARKS.has(value[end - 1] ?? '')) end -= 1;
+    else break;
+  }
+  return value.slice(start, end);
 }

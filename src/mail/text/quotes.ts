@@ -28,7 +28,8 @@ const QUOTE_HEADERS: readonly { language: string; pattern: RegExp; wraps: boolea
   { language: 'Swedish/Danish/Norwegian', pattern: /^Den\s.{4,300}\sskrev(?:\s.{0,300})?:$/i, wraps: true },
   { language: 'Finnish', pattern: /^(?:ma|ti|ke|to|pe|la|su)\s+\d.{2,300}\skirjoitti\s*:?$/i, wraps: true },
   { language: 'Polish', pattern: /^(?:W\s+dniu|Dnia)\s.{4,300}\s(?:napisał\(a\)|napisała|napisał|pisze)\s*:?$/i, wraps: true },
-  { language: 'ISO date', pattern: /^\d{4}-\d{2}-\d{2}\s.{0,300}<[^<>\s]+@[^<>\s]+>\s*:$/, wraps: true },
+  // `(?=[^<]*$)`: only the last "<" can open the address that ends the line, so only it is tried.
+  { language: 'ISO date', pattern: /^\d{4}-\d{2}-\d{2}\s.{0,300}<(?=[^<]*$)[^<>\s]+@[^<>\s]+>\s*:$/, wraps: true },
   { language: 'English', pattern: /^.{1,200}\swrote\s*:$/i, wraps: false },
   { language: 'German', pattern: /^.{1,200}\sschrieb(?:\s.{0,200})?:$/i, wraps: false },
   { language: 'Dutch', pattern: /^.{1,200}\sschreef(?:\s.{0,200})?:$/i, wraps: false },
@@ -40,6 +41,16 @@ const QUOTE_HEADERS: readonly { language: string; pattern: RegExp; wraps: boolea
   { language: 'Portuguese', pattern: /^.{1,200}\sescreveu\s*:$/i, wraps: false },
   { language: 'Russian', pattern: /^.{1,200}\sнаписал(?:а)?\s*:$/i, wraps: false },
 ];
+
+/**
+ * No pattern above matches more than about 620 characters (`.{4,300}` twice at most), so a longer
+ * line, or lines joined past this, is not tried: on a long line each pattern would backtrack
+ * through its bounded repeats for nothing.
+ */
+const MAX_QUOTE_HEADER_CHARS = 1_000;
+
+/** At most this many different notes from one walk: a note per signature line would be thousands. */
+const MAX_WALK_NOTES = 20;
 
 /**
  * "-----Original Message-----", "---------- Forwarded message ----------" and their translations,
@@ -105,10 +116,16 @@ export interface QuoteWalkOptions {
 export function walkQuotedLines(lines: readonly string[], options: QuoteWalkOptions): QuoteWalk {
   const kept: string[] = [];
   const notes: string[] = [];
+  const noted = new Set<string>();
+  const note = (text: string): void => {
+    if (noted.has(text) || noted.size >= MAX_WALK_NOTES) return;
+    noted.add(text);
+    notes.push(text);
+  };
   let quoteFound = false;
-  const noteQuote = (note: string): void => {
+  const noteQuote = (text: string): void => {
     quoteFound = true;
-    if (!notes.includes(note)) notes.push(note);
+    note(text);
   };
   let inSignature = false;
   let index = 0;
@@ -155,8 +172,7 @@ export function walkQuotedLines(lines: readonly string[], options: QuoteWalkOpti
     }
 
     if (isSignatureStart(trimmed)) {
-      const note = `removed a signature starting "${trimmed.slice(0, 40)}"`;
-      if (!notes.includes(note)) notes.push(note);
+      note(`removed a signature starting "${trimmed.slice(0, 40)}"`);
       inSignature = true;
       index += 1;
       continue;
@@ -190,6 +206,7 @@ function findQuoteHeader(
       if (more === '') return undefined;
       candidate = `${candidate} ${more}`;
     }
+    if (candidate.length > MAX_QUOTE_HEADER_CHARS) return undefined;
     for (const header of QUOTE_HEADERS) {
       if (lineCount > 1 && !header.wraps) continue;
       if (!header.wraps && !/[@\d]/.test(candidate)) continue;
@@ -199,14 +216,18 @@ function findQuoteHeader(
   return undefined;
 }
 
-/** Removes the bold markers and rules some clients put around a header line. */
+/**
+ * Removes the bold markers and rules some clients put around a header line. The end is trimmed by
+ * a loop: `[-*_\s]+$` would be retried from every character of a long run.
+ */
 function cleanHeaderLine(line: string): string {
-  return line
-    .trim()
-    .replace(/^[-*_\s]+/, '')
-    .replace(/[-*_\s]+$/, '')
-    .replace(/\s+/g, ' ');
+  const cleaned = line.trim().replace(/^[-*_\s]+/, '').replace(/\s+/g, ' ');
+  let end = cleaned.length;
+  while (end > 0 && RULE_OR_BLANK.test(cleaned[end - 1] ?? '')) end -= 1;
+  return cleaned.slice(0, end);
 }
+
+const RULE_OR_BLANK = /[-*_\s]/;
 
 /** A From: line followed, within a few lines, by at least two more header fields. */
 function isOutlookHeaderBlock(lines: readonly string[], index: number): boolean {
@@ -230,7 +251,7 @@ export function normalizeText(text: string): string {
 /* ------------------------------------------------------------------ a carrier's text */
 
 /** A closing on a line of its own; what follows is the sender's signature block. */
-const CLOSING = /^[ \t]*(?:thanks|thank you|regards|best regards|kind regards|sincerely|cheers|best)[ \t]*[,.!]?[ \t]*$/i;
+const CLOSING = /^[ \t]*(?:thanks|thank you|regards|best regards|kind regards|sincerely|cheers|best)(?:[ \t]*[,.!])?[ \t]*$/i;
 /** How near the end a closing must be to end the text: one higher up has more of the request under it. */
 const CLOSING_WINDOW_LINES = 12;
 
