@@ -160,6 +160,7 @@ const EnvSchema = z.object({
   MAX_ACCOUNTS_PER_REQUEST: count(10, 100_000),
   MAX_REQUESTS_PER_CARRIER_PER_HOUR: count(30, 1_000_000),
   MAX_EMAILS_PER_CUSTOMER_PER_DAY: count(8, 1_000_000),
+  MAX_WRONG_PINS: count(3, 100),
   MAIL_AUTH: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.enum(MAIL_AUTH_MODES, { message: 'must be enforce, report or off' }).default('enforce'),
@@ -233,9 +234,11 @@ export interface DeskLimits {
   requestsPerCarrierPerHour: number;
   /** E-mails one customer address may get from the desk in a day before the next request about them waits. */
   emailsPerCustomerPerDay: number;
+  /** Wrong PINs from one carrier within a day that lock the account against it. */
+  wrongPinsBeforeLock: number;
 }
 
-export const DEFAULT_LIMITS: DeskLimits = { accountsPerRequest: 10, requestsPerCarrierPerHour: 30, emailsPerCustomerPerDay: 8 };
+export const DEFAULT_LIMITS: DeskLimits = { accountsPerRequest: 10, requestsPerCarrierPerHour: 30, emailsPerCustomerPerDay: 8, wrongPinsBeforeLock: 3 };
 
 export interface MailAuthConfig {
   mode: MailAuthMode;
@@ -353,6 +356,7 @@ export function loadConfig(
       accountsPerRequest: e.MAX_ACCOUNTS_PER_REQUEST,
       requestsPerCarrierPerHour: e.MAX_REQUESTS_PER_CARRIER_PER_HOUR,
       emailsPerCustomerPerDay: e.MAX_EMAILS_PER_CUSTOMER_PER_DAY,
+      wrongPinsBeforeLock: e.MAX_WRONG_PINS,
     },
     mailAuth: {
       mode: e.MAIL_AUTH,

@@ -11,10 +11,12 @@ import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
 import { createOutboxDelivery } from './app/deliver-outbox.js';
-import { applyAccountImport } from './app/import-accounts.js';
+import { applyAccountImport, hashImportedPins } from './app/import-accounts.js';
 import { runJobsOnce } from './app/jobs.js';
+import { unlockPin } from './app/support-actions.js';
 import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
+import { secureDataDir } from './adapters/data-dir-modes.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
 import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
 import { createEmlFileMailer } from './adapters/eml-file-mailer.js';
@@ -23,6 +25,7 @@ import { createRandomIds } from './adapters/random-ids.js';
 import { createDnsResolver, systemDnsServers, type DnsResolver } from './adapters/dns-resolver.js';
 import { createMailAuthenticator } from './adapters/mail-authenticator.js';
 import { createParkedMailFiles } from './adapters/parked-mail-files.js';
+import { createScryptPins } from './adapters/scrypt-pins.js';
 import type { MailAuthenticator } from './ports/mail-authenticator.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
@@ -30,6 +33,7 @@ import { startControlServer, type ControlServer } from './adapters/control-serve
 import type { Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
+import type { Pins } from './ports/pins.js';
 import type { MailSource } from './ports/mail-source.js';
 
 export interface DaemonOptions {
@@ -99,7 +103,13 @@ export function buildRenderer(config: Config) {
  */
 export function buildDesk(
   config: Config,
-  { store, clock, log, deliverOnQueue = true }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean },
+  {
+    store,
+    clock,
+    log,
+    deliverOnQueue = true,
+    pins = createScryptPins(),
+  }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean; pins?: Pins },
 ) {
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
@@ -126,9 +136,28 @@ export function buildDesk(
     config,
     ...(authenticator ? { authenticator } : {}),
     parkedMail: createParkedMailFiles(config.dataDir),
+    pins,
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
-  return { desk, delivery, mailer, outbound, resolver };
+  return { desk, delivery, mailer, outbound, resolver, pins };
+}
+
+/**
+ * DATA_DIR as SPEC §10 wants it before anything is read or written there: created 0700, and a
+ * directory that group or others can read put right (said once in the log). For the daemon and
+ * for the commands that write without one. The process umask (077) is the command line's to set
+ * (src/cli.ts): a desk embedded in another program leaves that program's umask alone, and every
+ * file the desk writes names its mode.
+ */
+export async function prepareDataDir(dataDir: string, log: Pick<Logger, 'warn'>): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const modes = await secureDataDir(dataDir);
+  if (modes.fixed.length) {
+    log.warn({ dataDir, fixed: modes.fixed.length, first: modes.fixed.slice(0, 5) }, 'the data directory was readable by others: directories set to 0700, files to 0600');
+  }
+  if (modes.failed.length) {
+    log.warn({ dataDir, failed: modes.failed.slice(0, 5) }, 'the data directory is readable by others and could not be put right: change its owner or modes by hand');
+  }
 }
 
 function mailDomain(address: string): string {
@@ -138,20 +167,23 @@ function mailDomain(address: string): string {
 export async function startDaemon(config: Config, opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
-  await mkdir(config.dataDir, { recursive: true });
+  await prepareDataDir(config.dataDir, log);
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
+  const pins = createScryptPins();
   let store: FileStore | undefined;
   let storeFailed!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (storeFailed = resolve));
   try {
     store = await openFileStore(config.dataDir, {
       clock,
+      pins,
+      log: log.child({ role: 'store' }),
       onFailure: (err) => {
         log.fatal({ err: { code: err.code, message: err.message } }, 'the store cannot write its journal; nothing more can be recorded');
         storeFailed(err);
       },
     });
-    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log });
+    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log, pins });
 
     const openStore = store;
     let source: MailSource;
@@ -208,8 +240,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       log: log.child({ role: 'control' }),
       // Runs in the desk's queue so an import never interleaves with a message being decided. The
       // result, refused rows included, goes back to the command, which reports it as it would
-      // have run the import itself.
-      importAccounts: (accounts) => desk.core.queue.run(() => applyAccountImport(openStore, accounts)),
+      // have run the import itself. PINs still in clear are hashed first, outside the queue (on
+      // the thread pool): the command hashes them itself, but another client may not have.
+      importAccounts: async (accounts) => {
+        const sealed = await hashImportedPins(openStore, accounts, pins);
+        return desk.core.queue.run(() => applyAccountImport(openStore, sealed, { pins, now: clock.now() }));
+      },
+      unlockPin: (accountId, carrier, by) => unlockPin(desk.core, accountId, carrier, by),
     });
 
     await source.start((raw, meta) => desk.handleMessage(raw, meta));

@@ -4,7 +4,7 @@
  * changes, so commands that change records go through here while it runs. One JSON request per
  * connection, one JSON answer.
  */
-import { rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Desk } from '../app/desk.js';
@@ -18,6 +18,7 @@ export type ControlRequest =
   | { cmd: 'cancel'; id: string; reason: string; code?: string }
   | { cmd: 'jobs-run' }
   | { cmd: 'import-accounts'; accounts: Account[] }
+  | { cmd: 'unlock-pin'; accountId: string; carrier?: string; by?: string }
   | { cmd: 'review-dismiss'; id: string; note: string; by?: string }
   | { cmd: 'review-reprocess'; id: string; by?: string };
 
@@ -41,6 +42,8 @@ export async function startControlServer(
     afterChange: () => void;
     log: Logger;
     importAccounts?: (accounts: Account[]) => Promise<unknown>;
+    /** Clears a PIN lock (`portdesk accounts unlock-pin`). */
+    unlockPin?: (accountId: string, carrier?: string, by?: string) => Promise<unknown>;
   },
 ): Promise<ControlServer> {
   const socketPath = controlSocketPath(dataDir);
@@ -64,6 +67,9 @@ export async function startControlServer(
       case 'import-accounts':
         if (!deps.importAccounts) throw new DeskError('CONTROL_UNSUPPORTED', 'import is not available');
         return deps.importAccounts(req.accounts);
+      case 'unlock-pin':
+        if (!deps.unlockPin) throw new DeskError('CONTROL_UNSUPPORTED', 'unlocking PINs is not available');
+        return deps.unlockPin(req.accountId, req.carrier, req.by);
       default:
         throw new DeskError('CONTROL_BAD_REQUEST', `unknown command ${(req as { cmd?: unknown }).cmd}`);
     }
@@ -101,6 +107,9 @@ export async function startControlServer(
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
   });
+  // Whoever can connect can import accounts and clear PIN locks: the owner only (the daemon's
+  // umask already makes it so; this holds when the desk runs embedded under another umask).
+  await chmod(socketPath, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -54,7 +54,7 @@ function tryUnlink(file: string): void {
 
 function tryCreateExclusive(file: string, content: string): boolean {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, content);
+  writeFileSync(temp, content, { mode: 0o600 });
   try {
     linkSync(temp, file);
     return true;
@@ -94,7 +94,9 @@ export function holdsDataDirLock(dataDir: string): boolean {
  * the pid when a live process holds it.
  */
 export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> {
-  mkdirSync(dataDir, { recursive: true });
+  // The desk's records are its own (SPEC §10); an existing directory's mode is checked at start
+  // (data-dir-modes.ts), a new one is made private.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lockPath = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreateExclusive(lockPath, `${process.pid}\n`)) {

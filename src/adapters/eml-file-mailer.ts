@@ -27,13 +27,13 @@ export function createEmlFileMailer(dir: string): Mailer {
   async function send(entry: OutboxEntry): Promise<SendResult> {
     const file = emlPathFor(dir, entry);
     try {
-      ready ??= mkdir(dir, { recursive: true });
+      ready ??= mkdir(dir, { recursive: true, mode: 0o700 });
       await ready;
       if (await exists(file)) return { ok: true, response: `already written: ${file}` };
       const raw = await composeMessage(entry);
       const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await writeFile(temp, raw, { flag: 'wx' });
+        await writeFile(temp, raw, { flag: 'wx', mode: 0o600 });
         await rename(temp, file);
       } catch (err) {
         await unlink(temp).catch(() => undefined);

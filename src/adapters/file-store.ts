@@ -37,26 +37,35 @@
  * - One writer per DATA_DIR (data-dir-lock.ts): a writable open uses the caller's lock or takes
  *   it. Read-only opens take no lock and write nothing; `reload()` picks up what the writer
  *   appended since, so CLI commands can read while the daemon runs.
+ * - Nothing in it is for anyone but the desk (SPEC §10): directories are made 0700 and files
+ *   0600, whatever the process umask; account PINs are salted hashes and a carrier's PIN is kept
+ *   only as given / matched. A commit with a clear PIN is sealed before it is journalled, and a
+ *   data directory from before is migrated when opened for writing (pin-seal.ts), once, with one
+ *   line in the log.
  *
  * This file opens, loads, commits and compacts; the parts, one job each, are under file-store/:
  * store-reads.ts (memory first, then the archives), desk-state.ts (memory and its indexes),
  * snapshot-file.ts, journal.ts (reading and replay), journal-writer.ts (group commit),
- * compaction.ts, archives.ts with archive-file.ts and key-hash-index.ts, schemas.ts.
+ * compaction.ts, archives.ts with archive-file.ts and key-hash-index.ts, schemas.ts, pin-seal.ts.
  */
 import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import type { Pins } from '../ports/pins.js';
 import type { Changes, Store } from '../ports/store.js';
 import { acquireDataDirLock, holdsDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { compact } from './file-store/compaction.js';
 import { DeskState } from './file-store/desk-state.js';
 import { SequenceGap, applyJournalLines, parseJournal, readJournalFrom } from './file-store/journal.js';
 import { JournalWriter, toJournalForm, type JournalHost } from './file-store/journal-writer.js';
+import { sealArchivedOrders, sealChanges, sealOrdersInMemory, sealState, type SealCount } from './file-store/pin-seal.js';
 import { ChangesSchema, describeIssues } from './file-store/schemas.js';
 import { SnapshotWriter, readSnapshot, snapshotIdentity } from './file-store/snapshot-file.js';
 import { StoreError } from './file-store/store-error.js';
 import { StoreReads } from './file-store/store-reads.js';
+import { createScryptPins } from './scrypt-pins.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './file-store/store-error.js';
 
@@ -78,6 +87,10 @@ export interface FileStoreOptions {
    * commit is refused: the owner should stop and start again, which reloads what is on disk.
    */
   onFailure?: (err: StoreError) => void;
+  /** Hashes PINs found in clear (a commit, or an older data directory). Default: scrypt at its default cost. */
+  pins?: Pins;
+  /** Where the migration of an older data directory says what it did. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export interface FileStoreStats {
@@ -108,6 +121,8 @@ class FileStoreImpl extends StoreReads implements FileStore {
   private readonly clock: Clock;
   private readonly compactBytes: number;
   private readonly onFailure: ((err: StoreError) => void) | undefined;
+  private readonly pins: Pins;
+  private readonly log: Pick<Logger, 'warn'> | undefined;
   private readonly snapshotPath: string;
   private readonly journalPath: string;
   private lock: DataDirLock | undefined;
@@ -133,6 +148,8 @@ class FileStoreImpl extends StoreReads implements FileStore {
     this.clock = opts.clock ?? systemClock;
     this.onFailure = opts.onFailure;
     this.compactBytes = opts.compactBytes ?? DEFAULT_COMPACT_BYTES;
+    this.pins = opts.pins ?? createScryptPins();
+    this.log = opts.log;
     this.snapshotPath = path.join(dataDir, SNAPSHOT_FILE);
     this.journalPath = path.join(dataDir, JOURNAL_FILE);
   }
@@ -144,23 +161,41 @@ class FileStoreImpl extends StoreReads implements FileStore {
       if (openWriters.has(this.dataDir)) {
         throw new StoreError('STORE_LOCKED', `${this.dataDir} is already open for writing in this process`, { pid: process.pid });
       }
-      mkdirSync(path.join(this.dataDir, ARCHIVE_DIR), { recursive: true });
+      mkdirSync(path.join(this.dataDir, ARCHIVE_DIR), { recursive: true, mode: 0o700 });
       // A caller that took the lock itself (to hold it across more than the store) keeps it;
       // otherwise the store takes it and gives it back on close.
       if (!holdsDataDirLock(this.dataDir)) this.lock = await acquireDataDirLock(this.dataDir);
       openWriters.add(this.dataDir);
     }
     try {
+      // Before the archives are indexed: a rewrite moves every line's offset.
+      const archived = this.readOnly ? 0 : await sealArchivedOrders(path.join(this.dataDir, ARCHIVE_DIR));
       this.loadAll();
       if (!this.readOnly) {
-        this.writer = new JournalWriter(this.journalPath, await open(this.journalPath, 'a'), this.journalHost());
+        this.writer = new JournalWriter(this.journalPath, await open(this.journalPath, 'a', 0o600), this.journalHost());
         this.snapshotWriter = new SnapshotWriter(this.snapshotPath);
+        await this.migrateClearPins(archived);
       }
     } catch (err) {
       openWriters.delete(this.dataDir);
       await this.lock?.release();
       throw err;
     }
+  }
+
+  /**
+   * A data directory written before PINs were sealed: the live records are sealed in memory and
+   * a compaction writes them out, replacing desk.json and emptying the journal that held the
+   * PINs. Said once in the log; a directory with nothing in clear costs a scan of memory.
+   */
+  private async migrateClearPins(archivedOrders: number): Promise<void> {
+    const sealed: SealCount = await sealState(this.state, this.pins);
+    if (sealed.accounts === 0 && sealed.orders === 0 && archivedOrders === 0) return;
+    if (sealed.accounts || sealed.orders) await this.runExclusive(() => this.compactNow());
+    this.log?.warn(
+      { dataDir: this.dataDir, accountPinsHashed: sealed.accounts, orderPinsReduced: sealed.orders, archivedOrderPinsReduced: archivedOrders },
+      'PINs in clear found in the data directory: account PINs are now salted hashes, carriers’ PINs only matched / not matched; desk.json rewritten and the journal emptied',
+    );
   }
 
   /** Builds the whole state from disk. Read-only opens retry when a compaction raced the read. */
@@ -193,6 +228,7 @@ class FileStoreImpl extends StoreReads implements FileStore {
     const chunk = parseJournal(buf, this.journalPath);
     applyJournalLines(state, chunk.lines);
     if (chunk.tornBytes > 0 && !this.readOnly) truncateSync(this.journalPath, chunk.validEnd);
+    if (this.readOnly) sealOrdersInMemory(state, this.pins);
     this.state = state;
     this.snapshotBytes = snap.bytes;
     this.snapshotIdentity = snap.identity;
@@ -257,6 +293,8 @@ class FileStoreImpl extends StoreReads implements FileStore {
     if (!parsed.success) {
       return Promise.reject(new StoreError('STORE_INVALID', `refused to commit invalid records: ${describeIssues(parsed.error)}`));
     }
+    // No PIN in clear is journalled, whoever committed it.
+    sealChanges(parsed.data, (id) => this.state.accounts.get(id), this.pins);
     // Applied at once, so the next message's decision sees it without waiting for the disk; the
     // promise says when it is durable.
     const journalForm = toJournalForm(parsed.data, (id) => this.state.outbox.get(id));

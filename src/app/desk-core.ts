@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { MailAuthenticator } from '../ports/mail-authenticator.js';
 import type { ParkedMail } from '../ports/parked-mail.js';
+import type { PinCheck, Pins } from '../ports/pins.js';
 import type { Renderer } from '../ports/renderer.js';
 import type { Changes, Store } from '../ports/store.js';
 import { addEffects, deskIdentity, type DeskIdentity } from './compose-email.js';
@@ -49,6 +50,8 @@ export interface DeskDeps {
   authenticator?: MailAuthenticator;
   /** Keeps the messages parked in Review, so they can be handled again; unset: none kept. */
   parkedMail?: ParkedMail;
+  /** Checks carriers' PINs against the stored hashes (SPEC §10); unset: no PIN ever matches (tests of other rules). */
+  pins?: Pins;
   /** Called after a commit that queued e-mails, so delivery starts at once. */
   onQueued?: () => void;
 }
@@ -97,6 +100,7 @@ export class DeskCore {
       now,
       calendar: this.deps.calendar,
       ids: this.deps.ids,
+      pins: this.deps.pins ?? NO_PIN_MATCHES,
       policy: {
         verificationWindow: c.verificationWindow,
         reminderAfter: c.reminderAfter,
@@ -104,6 +108,7 @@ export class DeskCore {
         focMinBusinessDays: c.focMinBusinessDays,
         matchFields: c.matchFields,
         supportEmail: c.supportEmail,
+        wrongPinsBeforeLock: this.limits.wrongPinsBeforeLock,
       },
     };
   }
@@ -129,6 +134,9 @@ export class DeskCore {
     return durable;
   }
 }
+
+/** Without a Pins adapter no PIN is right: a request to a PIN-protected account is refused, never let through. */
+const NO_PIN_MATCHES: PinCheck = { matches: () => false };
 
 function isEmpty(c: Changes): boolean {
   return !c.accounts?.length && !c.orders?.length && !c.csrRequests?.length && !c.inbound?.length && !c.outbox?.length && !c.cursors;

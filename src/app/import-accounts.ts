@@ -1,8 +1,11 @@
 /**
  * `portdesk accounts import FILE`: read accounts from JSON or CSV (parse-accounts-file.ts), check
- * them against the store, and commit all of them in one Changes or none at all (SPEC §9).
+ * them against the store, and commit all of them in one Changes or none at all (SPEC §9). PINs
+ * are hashed on the way in (SPEC §10): a PIN in clear becomes a salted hash, one already in the
+ * stored form is kept, and an unchanged PIN keeps the hash it has.
  */
 import type { Account, Did } from '../domain/records.js';
+import type { Pins } from '../ports/pins.js';
 import type { Changes, Store } from '../ports/store.js';
 import { mergeByRow, parseAccountsFile, type AccountsFormat, type ImportRowError } from './parse-accounts-file.js';
 
@@ -13,6 +16,40 @@ export {
   type ImportRowError,
   type ParseAccountsResult,
 } from './parse-accounts-file.js';
+
+/** PINs hashed at once during an import; libuv's thread pool has four threads by default. */
+const HASHING_CONCURRENCY = 2;
+
+/** The parts of the store an import reads. */
+type ImportView = Pick<Store, 'getAccount' | 'findAccountByDid' | 'openOrdersForDid'>;
+
+/**
+ * The accounts with their PINs in the stored form. A PIN in clear that is the one the account
+ * already has keeps its hash, so a daily re-import changes nothing (and does not count as a
+ * changed PIN for the orders waiting on it). Runs on the thread pool: a file of thousands of
+ * PIN-protected accounts costs seconds of scrypt, which must not stop the desk answering mail.
+ */
+export async function hashImportedPins(existing: Pick<Store, 'getAccount'> | undefined, accounts: Account[], pins: Pins): Promise<Account[]> {
+  const sealed = [...accounts];
+  const seal = async (account: Account): Promise<Account> => {
+    const pin = account.portOutPin;
+    if (pin === undefined || pins.isHash(pin)) return account;
+    const stored = existing?.getAccount(account.id)?.portOutPin;
+    if (stored !== undefined && pins.isHash(stored) && (await pins.matchesInBackground(pin, stored))) return { ...account, portOutPin: stored };
+    return { ...account, portOutPin: await pins.hashInBackground(pin) };
+  };
+  // A few at a time: the thread pool also does the journal's writes and fsyncs, which must not
+  // wait behind thousands of queued hashes.
+  let next = 0;
+  const worker = async () => {
+    while (next < sealed.length) {
+      const i = next++;
+      sealed[i] = await seal(sealed[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: HASHING_CONCURRENCY }, worker));
+  return sealed;
+}
 
 export type AccountImportPlan =
   | { ok: true; changes: Changes; created: string[]; updated: string[] }
@@ -26,7 +63,7 @@ export type AccountImportPlan =
  * Refused: a number that belongs to another account the file does not also re-import, and
  * dropping a number that has an open port-out order.
  */
-export function planAccountImport(existing: Store, accounts: Account[]): AccountImportPlan {
+export function planAccountImport(existing: ImportView, accounts: Account[], now?: Date): AccountImportPlan {
   const importedIds = new Set(accounts.map((a) => a.id));
   const errors: ImportRowError[] = [];
   const created: string[] = [];
@@ -43,7 +80,9 @@ export function planAccountImport(existing: Store, accounts: Account[]): Account
       }
     }
     const before = existing.getAccount(account.id);
-    let next = account;
+    // What the desk keeps on an account is the desk's: a file cannot set or erase it.
+    const { pinGuard: _guard, portOutPinChangedAt: _changed, ...fromFile } = account;
+    let next: Account = fromFile;
     if (before) {
       const listed = new Set(account.dids.map((d) => d.number));
       const history = new Map(before.dids.map((d) => [d.number, d]));
@@ -60,7 +99,14 @@ export function planAccountImport(existing: Store, accounts: Account[]): Account
         const open = existing.openOrdersForDid(old.number).filter((o) => o.accountId === account.id);
         if (open.length) problems.push(`dids: ${old.number} cannot be removed while order ${open.map((o) => o.id).join(', ')} is open`);
       }
-      next = { ...account, dids };
+      // Orders made before a PIN changed were checked against the old one (order-transitions.ts).
+      const pinChangedAt = before.portOutPin !== account.portOutPin && now ? now.toISOString() : before.portOutPinChangedAt;
+      next = {
+        ...fromFile,
+        dids,
+        ...(pinChangedAt ? { portOutPinChangedAt: pinChangedAt } : {}),
+        ...(before.pinGuard ? { pinGuard: before.pinGuard } : {}),
+      };
       updated.push(account.id);
     } else {
       created.push(account.id);
@@ -88,13 +134,22 @@ export type ImportAccountsResult =
   | { ok: true; created: string[]; updated: string[]; dryRun: boolean }
   | { ok: false; errors: ImportRowError[] };
 
+export interface ImportOptions {
+  dryRun?: boolean;
+  /** Hashes PINs in clear (hashImportedPins). Without it they go to the store as given, which hashes them itself. */
+  pins?: Pins;
+  /** When the import happens: recorded as the time a PIN changed. */
+  now?: Date;
+}
+
 /**
  * Plans the import of accounts already read and (unless dryRun) commits it in one Changes: all
  * rows or none. The one way accounts enter a store: the command line, the daemon (asked over its
  * control socket) and the demo all come through here.
  */
-export async function applyAccountImport(store: Store, accounts: Account[], opts: { dryRun?: boolean } = {}): Promise<ImportAccountsResult> {
-  const plan = planAccountImport(store, accounts);
+export async function applyAccountImport(store: Store, accounts: Account[], opts: ImportOptions = {}): Promise<ImportAccountsResult> {
+  const sealed = opts.pins ? await hashImportedPins(store, accounts, opts.pins) : accounts;
+  const plan = planAccountImport(store, sealed, opts.now);
   if (!plan.ok) return plan;
   const dryRun = opts.dryRun ?? false;
   if (!dryRun) await store.commit(plan.changes);
@@ -106,7 +161,7 @@ export async function importAccounts(
   store: Store,
   content: string,
   format: AccountsFormat,
-  opts: { dryRun?: boolean } = {},
+  opts: ImportOptions = {},
 ): Promise<ImportAccountsResult> {
   const parsed = parseAccountsFile(content, format);
   if (!parsed.ok) return parsed;

@@ -63,7 +63,8 @@ export async function inspectMessage(
     const request: Inspection['request'] = { dids: reading.fields.dids };
     for (const k of REQUEST_KEYS) {
       const v = reading.fields[k];
-      if (v !== undefined && v !== '') request[k] = v;
+      // A PIN is shown to nobody: that one was found, not what it is.
+      if (v !== undefined && v !== '') request[k] = k === 'pin' ? '(given)' : v;
     }
     out.request = request;
     if (reading.missing.length) notes.push(`missing: ${reading.missing.join(', ')}`);

@@ -6,6 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AccountSchema, type Account, type Did } from '../domain/records.js';
+import { normalizePin } from '../domain/normalize.js';
 import { toE164 } from '../domain/phone.js';
 
 export type AccountsFormat = 'json' | 'csv';
@@ -96,10 +97,15 @@ function readDids(value: unknown, problems: string[]): Did[] | undefined {
 
 // ---------------------------------------------------------------- one account
 
-/** Validates one account object (already shaped like Account, numbers in any format). */
+/**
+ * Validates one account object (already shaped like Account, numbers in any format). What the
+ * desk itself keeps on an account (the PIN-guessing record, when the PIN changed) is not read
+ * from a file.
+ */
 function readAccount(input: Record<string, unknown>, problems: string[]): Account | undefined {
   const dids = readDids(input['dids'], problems);
-  const candidate = { ...input, ...(dids ? { dids } : {}) };
+  const { pinGuard: _guard, portOutPinChangedAt: _changed, ...fields } = input;
+  const candidate = { ...fields, ...(dids ? { dids } : {}) };
   const parsed = AccountSchema.safeParse(candidate);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -111,6 +117,11 @@ function readAccount(input: Record<string, unknown>, problems: string[]): Accoun
   }
   if (parsed.data.dids.length === 0) {
     problems.push('dids: an account needs at least one number');
+    return undefined;
+  }
+  // A PIN of only spaces and dashes would match a request that gives none: leave it out instead.
+  if (parsed.data.portOutPin !== undefined && normalizePin(parsed.data.portOutPin) === '') {
+    problems.push('portOutPin: has no letters or digits (leave it empty for no PIN)');
     return undefined;
   }
   return parsed.data;

@@ -1,11 +1,13 @@
 /**
  * What support does by hand (`portdesk orders complete|cancel`): the same transitions as the
- * carrier's notices, recorded in the order's history with "by support".
+ * carrier's notices, recorded in the order's history with "by support". And `portdesk accounts
+ * unlock-pin`: clearing a PIN lock set by guessing (SPEC §10).
  */
 import type { Effect } from '../domain/effects.js';
 import { transition, type OrderEvent } from '../domain/order-machine.js';
+import { clearPinLocks } from '../domain/pin-guard.js';
 import { REASON_CODES, type ReasonCode } from '../domain/reason-codes.js';
-import type { PortOrder } from '../domain/records.js';
+import type { PinLock, PortOrder } from '../domain/records.js';
 import { DeskError } from '../errors.js';
 import type { DeskCore } from './desk-core.js';
 
@@ -43,4 +45,26 @@ export function cancelOrder(core: DeskCore, orderId: string, reason: string, cod
     return Promise.reject(new ActionError('BAD_REASON_CODE', `unknown reason code ${code}; one of ${REASON_CODES.join(', ')}`));
   }
   return act(core, orderId, { type: 'cancel', by: 'support', reasonCodes: [code as ReasonCode], note: reason });
+}
+
+export interface PinUnlock {
+  accountId: string;
+  /** The locks cleared; empty when there was none (for that carrier). */
+  cleared: PinLock[];
+}
+
+/**
+ * Clears the PIN lock of an account against one carrier (its mail domain, or an address at it),
+ * or against every carrier when none is named. That carrier's wrong PINs are forgotten with it;
+ * orders made near them still wait for the customer's own answer (pin-guard.ts).
+ */
+export function unlockPin(core: DeskCore, accountId: string, carrier?: string, by?: string): Promise<PinUnlock> {
+  return core.queue.run(async () => {
+    const account = core.deps.store.getAccount(accountId.trim());
+    if (!account) throw new ActionError('ACCOUNT_NOT_FOUND', `no account ${accountId}`);
+    const { account: next, cleared } = clearPinLocks(account, carrier);
+    if (cleared.length) await core.commit({ accounts: [next] }, [], core.deps.clock.now());
+    core.deps.log.info({ accountId: account.id, carriers: cleared.map((l) => l.carrier), by }, cleared.length ? 'PIN lock cleared by support' : 'no PIN lock to clear');
+    return { accountId: account.id, cleared };
+  });
 }

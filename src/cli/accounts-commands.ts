@@ -1,9 +1,10 @@
-/** `portdesk accounts import|list|show`. */
+/** `portdesk accounts import|list|show|unlock-pin`. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createCommandLogger } from '../logger.js';
 import { ACCOUNT_COLUMNS, accountRow, maskAccount, showAccount } from './format-records.js';
 import { CliError, print, table } from './output.js';
+import { operator } from './output.js';
 
 export function addAccountsCommands(program: Command): void {
   const accounts = program.command('accounts').description('customer accounts');
@@ -42,4 +43,22 @@ export function addAccountsCommands(program: Command): void {
       const masked = maskAccount(account);
       print(opts.json, masked, () => showAccount(masked));
     });
+
+  accounts
+    .command('unlock-pin')
+    .description('clear the lock set by wrong PINs, against one carrier (its mail domain) or every carrier')
+    .argument('<id>', 'account id')
+    .option('--carrier <domain>', 'the carrier locked out: its mail domain (or an address at it); default: every carrier')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { carrier?: string; json?: boolean }) => {
+      const cfg = loadConfig();
+      const { unlockPinNow } = await import('../tools/support-commands.js');
+      const result = await unlockPinNow(cfg, createCommandLogger(cfg.logLevel), id, opts.carrier, operator());
+      print(opts.json, result, () =>
+        result.cleared.length
+          ? `${result.accountId}: PIN lock cleared for ${result.cleared.map((l) => l.carrier).join(', ')}`
+          : `${result.accountId}: no PIN lock${opts.carrier ? ` against ${opts.carrier}` : ''}; nothing changed`,
+      );
+    });
 }
+

@@ -1,8 +1,9 @@
 /**
- * Orders and accounts as the command line shows them. PINs are shown to nobody: `orders show`
- * prints whether one was given, not its value. Nor the secrets that bind a customer's reply (the
- * token, the Message-IDs of the e-mails to the customer): output gets pasted into tickets and
- * chats, and whoever holds them can answer for the customer.
+ * Orders and accounts as the command line shows them. PINs are shown to nobody, nor their hashes:
+ * an account's PIN is "set" or "not set", an order says whether one was given and matched (all it
+ * keeps). Nor the secrets that bind a customer's reply (the token, the Message-IDs of the e-mails
+ * to the customer): output gets pasted into tickets and chats, and whoever holds them can answer
+ * for the customer.
  */
 import type { Account, PortOrder } from '../domain/records.js';
 import { formatNumber } from '../domain/phone.js';
@@ -14,13 +15,15 @@ export function maskOrder(o: PortOrder): PortOrder {
   return {
     ...o,
     token: SECRET,
-    provided: o.provided.pin ? { ...o.provided, pin: '***' } : o.provided,
     ...(v ? { verification: { ...v, messageId: SECRET, ...(v.followUpIds ? { followUpIds: v.followUpIds.map(() => SECRET) } : {}) } } : {}),
   };
 }
 
-export function maskAccount(a: Account): Account {
-  return a.portOutPin ? { ...a, portOutPin: '***' } : a;
+/** An account as shown: the stored PIN hash replaced by whether there is one. */
+export type ShownAccount = Omit<Account, 'portOutPin'> & { portOutPin: 'set' | 'not set' };
+
+export function maskAccount(a: Account): ShownAccount {
+  return { ...a, portOutPin: a.portOutPin ? 'set' : 'not set' };
 }
 
 export const ORDER_COLUMNS = ['ID', 'STATE', 'ACCOUNT', 'CARRIER', 'NUMBERS', 'FOC', 'UPDATED'];
@@ -40,7 +43,7 @@ export function showOrder(o: PortOrder): string {
   const p = o.provided;
   lines.push(`  provided:   ${[p.name, p.company, p.street, p.city, p.state, p.zip].filter(Boolean).join(', ') || '-'}`);
   if (p.accountNumber) lines.push(`              account number ${p.accountNumber}`);
-  if (p.pin) lines.push('              PIN given');
+  if (p.pinGiven) lines.push(`              PIN given${p.pinMatched === true ? ', matched' : p.pinMatched === false ? ', did not match' : ''}`);
   if (o.verification) {
     const v = o.verification;
     lines.push(`  verification: sent to ${v.sentTo} at ${v.sentAt}, expires ${v.expiresAt}${v.reminderSentAt ? `, reminded ${v.reminderSentAt}` : ''}`);
@@ -59,25 +62,31 @@ export function showOrder(o: PortOrder): string {
 
 export const ACCOUNT_COLUMNS = ['ID', 'NAME', 'COMPANY', 'EMAIL', 'NUMBERS', 'FLAGS'];
 
-export function accountRow(a: Account): string[] {
+export function accountRow(a: ShownAccount): string[] {
   return [
     a.id,
     a.name,
     a.company ?? '',
     a.email,
     String(a.dids.filter((d) => d.status === 'active').length),
-    [a.portOutLock ? 'locked' : '', a.portOutPin ? 'pin' : '', a.status === 'closed' ? 'closed' : ''].filter(Boolean).join(','),
+    [a.portOutLock ? 'locked' : '', a.portOutPin === 'set' ? 'pin' : '', a.pinGuard?.locks.length ? 'pin-locked' : '', a.status === 'closed' ? 'closed' : '']
+      .filter(Boolean)
+      .join(','),
   ];
 }
 
-export function showAccount(m: Account): string {
+export function showAccount(m: ShownAccount): string {
+  const guard = m.pinGuard;
   return [
     `Account ${m.id}  (${m.status})`,
     `  name:     ${m.name}${m.company ? ` — ${m.company}` : ''}`,
     `  email:    ${m.email}`,
     `  number:   ${m.accountNumber}   tech prefix: ${m.techPrefix}`,
     `  address:  ${m.address.street}${m.address.unit ? `, ${m.address.unit}` : ''}, ${m.address.city}, ${m.address.state} ${m.address.zip}`,
-    `  port-out: ${m.portOutLock ? 'LOCKED' : 'allowed'}${m.portOutPin ? ', PIN required' : ''}`,
+    `  port-out: ${m.portOutLock ? 'LOCKED' : 'allowed'}${m.portOutPin === 'set' ? ', PIN required' : ''}`,
+    `  PIN:      ${m.portOutPin}${m.portOutPinChangedAt ? ` (changed ${m.portOutPinChangedAt})` : ''}`,
+    ...(guard?.locks ?? []).map((l) => `  PIN lock: requests from ${l.carrier} refused since ${l.at} (${l.wrongPins} wrong PINs); clear with: portdesk accounts unlock-pin ${m.id} --carrier ${l.carrier}`),
+    ...(guard?.wrong.length ? [`  wrong PINs (24 h): ${guard.wrong.map((w) => `${w.at} ${w.carrier}`).join('; ')}`] : []),
     '  numbers:',
     ...m.dids.map((d) => `    ${formatNumber(d.number).padEnd(16)} ${d.status}${d.portOrderId ? ` (${d.portOrderId})` : ''}`),
   ].join('\n');

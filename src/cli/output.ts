@@ -5,6 +5,8 @@
  * Output is written, never followed by process.exit(): the process ends by itself once stdout has
  * drained, so a pipe read slowly (`portdesk orders list --json | jq`) still gets every byte.
  */
+import os from 'node:os';
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -37,4 +39,13 @@ export function table(rows: string[][]): string {
   if (!rows.length) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** Who acts, for the record (Review dismissals, lock clearings): the operator's login name. */
+export function operator(): string | undefined {
+  try {
+    return os.userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }

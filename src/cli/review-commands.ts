@@ -1,19 +1,10 @@
 /** `portdesk review list|show|reprocess|dismiss`: what waits in Review (SPEC §9, §10). */
-import os from 'node:os';
 import type { Command } from 'commander';
 import type { ReviewItem } from '../app/review.js';
 import { loadConfig } from '../config.js';
 import { createCommandLogger } from '../logger.js';
 import { print, table } from './output.js';
-
-/** Who acts, for the record: the operator's login name. */
-function operator(): string | undefined {
-  try {
-    return os.userInfo().username || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { operator } from './output.js';
 
 const COLUMNS = ['ID', 'PARKED', 'REASON', 'FROM', 'SUBJECT'];
 

@@ -2,18 +2,22 @@
  * A carrier's port-out request, read from mail, becomes orders (SPEC §3 rules 1, 11, 12): one
  * order per account, numbers on no account rejected on their own, conflicting open orders
  * refused, resends answered idempotently, locked and PIN-protected accounts refused at once, and
- * everything else sent to the account holder for verification.
+ * everything else sent to the account holder for verification. The carrier's PIN is checked here
+ * and never kept: the order records only whether one was given and whether it matched; a wrong
+ * one is counted on the account, and the third from one carrier locks it out (pin-guard.ts).
  */
 import type { Effect, EmailEffect } from './effects.js';
-import { normalizePin } from './normalize.js';
 import { isOpen, reasonsOf, transition, type DeskContext } from './order-machine.js';
 import { formatNumber } from './phone.js';
+import { checkCarrierPin, isPinGiven, noteWrongPin, pinCarrierOf, pinLockAgainst, type WrongPinNoted } from './pin-guard.js';
 import type { ReasonCode } from './reason-codes.js';
-import type { Account, Carrier, PortOrder, Provided } from './records.js';
+import type { Account, Carrier, CarrierProvided, PinLock, PortOrder, Provided } from './records.js';
+import { supportAlert } from './support-alert.js';
 
 export interface IntakeRequest {
   carrier: Carrier;
-  provided: Provided;
+  /** As the carrier wrote it, the PIN in clear; the order keeps it without the PIN. */
+  provided: CarrierProvided;
   dids: string[];
   requestedDate?: string;
   /** Required items the reader could not find ("telephone numbers", …). */
@@ -39,6 +43,8 @@ export interface IntakeResult {
   resent: PortOrder[];
   unknownNumbers: string[];
   effects: Effect[];
+  /** Accounts this request locked against its carrier by a third wrong PIN (support is alerted in `effects`). */
+  pinLocks: { accountId: string; carrier: string }[];
 }
 
 /** The identity of "the same request" for rule 11: same carrier, same PON, same numbers. */
@@ -51,6 +57,10 @@ function hasIdentity(p: Provided): boolean {
   return Boolean(p.name || p.company || p.accountNumber || p.street || p.btn);
 }
 
+function withHistory(order: PortOrder, at: string, event: string, detail: string): PortOrder {
+  return { ...order, history: [...order.history, { at, event, detail }] };
+}
+
 function newOrderId(view: IntakeView, ctx: DeskContext, taken: Set<string>): string {
   for (;;) {
     const id = ctx.ids.orderId();
@@ -61,9 +71,10 @@ function newOrderId(view: IntakeView, ctx: DeskContext, taken: Set<string>): str
   }
 }
 
-/** Checks made at once, before any verification: rules 11 and 12. */
-function immediateReasons(account: Account, dids: string[], provided: Provided, pendingConflict: boolean): ReasonCode[] {
+/** Checks made at once, before any verification: rules 11 and 12, and the PIN lock of §10. */
+function immediateReasons(account: Account, dids: string[], provided: Provided, pinLock: PinLock | undefined, pendingConflict: boolean): ReasonCode[] {
   if (account.portOutLock) return ['PORT_PROTECTED'];
+  if (pinLock) return ['PIN_LOCKED'];
   const codes: ReasonCode[] = [];
   if (account.status === 'closed') codes.push('TN_NOT_ACTIVE');
   else {
@@ -71,19 +82,41 @@ function immediateReasons(account: Account, dids: string[], provided: Provided, 
     if (inactive) codes.push('TN_NOT_ACTIVE');
   }
   if (account.portOutPin) {
-    if (!provided.pin) codes.push('PIN_MISSING');
-    else if (normalizePin(provided.pin) !== normalizePin(account.portOutPin)) codes.push('PIN_INVALID');
+    if (!provided.pinGiven) codes.push('PIN_MISSING');
+    else if (provided.pinMatched !== true) codes.push('PIN_INVALID');
   }
   if (pendingConflict) codes.push('TN_PENDING_ORDER');
   if (!hasIdentity(provided)) codes.push('MISSING_INFORMATION');
   return codes;
 }
 
+/** The carrier's fields without the PIN, and what is kept of the PIN instead. */
+function keptOf(given: CarrierProvided, pin: Pick<Provided, 'pinGiven' | 'pinMatched'>): Provided {
+  const { pin: _clear, ...fields } = given;
+  return { ...fields, ...pin };
+}
+
+/** Support hears when PIN guessing locks an account: who, how often, and how to clear it. */
+function pinLockAlert(ctx: DeskContext, account: Account, noted: WrongPinNoted & { locked: PinLock }, order: PortOrder, from: string): EmailEffect {
+  const carrier = noted.locked.carrier;
+  return supportAlert(
+    ctx.policy.supportEmail,
+    `PIN guessing: account ${account.id} locked against ${carrier}`,
+    [
+      `${noted.fromCarrier} wrong port-out PINs for account ${account.id} (${account.name}) from ${carrier} within 24 hours (the last: order ${order.id}, from ${from}).`,
+      `New port-out requests from ${carrier} for this account are refused at once (PIN_LOCKED) until support clears the lock; the customer (${account.email}) has been told.`,
+      'Orders made near a wrong PIN are never approved by auto-match: only the customer’s answer approves them.',
+      `To clear the lock: portdesk accounts unlock-pin ${account.id} --carrier ${carrier}`,
+    ],
+    order.id,
+  );
+}
+
 export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: DeskContext): IntakeResult {
   const at = ctx.now.toISOString();
   const source = req.sourceMessageId;
   const thread = source ? { inReplyTo: source, references: [source] } : {};
-  const result: IntakeResult = { created: [], resent: [], unknownNumbers: [], effects: [] };
+  const result: IntakeResult = { created: [], resent: [], unknownNumbers: [], effects: [], pinLocks: [] };
   /** A rejection to the carrier that concerns no order, answering its request. */
   const rejectToCarrier = (numbers: string[], code: 'MISSING_INFORMATION' | 'TN_NOT_FOUND', missing: string[]) =>
     result.effects.push({
@@ -145,6 +178,14 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
       continue;
     }
 
+    // A locked account or carrier is refused before its PIN is checked: no hash is computed for
+    // it, and a guesser learns nothing more once locked out.
+    const pinCarrier = pinCarrierOf(req.carrier.email);
+    const pinLock = account.portOutLock ? undefined : pinLockAgainst(account, pinCarrier);
+    const refusedEarly = account.portOutLock || pinLock !== undefined;
+    const pin = refusedEarly ? (isPinGiven(req.provided.pin) ? { pinGiven: true } : {}) : checkCarrierPin(ctx.pins, req.provided.pin, account);
+    const provided = keptOf(req.provided, pin);
+
     const order: PortOrder = {
       id: newOrderId(view, ctx, taken),
       token: ctx.ids.token(),
@@ -152,7 +193,7 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
       accountId: account.id,
       dids,
       carrier: req.carrier,
-      provided: req.provided,
+      provided,
       ...(req.requestedDate ? { requestedDate: req.requestedDate } : {}),
       requestKey,
       sourceMessageIds: source ? [source] : [],
@@ -168,12 +209,33 @@ export function intakePortRequest(req: IntakeRequest, view: IntakeView, ctx: Des
     };
     ackOrders.push({ id: order.id, numbers: dids.map(formatNumber) });
 
-    const codes = immediateReasons(account, dids, req.provided, open.length > 0);
+    const codes = immediateReasons(account, dids, provided, pinLock, open.length > 0);
+    let decided = order;
+    let holder = account;
+    let noted: WrongPinNoted | undefined;
+    if (codes.includes('PIN_INVALID')) {
+      noted = noteWrongPin(account, pinCarrier, ctx.now, order.id, ctx.policy.wrongPinsBeforeLock);
+      holder = noted.account;
+      if (noted.locked) {
+        codes.splice(codes.indexOf('PIN_INVALID') + 1, 0, 'PIN_LOCKED');
+        decided = withHistory(decided, at, 'pin-lock-set', `${noted.fromCarrier} wrong PINs from ${pinCarrier} within 24 hours; its new requests for this account are refused until support clears the lock`);
+      }
+    }
+    if (pinLock) {
+      decided = withHistory(decided, at, 'pin-lock-refused', `requests from ${pinCarrier} are refused since ${pinLock.at} (${pinLock.wrongPins} wrong PINs); the customer was told when the lock was set, not again`);
+    }
     const outcome = codes.length
-      ? transition(order, account, { type: 'reject', by: 'desk', reasonCodes: codes }, ctx)
-      : transition(order, account, { type: 'verify' }, ctx);
+      ? transition(decided, holder, { type: 'reject', by: 'desk', reasonCodes: codes }, ctx)
+      : transition(decided, holder, { type: 'verify' }, ctx);
     result.created.push(outcome.order);
-    later.push(...outcome.effects);
+    if (noted) later.push({ kind: 'account', account: noted.account });
+    // Rule 12 tells the customer of every request; once a carrier is locked out, the e-mail that
+    // said so stands for the rest, or a guesser could flood the customer through the desk.
+    later.push(...(pinLock ? outcome.effects.filter((e) => !(e.kind === 'email' && e.template === 'customer-decision')) : outcome.effects));
+    if (noted?.locked) {
+      later.push(pinLockAlert(ctx, account, { ...noted, locked: noted.locked }, outcome.order, req.carrier.email));
+      result.pinLocks.push({ accountId: account.id, carrier: noted.locked.carrier });
+    }
   }
 
   // The acknowledgement comes first: it names every order id, and which numbers are not ours.

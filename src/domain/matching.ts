@@ -17,7 +17,6 @@ import {
   normalizeCity,
   normalizeCompany,
   normalizePersonName,
-  normalizePin,
   normalizeState,
   normalizeUnit,
   normalizeZip,
@@ -25,7 +24,7 @@ import {
 } from './normalize.js';
 
 export interface MatchInput {
-  /** The account facts as the carrier wrote them. */
+  /** The account facts as the carrier wrote them; of the PIN, whether it was given and matched at intake. */
   provided: Provided;
   /** The numbers the request names for this account (E.164, or any US form). */
   dids: string[];
@@ -125,7 +124,7 @@ function matchField(field: MatchField, input: MatchInput, account: Account): Fie
         code: 'ACCOUNT_NUMBER_MISMATCH',
       });
     case 'pin':
-      return matchPin(provided.pin, account);
+      return matchPin(provided, account);
     case 'dids':
       return matchDids(input.dids, account);
     case 'btn':
@@ -285,20 +284,23 @@ function matchStreet(providedStreet: string | undefined, account: Account): Fiel
   return outcome({ ...base, result: 'match', reason: 'The street matches the account.' });
 }
 
-/** PIN values are never copied into the report, not even the wrong one. */
-function matchPin(providedPin: string | undefined, account: Account): FieldOutcome {
+/**
+ * The PIN was checked when the request came (intake, against the stored hash); the order keeps
+ * only the outcome, so that is what is compared. PIN values never enter the report.
+ */
+function matchPin(provided: Provided, account: Account): FieldOutcome {
   const field: MatchField = 'pin';
-  const given = isBlank(providedPin) ? undefined : PIN_GIVEN;
-  if (account.portOutPin === undefined || normalizePin(account.portOutPin) === '') {
+  const given = provided.pinGiven ? PIN_GIVEN : undefined;
+  if (account.portOutPin === undefined) {
     return outcome({ field, provided: given, result: 'match', reason: 'The account has no port-out PIN.' });
   }
   const base = { field, provided: given, onFile: PIN_ON_FILE };
-  if (isBlank(providedPin)) {
+  if (!provided.pinGiven) {
     return outcome({ ...base, result: 'missing', reason: 'The account has a port-out PIN and the request gives none.' }, [
       'PIN_MISSING',
     ]);
   }
-  if (normalizePin(providedPin) === normalizePin(account.portOutPin)) {
+  if (provided.pinMatched === true) {
     return outcome({ ...base, result: 'match', reason: 'The port-out PIN is correct.' });
   }
   return outcome({ ...base, result: 'mismatch', reason: 'The port-out PIN is not correct.' }, ['PIN_INVALID']);

@@ -11,6 +11,7 @@ import type { TransitionName } from './order-lifecycle.js';
 import type { MatchField } from './match-fields.js';
 import type { PortOrder } from './records.js';
 import type { Ids } from '../ports/ids.js';
+import type { PinCheck } from '../ports/pins.js';
 
 export interface DeskPolicy {
   verificationWindow: Duration;
@@ -19,6 +20,8 @@ export interface DeskPolicy {
   focMinBusinessDays: number;
   matchFields: readonly MatchField[];
   supportEmail: string;
+  /** Wrong PINs from one carrier within a day that lock the account against it (default 3). */
+  wrongPinsBeforeLock?: number;
 }
 
 export interface DeskContext {
@@ -26,6 +29,8 @@ export interface DeskContext {
   calendar: Calendar;
   policy: DeskPolicy;
   ids: Ids;
+  /** Checks a carrier's PIN against the stored hash (SPEC §10); intake uses it, nothing after. */
+  pins: PinCheck;
 }
 
 export interface Outcome {

@@ -5,9 +5,9 @@
  */
 import type { EmailEffect } from './effects.js';
 import { matchAccount } from './matching.js';
-import { normalizePin } from './normalize.js';
 import { completionDeadline, isExpired, isOverdue, isReminderDue } from './order-deadlines.js';
 import { targetState } from './order-lifecycle.js';
+import { pinChangedSince, wrongPinNear } from './pin-guard.js';
 import { refuse, refuseMove, withEvent, type DeskContext, type Outcome } from './order-step.js';
 import {
   accountView,
@@ -198,18 +198,31 @@ export function remind(order: PortOrder, account: Account, ctx: DeskContext): Ou
   };
 }
 
-/** Rule 6: no decision in the window → compare what the carrier provided with the account. */
+/**
+ * Rule 6: no decision in the window → compare what the carrier provided with the account.
+ * PIN guessing (SPEC §10): an order whose account saw a wrong PIN in the 24 hours before it was
+ * made, or while it waited, is never approved here — only the customer's own answer approves it
+ * — so with no answer it is rejected (PIN_ATTEMPTS), whatever else matched. Rejecting, not
+ * leaving it open: rule 6 ends every expired verification, and an order left open would hold
+ * its numbers against the genuine carrier.
+ */
 export function expire(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
   if (!isExpired(order, ctx)) return refuse(order, 'the verification window has not expired', 'NOT_DUE');
   // A lock or PIN set while the verification was pending still protects the account.
   if (account.portOutLock) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PORT_PROTECTED'] });
   if (account.portOutPin) {
-    if (!order.provided.pin) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PIN_MISSING'] });
-    if (normalizePin(order.provided.pin) !== normalizePin(account.portOutPin)) {
+    // The order keeps only whether the PIN matched when it came (never the PIN): a PIN set or
+    // changed since cannot be checked against it, so it counts as not matched.
+    if (!order.provided.pinGiven) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PIN_MISSING'] });
+    if (order.provided.pinMatched !== true || pinChangedSince(account, order.createdAt)) {
       return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PIN_INVALID'] });
     }
   }
   const report = matchAccount({ provided: order.provided, dids: order.dids }, account, ctx.policy.matchFields);
+  if (wrongPinNear(account, order.createdAt)) {
+    const reasonCodes = [...new Set<ReasonCode>(['PIN_ATTEMPTS', ...report.reasonCodes])];
+    return reject(order, account, ctx, { by: 'auto-match', reasonCodes, matchReport: report });
+  }
   if (report.matched) return approve(order, account, ctx, 'auto-match', report);
   return reject(order, account, ctx, { by: 'auto-match', reasonCodes: report.reasonCodes, matchReport: report });
 }

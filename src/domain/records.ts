@@ -39,6 +39,37 @@ export const DidSchema = z.object({
 });
 export type Did = z.infer<typeof DidSchema>;
 
+/** One wrong port-out PIN a carrier gave for the account (SPEC §10). */
+export const WrongPinSchema = z.object({
+  at: IsoInstant,
+  /** The carrier's mail domain, as its order records it (see pin-guard.ts). */
+  carrier: z.string().min(1),
+  orderId: z.string().optional(),
+});
+export type WrongPin = z.infer<typeof WrongPinSchema>;
+
+/** New requests from this carrier for the account are refused at once until support clears it. */
+export const PinLockSchema = z.object({
+  carrier: z.string().min(1),
+  at: IsoInstant,
+  /** Wrong PINs from the carrier in the window that set the lock. */
+  wrongPins: z.number().int().positive(),
+});
+export type PinLock = z.infer<typeof PinLockSchema>;
+
+/**
+ * What the desk remembers of PIN guessing on an account, kept in the account so it survives a
+ * restart. Written by the desk only: an accounts import keeps what is there and cannot set it.
+ */
+export const PinGuardSchema = z.object({
+  /** Wrong PINs of the last 24 hours, oldest first (older ones are dropped as new ones come). */
+  wrong: z.array(WrongPinSchema).default([]),
+  /** The newest wrong PIN ever given: auto-match never approves an order made around it. */
+  lastWrongAt: IsoInstant.optional(),
+  locks: z.array(PinLockSchema).default([]),
+});
+export type PinGuard = z.infer<typeof PinGuardSchema>;
+
 export const AccountSchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
@@ -48,9 +79,16 @@ export const AccountSchema = z.object({
   accountNumber: z.string().min(1),
   address: AddressSchema,
   dids: z.array(DidSchema),
+  /**
+   * The port-out PIN's stored form: a salted hash (the Pins port), never the PIN. A clear value
+   * comes only from an older data directory, and the store hashes it when it opens.
+   */
   portOutPin: z.string().min(1).optional(),
+  /** When the PIN was last set, changed or removed by an import: an order made before then was checked against another PIN. */
+  portOutPinChangedAt: IsoInstant.optional(),
   portOutLock: z.boolean().default(false),
   status: z.enum(['open', 'closed']).default('open'),
+  pinGuard: PinGuardSchema.optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -74,7 +112,10 @@ export const CarrierSchema = z.object({
 });
 export type Carrier = z.infer<typeof CarrierSchema>;
 
-/** What the carrier wrote, as written (normalised only when compared). */
+/**
+ * What the carrier wrote, as written (normalised only when compared), except the PIN: of that
+ * the order keeps only whether one was given and whether it was the account's (SPEC §10).
+ */
 export const ProvidedSchema = z.object({
   name: z.string().optional(),
   company: z.string().optional(),
@@ -84,10 +125,16 @@ export const ProvidedSchema = z.object({
   zip: z.string().optional(),
   accountNumber: z.string().optional(),
   btn: z.string().optional(),
-  pin: z.string().optional(),
   authorizedName: z.string().optional(),
+  /** The request carried a PIN. */
+  pinGiven: z.boolean().optional(),
+  /** It was the account's PIN when the request came; unset when the account had none (or none was given). */
+  pinMatched: z.boolean().optional(),
 });
 export type Provided = z.infer<typeof ProvidedSchema>;
+
+/** What a carrier's request gives, the PIN in clear: read from mail, checked at once, never stored. */
+export type CarrierProvided = Omit<Provided, 'pinGiven' | 'pinMatched'> & { pin?: string };
 
 export const MATCH_RESULTS = ['match', 'mismatch', 'missing'] as const;
 

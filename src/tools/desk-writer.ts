@@ -3,7 +3,6 @@
  * directory; a second writer would overwrite its changes), otherwise itself, on a desk of its own
  * without sources or schedules, under the data-directory lock. Composition, like main.ts.
  */
-import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import { DeskError, isDeskError, isErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -12,14 +11,17 @@ import type { OutboxDelivery } from '../app/deliver-outbox.js';
 import { sendControlRequest, type ControlRequest } from '../adapters/control-server.js';
 import { acquireDataDirLock } from '../adapters/data-dir-lock.js';
 import { openFileStore, type FileStore } from '../adapters/file-store.js';
-import { buildDesk } from '../main.js';
+import { createScryptPins } from '../adapters/scrypt-pins.js';
+import { buildDesk, prepareDataDir } from '../main.js';
 import { systemClock } from '../ports/clock.js';
+import type { Pins } from '../ports/pins.js';
 
 /** The desk a command runs itself while no daemon runs. */
 export interface OfflineDesk {
   desk: Desk;
   store: FileStore;
   delivery: OutboxDelivery;
+  pins: Pins;
 }
 
 export type WriterAnswer<T> = { ranBy: 'daemon'; result: unknown } | { ranBy: 'command'; result: T };
@@ -50,22 +52,24 @@ export async function runAsWriter<T>(
 }
 
 async function openOfflineDesk(cfg: Config, log: Logger): Promise<OfflineDesk & { close(): Promise<void> }> {
-  await mkdir(cfg.dataDir, { recursive: true });
+  await prepareDataDir(cfg.dataDir, log);
   const lock = await acquireDataDirLock(cfg.dataDir).catch((err: unknown) => {
     throw isDeskError(err) ? new DeskError(err.code, `cannot use ${cfg.dataDir}: ${err.message}`, { cause: err }) : err;
   });
+  const pins = createScryptPins();
   let store: FileStore;
   try {
-    store = await openFileStore(cfg.dataDir, { clock: systemClock });
+    store = await openFileStore(cfg.dataDir, { clock: systemClock, pins, log });
   } catch (err) {
     await lock.release();
     throw err;
   }
-  const { desk, delivery, mailer, resolver } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false });
+  const { desk, delivery, mailer, resolver } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false, pins });
   return {
     desk,
     store,
     delivery,
+    pins,
     close: async () => {
       await desk.idle();
       await delivery.deliverDue();

@@ -1,13 +1,14 @@
 /**
  * What support asks of the desk from the command line — complete or cancel an order, run the jobs
- * now, dismiss or reprocess what waits in Review — through the running daemon or, with none, on an
- * offline desk (desk-writer.ts).
+ * now, dismiss or reprocess what waits in Review, clear a PIN lock — through the running daemon
+ * or, with none, on an offline desk (desk-writer.ts).
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { PortOrder } from '../domain/records.js';
 import { runJobsOnce, type JobsRun } from '../app/jobs.js';
 import type { ReviewItem } from '../app/review.js';
+import { unlockPin, type PinUnlock } from '../app/support-actions.js';
 import type { Disposition } from '../ports/mail-source.js';
 import { runAsWriter } from './desk-writer.js';
 
@@ -40,4 +41,10 @@ export async function reprocessReviewNow(cfg: Config, log: Logger, id: string, b
   const request = { cmd: 'review-reprocess' as const, id, ...(by ? { by } : {}) };
   const { result } = await runAsWriter(cfg, log, request, ({ desk }) => desk.reprocessReview(id, by));
   return result as { item: ReviewItem; disposition: Disposition };
+}
+
+export async function unlockPinNow(cfg: Config, log: Logger, accountId: string, carrier?: string, by?: string): Promise<PinUnlock> {
+  const request = { cmd: 'unlock-pin' as const, accountId, ...(carrier ? { carrier } : {}), ...(by ? { by } : {}) };
+  const { result } = await runAsWriter(cfg, log, request, ({ desk }) => unlockPin(desk.core, accountId, carrier, by));
+  return result as PinUnlock;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireDataDirLock, LOCK_FILE } from '../../src/adapters/data-dir-lock.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, StoreError, openFileStore, type FileStore } from '../../src/adapters/file-store.js';
+import { testPins } from '../support/test-pins.js';
 import { T0, daysBefore, makeAccount, makeCsr, makeInbound, makeOrder, makeOutbox, manualClock, orderId } from './store-records.js';
 
 let dir: string;
@@ -44,7 +45,7 @@ afterEach(async () => {
 describe('file store: records and indexes', () => {
   it('round-trips every record type through a reopen', async () => {
     const store = await open();
-    const account = makeAccount(1, { portOutPin: '2468', company: undefined });
+    const account = makeAccount(1, { portOutPin: testPins.hash('2468'), company: undefined });
     delete (account as { company?: string }).company;
     const order = makeOrder(1, {
       decision: {

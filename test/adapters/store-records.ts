@@ -50,7 +50,7 @@ export function makeOrder(n: number, over: Partial<PortOrder> = {}): PortOrder {
     accountId: `ACC-${n}`,
     dids: [`+120655501${String(n % 100).padStart(2, '0')}`],
     carrier: { name: 'Northwind Mobile', email: 'ports@northwind.example.test', pon: `PON-${n}` },
-    provided: { name: `Dana Example ${n}`, zip: '98101', pin: '4321' },
+    provided: { name: `Dana Example ${n}`, zip: '98101', pinGiven: true, pinMatched: true },
     requestedDate: '2026-03-10',
     verification: {
       sentTo: `dana${n}@example.test`,

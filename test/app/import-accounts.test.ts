@@ -7,12 +7,15 @@ import { openFileStore, type FileStore } from '../../src/adapters/file-store.js'
 import {
   detectAccountsFormat,
   formatImportErrors,
+  hashImportedPins,
   importAccounts,
   parseAccountsFile,
   planAccountImport,
   type ImportRowError,
 } from '../../src/app/import-accounts.js';
+import { noteWrongPin } from '../../src/domain/pin-guard.js';
 import type { Account } from '../../src/domain/records.js';
+import { testPins } from '../support/test-pins.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -232,5 +235,79 @@ describe('planAccountImport and importAccounts', () => {
     const result = await importAccounts(store, read('data/sample-accounts.json'), 'json', { dryRun: true });
     expect(result).toMatchObject({ ok: true, dryRun: true });
     expect(store.listAccounts()).toEqual([]);
+  });
+});
+
+describe('PINs on the way in (SPEC §10)', () => {
+  let dir: string;
+  let store: FileStore;
+  const sample = () => parseOk(read('data/sample-accounts.json'), 'json');
+  const NOW = new Date('2026-03-02T15:00:00.000Z');
+  const LATER = new Date('2026-03-05T15:00:00.000Z');
+  const pinOf = (id: string) => store.getAccount(id)?.portOutPin;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'portdesk-import-pins-'));
+    store = await openFileStore(dir, { pins: testPins });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a salted hash, never the PIN: not in memory, not in journal.jsonl, not in desk.json', async () => {
+    const result = await importAccounts(store, read('data/sample-accounts.csv'), 'csv', { pins: testPins, now: NOW });
+    expect(result.ok).toBe(true);
+    const stored = pinOf('ACC-1002')!;
+    expect(stored).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/);
+    expect(testPins.matches('8812', stored)).toBe(true);
+    expect(testPins.matches('88-12', stored)).toBe(true);
+    expect(testPins.matches('8813', stored)).toBe(false);
+    expect(readFileSync(path.join(dir, 'journal.jsonl'), 'utf8')).not.toMatch(/"8812"|:8812\b/);
+    await store.compact();
+    expect(readFileSync(path.join(dir, 'desk.json'), 'utf8')).not.toMatch(/"8812"|:8812\b/);
+    // Salted: the same PIN twice is two different hashes.
+    const [again] = await hashImportedPins(undefined, [sample()[1]!], testPins);
+    expect(again!.portOutPin).not.toBe(stored);
+  });
+
+  it('keeps the hash of an unchanged PIN on re-import, hashes a changed one and notes when, and keeps a hash given as is', async () => {
+    await importAccounts(store, read('data/sample-accounts.json'), 'json', { pins: testPins, now: NOW });
+    const first = pinOf('ACC-1002');
+    await importAccounts(store, read('data/sample-accounts.json'), 'json', { pins: testPins, now: LATER });
+    expect(pinOf('ACC-1002')).toBe(first);
+    expect(store.getAccount('ACC-1002')?.portOutPinChangedAt).toBeUndefined();
+
+    const changed = sample().map((a) => (a.id === 'ACC-1002' ? { ...a, portOutPin: '4455' } : a));
+    await importAccounts(store, JSON.stringify(changed), 'json', { pins: testPins, now: LATER });
+    expect(pinOf('ACC-1002')).not.toBe(first);
+    expect(testPins.matches('4455', pinOf('ACC-1002')!)).toBe(true);
+    expect(store.getAccount('ACC-1002')?.portOutPinChangedAt).toBe(LATER.toISOString());
+
+    const hashed = testPins.hash('9911');
+    const given = sample().map((a) => (a.id === 'ACC-1002' ? { ...a, portOutPin: hashed } : a));
+    await importAccounts(store, JSON.stringify(given), 'json', { pins: testPins, now: LATER });
+    expect(pinOf('ACC-1002')).toBe(hashed);
+  });
+
+  it('keeps what the desk knows of PIN guessing across a re-import, and a file cannot set or clear it', async () => {
+    await importAccounts(store, read('data/sample-accounts.json'), 'json', { pins: testPins, now: NOW });
+    let guarded = store.getAccount('ACC-1002')!;
+    for (let i = 0; i < 3; i++) guarded = noteWrongPin(guarded, 'guesser.example.test', new Date(NOW.getTime() + i * 60_000)).account;
+    await store.commit({ accounts: [guarded] });
+    expect(guarded.pinGuard?.locks).toHaveLength(1);
+
+    const forged = sample().map((a) => (a.id === 'ACC-1002' ? { ...a, pinGuard: { wrong: [], locks: [] } } : a));
+    const result = await importAccounts(store, JSON.stringify(forged), 'json', { pins: testPins, now: LATER });
+    expect(result.ok).toBe(true);
+    expect(store.getAccount('ACC-1002')?.pinGuard).toEqual(guarded.pinGuard);
+    const newcomer = { ...sample()[2]!, id: 'ACC-9100', accountNumber: '9100', dids: ['+15035550190'], pinGuard: { wrong: [], locks: [{ carrier: 'x.test', at: NOW.toISOString(), wrongPins: 3 }] } };
+    await importAccounts(store, JSON.stringify([newcomer]), 'json', { pins: testPins, now: LATER });
+    expect(store.getAccount('ACC-9100')?.pinGuard).toBeUndefined();
+  });
+
+  it('refuses a PIN with nothing in it, which would match a request that gives none', () => {
+    const errors = parseErrors(JSON.stringify([{ ...sample()[1]!, portOutPin: ' -- ' }]), 'json');
+    expect(row(errors, 1)?.problems).toEqual(['portOutPin: has no letters or digits (leave it empty for no PIN)']);
   });
 });

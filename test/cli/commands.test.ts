@@ -108,9 +108,9 @@ describe('accounts', () => {
     const store = await openFileStore(path.join(dir, 'data'), { readOnly: true });
     const stored = store.listAccounts();
     await store.close();
-    expect(listed).toEqual(stored.map((a) => (a.portOutPin ? { ...a, portOutPin: '***' } : a)));
+    expect(listed).toEqual(stored.map((a) => ({ ...a, portOutPin: a.portOutPin ? 'set' : 'not set' })));
     const okafor = listed.find((a) => a.id === 'ACC-1002');
-    expect(okafor?.portOutPin).toBe('***');
+    expect(okafor?.portOutPin).toBe('set');
     expect(r.stdout).not.toContain('8812');
     expect(listed.find((a) => a.id === 'ACC-1001')?.dids.map((d) => d.number)).toEqual(['+12065550100', '+12065550101', '+12065550102']);
   });
@@ -127,7 +127,7 @@ describe('accounts', () => {
     const json = await portdesk(dir, ['accounts', 'show', 'ACC-1002', '--json']);
     expect(json.code).toBe(0);
     const a = parseJson<Account>(json);
-    expect(a).toMatchObject({ id: 'ACC-1002', name: 'Thomas Okafor', email: 'tokafor@example.test', portOutPin: '***' });
+    expect(a).toMatchObject({ id: 'ACC-1002', name: 'Thomas Okafor', email: 'tokafor@example.test', portOutPin: 'set' });
     expect(a.address.zip).toBe('78701-4012');
     const text = await portdesk(dir, ['accounts', 'show', 'ACC-1002']);
     expect(text.stdout).toContain('Account ACC-1002');
@@ -161,7 +161,7 @@ describe('orders and jobs on a data directory with no daemon', () => {
           state: 'approved',
           accountId: 'ACC-1003',
           dids: ['+15035550177'],
-          provided: { name: 'Priya Raman', zip: '97214', pin: '0420' },
+          provided: { name: 'Priya Raman', zip: '97214', pinGiven: true, pinMatched: true },
           focDate: '2099-06-01',
           verification: { sentTo: 'priya.raman@example.test', sentAt: iso(-60_000), expiresAt: iso(3_600_000), messageId: 'v-a@desk.example.test', clarifications: 0 },
           decision: { by: 'customer', at: iso(-30_000), reasonCodes: [] },
@@ -191,7 +191,7 @@ describe('orders and jobs on a data directory with no daemon', () => {
       [PENDING, 'pending_verification'],
     ]);
     const approved = all.find((o) => o.id === APPROVED)!;
-    expect(approved.provided.pin).toBe('***');
+    expect(approved.provided).toMatchObject({ pinGiven: true });
     expect(approved.focDate).toBe('2099-06-01');
     const pending = parseJson<PortOrder[]>(await portdesk(dir, ['orders', 'list', '--state', 'pending_verification', '--json']));
     expect(pending.map((o) => o.id).sort()).toEqual([EXPIRED, PENDING]);

@@ -3,7 +3,8 @@ import { matchAccount } from '../../src/domain/matching.js';
 import { MATCH_PRESETS, type MatchField } from '../../src/domain/match-fields.js';
 import type { ReasonCode } from '../../src/domain/reason-codes.js';
 import { MatchReportSchema, type Account, type Provided } from '../../src/domain/records.js';
-import { PIN, buildAccount, withAddress } from './match-fixtures.js';
+import { PIN, buildAccount, pinOf, withAddress } from './match-fixtures.js';
+import { testPins } from '../support/test-pins.js';
 
 type Expected = 'match' | 'mismatch';
 
@@ -65,8 +66,10 @@ function accountNumber(name: string, given: string, onFile: string, expected: Ex
   };
 }
 
+/** The PIN is checked against the stored hash when the request comes; the report reads the outcome. */
 function pin(name: string, given: string, onFile: string, expected: Expected): Row {
-  return { name, field: 'pin', provided: { pin: given }, account: buildAccount({ portOutPin: onFile }), expected, code: 'PIN_INVALID' };
+  const account = buildAccount({ portOutPin: testPins.hash(onFile) });
+  return { name, field: 'pin', provided: pinOf(given, account), account, expected, code: 'PIN_INVALID' };
 }
 
 function btn(name: string, given: string, expected: Expected): Row {
@@ -231,7 +234,7 @@ const GOOD: Provided = {
   zip: '98402',
   accountNumber: 'qts 0042 7781',
   btn: '253-555-0100',
-  pin: '739146',
+  ...pinOf('739146'),
 };
 const GOOD_DIDS = ['(253) 555-0100', '+12535550101'];
 
@@ -314,25 +317,27 @@ describe('matchAccount with the simple-port preset', () => {
   const account = buildAccount();
 
   it('approves on account number, ZIP, PIN and numbers', () => {
-    const provided: Provided = { accountNumber: 'QTS-0042-7781', zip: '98402-1187', pin: PIN };
+    const provided: Provided = { accountNumber: 'QTS-0042-7781', zip: '98402-1187', ...pinOf(PIN) };
     const report = matchAccount({ provided, dids: GOOD_DIDS }, account, SIMPLE_PORT);
     expect(report.matched).toBe(true);
     expect(report.fields.map((f) => f.field)).toEqual(['accountNumber', 'zip', 'pin', 'dids']);
   });
 
-  const base: Provided = { accountNumber: 'QTS-0042-7781', zip: '98402', pin: PIN };
+  const ids: Provided = { accountNumber: 'QTS-0042-7781', zip: '98402' };
+  const base: Provided = { ...ids, ...pinOf(PIN) };
   const failures: Array<[string, Provided, string[], ReasonCode[]]> = [
     ['a wrong account number', { ...base, accountNumber: 'QTS-0042-7718' }, GOOD_DIDS, ['ACCOUNT_NUMBER_MISMATCH']],
     ['a wrong ZIP', { ...base, zip: '98042' }, GOOD_DIDS, ['ZIP_MISMATCH']],
-    ['no PIN', { ...base, pin: undefined }, GOOD_DIDS, ['PIN_MISSING']],
-    ['a blank PIN', { ...base, pin: '  ' }, GOOD_DIDS, ['PIN_MISSING']],
-    ['a wrong PIN', { ...base, pin: '739164' }, GOOD_DIDS, ['PIN_INVALID']],
+    ['no PIN', { ...ids, ...pinOf(undefined) }, GOOD_DIDS, ['PIN_MISSING']],
+    ['a blank PIN', { ...ids, ...pinOf('  ') }, GOOD_DIDS, ['PIN_MISSING']],
+    ['a PIN of only dashes', { ...ids, ...pinOf('--') }, GOOD_DIDS, ['PIN_MISSING']],
+    ['a wrong PIN', { ...ids, ...pinOf('739164') }, GOOD_DIDS, ['PIN_INVALID']],
     ['a number not on the account', base, ['253-555-0100', '253-555-0150'], ['TN_NOT_FOUND']],
     ['a disconnected number', base, ['253-555-0100', '253-555-0103'], ['TN_NOT_ACTIVE']],
     ['unknown and inactive numbers', base, ['253-555-0150', '253-555-0103'], ['TN_NOT_FOUND', 'TN_NOT_ACTIVE']],
     [
       'everything wrong',
-      { accountNumber: 'X1', zip: '10001', pin: '1' },
+      { accountNumber: 'X1', zip: '10001', ...pinOf('1') },
       ['253-555-0150'],
       ['ACCOUNT_NUMBER_MISMATCH', 'ZIP_MISMATCH', 'PIN_INVALID', 'TN_NOT_FOUND'],
     ],
@@ -356,8 +361,8 @@ describe('matchAccount with the simple-port preset', () => {
 
   it('passes the PIN field when the account has no PIN, given or not', () => {
     const noPin = buildAccount({ portOutPin: undefined });
-    for (const pinGiven of [undefined, '1234']) {
-      const report = matchAccount({ provided: { ...base, pin: pinGiven }, dids: GOOD_DIDS }, noPin, SIMPLE_PORT);
+    for (const given of [undefined, '1234']) {
+      const report = matchAccount({ provided: { ...ids, ...pinOf(given, noPin) }, dids: GOOD_DIDS }, noPin, SIMPLE_PORT);
       expect(report.matched).toBe(true);
       expect(resultOf(report, 'pin')).toMatchObject({ result: 'match', reason: 'The account has no port-out PIN.' });
     }
@@ -368,7 +373,7 @@ describe('matchAccount with the simple-port preset', () => {
     ['wrong', '739164'],
     ['missing', undefined],
   ])('never puts a PIN into the report (%s PIN)', (_kind, given) => {
-    const report = matchAccount({ provided: { ...base, pin: given }, dids: GOOD_DIDS }, account, [...SIMPLE_PORT, 'btn']);
+    const report = matchAccount({ provided: { ...ids, ...pinOf(given) }, dids: GOOD_DIDS }, account, [...SIMPLE_PORT, 'btn']);
     const text = JSON.stringify(report);
     expect(text).not.toContain(PIN);
     expect(text).not.toContain('739164');

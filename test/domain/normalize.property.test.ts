@@ -15,7 +15,9 @@ import {
   splitStreet,
 } from '../../src/domain/normalize.js';
 import type { ReasonCode } from '../../src/domain/reason-codes.js';
+import { checkCarrierPin } from '../../src/domain/pin-guard.js';
 import { AccountSchema, type Account, type Provided } from '../../src/domain/records.js';
+import { testPins } from '../support/test-pins.js';
 
 const RUNS = { numRuns: 300 };
 
@@ -354,7 +356,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         zip: a.plus4 ? `${a.zip}-${a.plus4}` : a.zip,
       },
       dids: a.numbers.map((number) => ({ number, status: 'active' })),
-      portOutPin: a.pin,
+      // Stored as the desk stores it; the carrier's PIN is checked against the hash (checkCarrierPin).
+      portOutPin: a.pin === undefined ? undefined : testPins.hash(a.pin),
     });
     return fc
       .record({
@@ -367,7 +370,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       })
       .map((p) => ({
         account,
-        provided: { name: p.name, street: p.street, zip: p.zip, accountNumber: p.accountNumber, pin: p.pin },
+        provided: { name: p.name, street: p.street, zip: p.zip, accountNumber: p.accountNumber, ...checkCarrierPin(testPins, p.pin, account) },
         dids: p.dids,
       }));
   });
@@ -400,11 +403,12 @@ const MUTATIONS: Partial<Record<MatchField, Mutation>> = {
     };
   },
   pin: (s, noise) => {
-    // Give the account a PIN so the field is in play, then quote a different one.
-    const account = { ...s.account, portOutPin: s.account.portOutPin ?? '8080' };
-    if (normalizePin(noise) === normalizePin(account.portOutPin)) return null;
-    const code: ReasonCode = noise.trim() === '' ? 'PIN_MISSING' : 'PIN_INVALID';
-    return { input: { provided: { ...s.provided, pin: noise }, dids: s.dids }, account, code };
+    // Give the account a PIN (8080) so the field is in play, then quote a different one.
+    if (normalizePin(noise) === '8080') return null;
+    const account = { ...s.account, portOutPin: testPins.hash('8080') };
+    const code: ReasonCode = normalizePin(noise) === '' ? 'PIN_MISSING' : 'PIN_INVALID';
+    const { pinGiven: _given, pinMatched: _matched, ...fields } = s.provided;
+    return { input: { provided: { ...fields, ...checkCarrierPin(testPins, noise, account) }, dids: s.dids }, account, code };
   },
   dids: (s, noise) => {
     const stranger = NUMBERS.find((n) => !s.account.dids.some((d) => d.number === n)) as string;

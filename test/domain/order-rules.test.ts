@@ -29,13 +29,14 @@ import {
   OPEN_STATES,
   ORDER_STATES,
   type Account,
+  type CarrierProvided,
   type OrderState,
   type PortOrder,
-  type Provided,
 } from '../../src/domain/records.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { bakeryAccount, lockedAccount, matchingProvided, pinAccount, singleNumberAccount } from '../support/sample-accounts.js';
 import { SequenceIds } from '../support/sequence-ids.js';
+import { testPins } from '../support/test-pins.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -75,7 +76,7 @@ beforeEach(() => {
 });
 
 function ctxAt(at: string | Date | number, policy: Partial<DeskPolicy> = {}): DeskContext {
-  return { now: new Date(at), calendar, policy: { ...basePolicy, ...policy }, ids };
+  return { now: new Date(at), calendar, policy: { ...basePolicy, ...policy }, ids, pins: testPins };
 }
 
 function after(hours: number, from: string = T0): string {
@@ -771,7 +772,7 @@ describe('rule 11: one open order per number; the same carrier resending is answ
 });
 
 describe('rule 12: port lock and PIN', () => {
-  function rejectedAtOnce(account: Account, provided: Provided, expected: ReasonCode[]) {
+  function rejectedAtOnce(account: Account, provided: CarrierProvided, expected: ReasonCode[]) {
     const { order, result } = intakeOne(account, { provided });
     expect(order.state).toBe('rejected');
     expect(order.decision).toMatchObject({ by: 'desk', reasonCodes: expected });

@@ -2,7 +2,12 @@
  * A few invented accounts, built in code so each test can take a fresh copy and change it. Every
  * number is in the 555-01XX range; every address is under example.test.
  */
-import type { Account, Provided } from '../../src/domain/records.js';
+import type { Account, CarrierProvided } from '../../src/domain/records.js';
+import { testPins } from './test-pins.js';
+
+/** The port-out PIN of pinAccount(); the account keeps only its hash, as the store does. */
+export const SAMPLE_PIN = '8421';
+const SAMPLE_PIN_HASH = testPins.hash(SAMPLE_PIN);
 
 function active(...numbers: string[]): Account['dids'] {
   return numbers.map((number) => ({ number, status: 'active' as const }));
@@ -34,7 +39,7 @@ export function pinAccount(): Account {
     accountNumber: '100300',
     address: { street: '48 North Birch Avenue', city: 'Portland', state: 'OR', zip: '97205' },
     dids: active('+15035550110'),
-    portOutPin: '8421',
+    portOutPin: SAMPLE_PIN_HASH,
     portOutLock: false,
     status: 'open',
   };
@@ -75,8 +80,8 @@ export function sampleAccounts(): Account[] {
   return [bakeryAccount(), pinAccount(), lockedAccount(), singleNumberAccount()];
 }
 
-/** What a careful carrier writes for this account: everything matching what is on file. */
-export function matchingProvided(account: Account): Provided {
+/** What a careful carrier writes for this account: everything matching what is on file, the PIN included. */
+export function matchingProvided(account: Account): CarrierProvided {
   return {
     name: account.name,
     ...(account.company ? { company: account.company } : {}),
@@ -85,7 +90,7 @@ export function matchingProvided(account: Account): Provided {
     state: account.address.state,
     zip: account.address.zip,
     accountNumber: account.accountNumber,
-    ...(account.portOutPin ? { pin: account.portOutPin } : {}),
+    ...(account.portOutPin ? { pin: SAMPLE_PIN } : {}),
     authorizedName: account.name,
   };
 }

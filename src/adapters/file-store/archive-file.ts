@@ -99,7 +99,7 @@ export class ArchiveFile<H> {
   /** Appends the lines and makes them durable; `onLine` sees each with its offset. */
   async append(lines: ArchiveLine<H>[]): Promise<void> {
     if (lines.length === 0) return;
-    const fh = await open(this.path, 'a');
+    const fh = await open(this.path, 'a', 0o600);
     try {
       const start = (await fh.stat()).size;
       const offsets: number[] = [];

@@ -10,14 +10,24 @@ import {
   MailboxCursorSchema,
   OutboxEntrySchema,
   PortOrderSchema,
+  ProvidedSchema,
 } from '../../domain/records.js';
 
 /** Bump when the layout changes; an older binary refuses a newer file instead of dropping fields. */
 export const STORE_FORMAT_VERSION = 1;
 
+/**
+ * An order as the store reads it: a data directory written before PINs were sealed has the
+ * carrier's PIN in clear in `provided.pin`. It is read (not silently dropped) so the store can
+ * reduce it to matched / not matched (pin-seal.ts) and rewrite the files without it; nothing is
+ * ever written with it.
+ */
+export const StoredPortOrderSchema = PortOrderSchema.extend({ provided: ProvidedSchema.extend({ pin: z.string().optional() }) });
+export type StoredPortOrder = z.infer<typeof StoredPortOrderSchema>;
+
 export const ChangesSchema = z.object({
   accounts: z.array(AccountSchema).optional(),
-  orders: z.array(PortOrderSchema).optional(),
+  orders: z.array(StoredPortOrderSchema).optional(),
   csrRequests: z.array(CsrRequestSchema).optional(),
   inbound: z.array(InboundEntrySchema).optional(),
   outbox: z.array(OutboxEntrySchema).optional(),
@@ -48,7 +58,7 @@ export const JOURNAL_LINE_VERSION = 2;
 
 const SNAPSHOT_RECORDS = {
   accounts: AccountSchema,
-  orders: PortOrderSchema,
+  orders: StoredPortOrderSchema,
   csrRequests: CsrRequestSchema,
   inbound: InboundEntrySchema,
   outbox: OutboxEntrySchema,
@@ -103,7 +113,7 @@ export const SnapshotSchema = z.object({
   seq: z.number().int().nonnegative(),
   savedAt: z.string().optional(),
   accounts: z.array(AccountSchema),
-  orders: z.array(PortOrderSchema),
+  orders: z.array(StoredPortOrderSchema),
   csrRequests: z.array(CsrRequestSchema),
   inbound: z.array(InboundEntrySchema),
   outbox: z.array(OutboxEntrySchema),

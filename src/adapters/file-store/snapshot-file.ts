@@ -4,7 +4,7 @@
  * directory, so a crash leaves either the old snapshot or the new one.
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { chmod, open } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
@@ -92,6 +92,9 @@ export class SnapshotWriter {
   async write(snapshot: Snapshot): Promise<{ bytes: number; identity: string }> {
     this.db.data = snapshot;
     await this.db.write();
+    // lowdb creates its temporary file with the process umask; desk.json holds every account, so
+    // it is the owner's only (and the directory, 0700, keeps others out of that moment too).
+    await chmod(this.file, 0o600);
     await fsyncPath(this.file);
     await fsyncPath(path.dirname(this.file));
     const st = statSync(this.file);

@@ -40,6 +40,8 @@ export interface Handled {
    * written it: support alerts it causes are never held back by the throttle.
    */
   bound?: boolean;
+  /** Support must hear of it whatever the throttle says (an account under a PIN-guessing attack). */
+  urgent?: boolean;
 }
 
 export type InboundHandler = (input: InboundInput) => Handled;

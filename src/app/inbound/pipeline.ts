@@ -187,7 +187,7 @@ function throttleAlerts(core: DeskCore, msg: InboundMessage, handled: Handled, n
   const support = core.deps.config.supportEmail.toLowerCase();
   const isAlert = (e: Effect) => e.kind === 'email' && SUPPORT_TEMPLATES.has(e.template) && e.to.every((to) => to.toLowerCase() === support);
   if (!effects.some(isAlert)) return { effects };
-  if (handled.bound) return { effects, alert: 'sent' };
+  if (handled.bound || handled.urgent) return { effects, alert: 'sent' };
   if (core.alerts.admit(msg.from?.address ?? '(no sender)', now.getTime())) return { effects, alert: 'sent' };
   return { effects: effects.filter((e) => !isAlert(e)), alert: 'held' };
 }

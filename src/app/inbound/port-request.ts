@@ -69,10 +69,14 @@ export function handlePortRequest(input: InboundInput): Handled {
       effects: result.effects,
     });
   }
+  const locks = result.pinLocks.map((l) => `account ${l.accountId} locked against ${l.carrier} after wrong PINs`);
+  const notes = [...(result.unknownNumbers.length ? [`${result.unknownNumbers.length} number(s) on no account`] : []), ...locks];
   return {
     outcome: 'processed',
     orderIds: orders.map((o) => o.id),
-    ...(result.unknownNumbers.length ? { reason: `${result.unknownNumbers.length} number(s) on no account` } : {}),
+    ...(notes.length ? { reason: notes.join('; ') } : {}),
+    // A PIN being guessed is news support must have now, not in tomorrow's digest.
+    ...(locks.length ? { urgent: true } : {}),
     changes: { orders },
     effects: result.effects,
   };
