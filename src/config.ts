@@ -127,6 +127,7 @@ const EnvSchema = z.object({
   VERIFICATION_WINDOW: duration('72h'),
   REMINDER_AFTER: duration('24h'),
   COMPLETION_GRACE: duration('5d'),
+  STOP_TIMEOUT: duration('20s'),
   FOC_MIN_BUSINESS_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(60).default(1)),
   JOBS_SCHEDULE: cron('* * * * *'),
   DIGEST_SCHEDULE: cron('0 8 * * *'),
@@ -273,6 +274,8 @@ export interface Config {
   replySubaddress: boolean;
   limits: DeskLimits;
   mailAuth: MailAuthConfig;
+  /** How long a stop (SIGTERM) may take before the process exits without finishing it. */
+  stopTimeout: Duration;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -364,6 +367,7 @@ export function loadConfig(
       authservId: e.AUTHSERV_ID ?? (e.MAIL_FROM.slice(e.MAIL_FROM.lastIndexOf('@') + 1) || 'localhost'),
       trustedAuthservIds: e.TRUSTED_AUTHSERV_IDS,
     },
+    stopTimeout: e.STOP_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -49,8 +49,13 @@ export const ERRORS = {
   // The embedded SMTP listener's refusals, each sent to the client with its SMTP code.
   SMTP_IN_TOO_LARGE: permanent('the message is over the size limit'),
   SMTP_IN_CLOSING: transient('the desk is shutting down'),
+  SMTP_IN_BUSY: transient('the listener holds as much mail as it may; try again later'),
   SMTP_IN_DEFERRED: transient('the sender could not be verified yet'),
   SMTP_IN_NOT_RECORDED: transient('the desk could not record the message'),
+
+  // Reading messages on the reader threads (parse-pool.ts): the message is not at fault.
+  PARSER_STOPPED: transient('the desk is stopping; the message is read at the next start'),
+  PARSER_FAILED: transient('the message reader thread could not start'),
 
   // The IMAP source: the session ends and the loop reconnects.
   IMAP_MOVE_FAILED: transient('a handled message could not be moved to its folder'),

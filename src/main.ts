@@ -17,6 +17,7 @@ import { unlockPin } from './app/support-actions.js';
 import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { secureDataDir } from './adapters/data-dir-modes.js';
+import { createParsePool, type ParsePool } from './adapters/parse-pool.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
 import { createHandlebarsRenderer } from './adapters/handlebars-renderer.js';
 import { createEmlFileMailer } from './adapters/eml-file-mailer.js';
@@ -33,6 +34,7 @@ import { startControlServer, type ControlServer } from './adapters/control-serve
 import type { Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
+import type { MessageParser } from './ports/message-parser.js';
 import type { Pins } from './ports/pins.js';
 import type { MailSource } from './ports/mail-source.js';
 
@@ -109,7 +111,8 @@ export function buildDesk(
     log,
     deliverOnQueue = true,
     pins = createScryptPins(),
-  }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean; pins?: Pins },
+    parser,
+  }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean; pins?: Pins; parser?: MessageParser },
 ) {
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
@@ -137,6 +140,7 @@ export function buildDesk(
     ...(authenticator ? { authenticator } : {}),
     parkedMail: createParkedMailFiles(config.dataDir),
     pins,
+    ...(parser ? { parser } : {}),
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
   return { desk, delivery, mailer, outbound, resolver, pins };
@@ -171,6 +175,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
   const pins = createScryptPins();
   let store: FileStore | undefined;
+  let parser: ParsePool | undefined;
   let storeFailed!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (storeFailed = resolve));
   try {
@@ -183,7 +188,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         storeFailed(err);
       },
     });
-    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log, pins });
+    // Messages are read on threads of their own, with a time and a heap limit (SPEC §10).
+    parser = createParsePool({ log: log.child({ role: 'reader' }) });
+    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log, pins, parser });
+    const readers = parser;
 
     const openStore = store;
     let source: MailSource;
@@ -260,7 +268,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping');
-        await source.stop();
+        const sourceStopped = source.stop();
+        // A message still being read is not waited for: it stays in the mailbox (IMAP) or is
+        // refused with 451 (SMTP), and is read again after the restart.
+        await readers.close();
+        await sourceStopped;
         for (const t of tasks) await t.stop();
         await control.close();
         await desk.idle();
@@ -274,6 +286,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
 
     return { desk, store: openStore, inbound, outbound, runJobs, stop, failed };
   } catch (err) {
+    await parser?.close();
     await store?.close().catch(() => undefined);
     await lock.release();
     throw err;
@@ -283,9 +296,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
 /**
  * Runs a started daemon until SIGINT or SIGTERM (then stops it cleanly) or until its store fails
  * (then stops it and returns the failure, so the caller exits non-zero and a service manager
- * starts it again, reloading what is on disk). A second signal ends the process at once.
+ * starts it again, reloading what is on disk). A second signal, or a stop that takes longer than
+ * `stopTimeoutMs`, ends the process at once: records are journalled before anything is acted on,
+ * so the next start picks up where this one left off.
  */
-export async function runUntilStopped(daemon: Daemon, log: Logger): Promise<Error | undefined> {
+export async function runUntilStopped(daemon: Daemon, log: Logger, stopTimeoutMs = 20_000): Promise<Error | undefined> {
   let failure: Error | undefined;
   await new Promise<void>((resolve) => {
     void daemon.failed.then((err) => {
@@ -295,8 +310,6 @@ export async function runUntilStopped(daemon: Daemon, log: Logger): Promise<Erro
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        // The operator will not wait for the message in hand. Records are journalled before
-        // anything is acted on, so the next start picks up where this one left off.
         log.warn({ signal }, 'second signal: exiting without a clean stop');
         process.exit(1);
       }
@@ -307,6 +320,12 @@ export async function runUntilStopped(daemon: Daemon, log: Logger): Promise<Erro
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  const deadline = setTimeout(() => {
+    log.error({ stopTimeoutMs }, 'the stop took longer than STOP_TIMEOUT: exiting without a clean stop');
+    process.exit(1);
+  }, stopTimeoutMs);
+  deadline.unref();
   await daemon.stop();
+  clearTimeout(deadline);
   return failure;
 }

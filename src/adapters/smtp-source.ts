@@ -20,16 +20,26 @@ export interface SmtpSourceOptions {
   log: Logger;
   /** How long stop() lets open sessions finish before closing them (default 5 s). */
   closeTimeoutMs?: number;
+  /** Sessions at once (default 20); one more is answered 421 and may try again in a moment. */
+  maxClients?: number;
+  /**
+   * Bytes of messages held in memory at once, across sessions, being received or handled
+   * (default 64 MB). A message that would pass it is answered 451: the sender tries again later.
+   */
+  maxHeldBytes?: number;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+export const DEFAULT_MAX_CLIENTS = 20;
+export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 
-type RefusalCode = 'SMTP_IN_TOO_LARGE' | 'SMTP_IN_CLOSING' | 'SMTP_IN_DEFERRED' | 'SMTP_IN_NOT_RECORDED';
+type RefusalCode = 'SMTP_IN_TOO_LARGE' | 'SMTP_IN_CLOSING' | 'SMTP_IN_BUSY' | 'SMTP_IN_DEFERRED' | 'SMTP_IN_NOT_RECORDED';
 
 /** What the client is told for each refusal: 5xx for a permanent one, 4xx (try again) for a transient one. */
 const RESPONSE_CODES: Record<RefusalCode, number> = {
   SMTP_IN_TOO_LARGE: 552,
   SMTP_IN_CLOSING: 421,
+  SMTP_IN_BUSY: 451,
   SMTP_IN_DEFERRED: 451,
   SMTP_IN_NOT_RECORDED: 451,
 };
@@ -60,6 +70,10 @@ export class SmtpSource implements MailSource {
   private readonly requestedPort: number;
   private readonly maxBytes: number;
   private readonly closeTimeoutMs: number;
+  private readonly maxClients: number;
+  private readonly maxHeldBytes: number;
+  /** Bytes of messages in memory now: being received, or handed to the desk and not yet answered. */
+  private heldBytes = 0;
   private readonly log: Logger;
   private server: SMTPServer | undefined;
   private boundPort: number | undefined;
@@ -71,6 +85,8 @@ export class SmtpSource implements MailSource {
     this.requestedPort = options.port;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
     this.log = options.log.child({ source: 'smtp' });
   }
 
@@ -89,6 +105,7 @@ export class SmtpSource implements MailSource {
       logger: false,
       banner: 'portdesk inbound',
       size: this.maxBytes,
+      maxClients: this.maxClients,
       closeTimeout: this.closeTimeoutMs,
       onData: (stream, session, reply) => {
         let answered = false;
@@ -98,24 +115,51 @@ export class SmtpSource implements MailSource {
           reply(err, message);
         };
         const chunks: Buffer[] = [];
-        // Keep reading past the limit (smtp-server stops counting into the message but the
-        // client is still sending), and keep nothing beyond it in memory.
+        let held = 0;
+        let busy = false;
+        const release = () => {
+          this.heldBytes -= held;
+          held = 0;
+          chunks.length = 0;
+        };
+        // Keep reading past a limit (the client is still sending), and keep nothing beyond it in
+        // memory: past the message size (smtp-server stops counting into the message), or past
+        // what all sessions together may hold.
         stream.on('data', (chunk: Buffer) => {
-          if (!stream.sizeExceeded) chunks.push(chunk);
+          if (stream.sizeExceeded || busy) return;
+          if (this.heldBytes + chunk.length > this.maxHeldBytes) {
+            busy = true;
+            release();
+            return;
+          }
+          chunks.push(chunk);
+          held += chunk.length;
+          this.heldBytes += chunk.length;
         });
-        stream.on('error', (err) => callback(err));
+        stream.on('error', (err) => {
+          release();
+          callback(err);
+        });
         stream.on('end', () => {
           const log = this.log.child({ session: session.id });
+          if (busy) {
+            log.warn({ maxHeldBytes: this.maxHeldBytes }, 'message refused for now: the listener holds as much mail as it may');
+            callback(new SmtpRefusal('SMTP_IN_BUSY', 'too much mail at once, try again later'));
+            return;
+          }
           if (stream.sizeExceeded) {
+            release();
             log.warn({ maxBytes: this.maxBytes }, 'message refused: over the size limit');
             callback(new SmtpRefusal('SMTP_IN_TOO_LARGE', `message exceeds the maximum size of ${this.maxBytes} bytes`));
             return;
           }
           if (!this.accepting) {
+            release();
             callback(new SmtpRefusal('SMTP_IN_CLOSING', 'shutting down, try again later'));
             return;
           }
           const raw = Buffer.concat(chunks);
+          chunks.length = 0;
           const work = handler(raw, { envelope: envelopeOf(session) }).then(
             (disposition) => {
               log.info({ bytes: raw.length, disposition }, 'message received');
@@ -135,7 +179,10 @@ export class SmtpSource implements MailSource {
             },
           );
           this.inFlight.add(work);
-          void work.finally(() => this.inFlight.delete(work));
+          void work.finally(() => {
+            this.inFlight.delete(work);
+            release();
+          });
         });
       },
     });

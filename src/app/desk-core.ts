@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { MailAuthenticator } from '../ports/mail-authenticator.js';
+import type { MessageParser } from '../ports/message-parser.js';
 import type { ParkedMail } from '../ports/parked-mail.js';
 import type { PinCheck, Pins } from '../ports/pins.js';
 import type { Renderer } from '../ports/renderer.js';
@@ -48,6 +49,8 @@ export interface DeskDeps {
   config: DeskConfig;
   /** Checks who really sent each message (SPEC §11); unset: nothing is checked (MAIL_AUTH=off). */
   authenticator?: MailAuthenticator;
+  /** Reads raw messages off the event loop (SPEC §10); unset: parsed on the desk's own thread. */
+  parser?: MessageParser;
   /** Keeps the messages parked in Review, so they can be handled again; unset: none kept. */
   parkedMail?: ParkedMail;
   /** Checks carriers' PINs against the stored hashes (SPEC §10); unset: no PIN ever matches (tests of other rules). */

@@ -76,6 +76,7 @@ export async function inspectMessage(
 
 /** What parks a message whatever the records hold: its sender, its repairs, a forged domain. */
 function reviewOf(msg: Awaited<ReturnType<typeof parseMessage>>, kind: MessageKind, auth: AuthResult | undefined): Inspection['review'] {
+  if (msg.limits?.length) return { reason: 'TOO_LARGE', detail: msg.limits.join('; ') };
   if (kind === 'auto_reply' || kind === 'bounce') return undefined;
   if (!msg.from?.address) return { reason: 'NO_SENDER', detail: 'the message has no sender address' };
   if (msg.senderProblem) return { reason: 'NO_SENDER', detail: msg.senderProblem };

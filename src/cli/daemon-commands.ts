@@ -1,6 +1,7 @@
 /** `portdesk start` and `portdesk jobs run`. */
 import type { Command } from 'commander';
 import { describeConfig, loadConfig } from '../config.js';
+import { durationMs } from '../domain/duration.js';
 import { createCommandLogger, createLogger } from '../logger.js';
 import { CliError, print } from './output.js';
 
@@ -30,7 +31,7 @@ export function addStartCommand(program: Command): void {
       ];
       process.stderr.write(`${banner.join('\n')}\n`);
       log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
-      const failure = await runUntilStopped(daemon, log);
+      const failure = await runUntilStopped(daemon, log, durationMs(cfg.stopTimeout));
       // A restart (systemd's Restart=on-failure) reloads the records from disk.
       if (failure) throw new CliError(`stopped: ${failure.message}`);
     });

@@ -5,6 +5,7 @@
  */
 export const REVIEW_REASONS = [
   'PARSE_REPAIRED',
+  'TOO_LARGE',
   'NO_SENDER',
   'NOT_BOUND',
   'SENDER_MISMATCH',
@@ -28,6 +29,7 @@ export type ReviewReason = (typeof REVIEW_REASONS)[number];
 /** What each reason means, for support alerts, the digest and `inspect`. */
 export const REVIEW_TEXT: Record<ReviewReason, string> = {
   PARSE_REPAIRED: 'the message had to be repaired to be read, so it may not say what its sender wrote',
+  TOO_LARGE: 'the desk read only part of the message (a size, count or time limit), so it may not say what its sender wrote',
   NO_SENDER: 'the message has no single sender address',
   NOT_BOUND: 'it reads as a decision but carries no secret of a verification the desk sent',
   SENDER_MISMATCH: 'it does not come from the address the desk wrote to',

@@ -5,24 +5,44 @@
  * because a message that cannot be parsed must still be logged, moved to Review and told to
  * support (SPEC §10). Known mailparser traps are worked around here: leading blank lines make it
  * see no headers at all, and a multipart whose boundary never occurs gives an empty body.
+ *
+ * Reading is capped early (src/mail/limits.ts): mailparser is given the header and part limits
+ * before it reads a byte, and the subject, header values, address lists, text and HTML are cut
+ * to their caps. Where a cap left part of the message unread it says so in `limits`, and the
+ * pipeline parks the message (TOO_LARGE) instead of acting on part of what its sender wrote.
  */
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type EmailAddress, type HeaderValue, type ParsedMail } from 'mailparser';
+import {
+  cutText,
+  formatCount,
+  MAX_ATTACHMENT_BYTES,
+  MAX_EMBEDDED_DEPTH,
+  MAX_HEADER_BYTES,
+  MAX_HEADER_VALUE_CHARS,
+  MAX_HTML_CHARS,
+  MAX_MAILBOXES_PER_FIELD,
+  MAX_MIME_PARTS,
+  MAX_REFERENCES,
+  MAX_SUBJECT_CHARS,
+  MAX_TEXT_CHARS,
+} from './limits.js';
 import { htmlToText } from './text/html-to-text.js';
 import type { InboundAttachment, InboundMessage, Mailbox } from './types.js';
 
-/** Attachments above this are dropped (name and size kept): no port request needs them. */
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
-/** A forwarded original may itself forward one; deeper nesting is not read. */
-const MAX_EMBEDDED_DEPTH = 3;
-
 export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
-  return parseAtDepth(raw, 0);
+  try {
+    return await parseAtDepth(raw, 0);
+  } catch (err) {
+    // Nothing above should throw; if a parser still does, the message is kept and parked.
+    return fallbackMessage(raw, contentKey(raw), raw.length, [`the parser failed: ${(err as Error).message}`], []);
+  }
 }
 
 async function parseAtDepth(raw: Buffer, depth: number): Promise<InboundMessage> {
-  const key = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const key = contentKey(raw);
   const defects: string[] = [];
+  const limits: string[] = [];
   let source = raw;
 
   if (looksBinary(raw)) defects.push('binary content: not a mail message');
@@ -37,7 +57,9 @@ async function parseAtDepth(raw: Buffer, depth: number): Promise<InboundMessage>
   try {
     parsed = await parseWithMailparser(source);
   } catch (error) {
-    defects.push(`unreadable MIME: ${error instanceof Error ? error.message : String(error)}`);
+    const err = error as Error & { code?: string };
+    if (err.code === 'EMAXLEN') limits.push(capWording(err.message));
+    else defects.push(`unreadable MIME: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   if (parsed) {
@@ -48,8 +70,9 @@ async function parseAtDepth(raw: Buffer, depth: number): Promise<InboundMessage>
   for (const charset of findUnknownCharsets(source)) defects.push(`unknown charset ${charset}`);
 
   const message = parsed
-    ? await buildMessage(parsed, key, raw.length, defects, depth)
-    : fallbackMessage(source, key, raw.length, defects);
+    ? await buildMessage(parsed, key, raw.length, defects, limits, depth)
+    : fallbackMessage(source, key, raw.length, defects, limits);
+  if (limits.length > 0) message.limits = limits;
 
   if (!message.from) defects.push('no From header');
   if (!message.messageId) defects.push('no Message-ID');
@@ -66,7 +89,50 @@ function parseWithMailparser(source: Buffer): Promise<ParsedMail> {
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
+    maxHeadSize: MAX_HEADER_BYTES,
+    maxChildNodes: MAX_MIME_PARTS,
   });
+}
+
+/** mailsplit's EMAXLEN messages, in the desk's words. */
+function capWording(message: string): string {
+  if (/child nodes/i.test(message)) return `more than ${MAX_MIME_PARTS} MIME parts: not read`;
+  if (/header size/i.test(message)) return `a header block over ${MAX_HEADER_BYTES / 1024} KB: not read`;
+  return `${message}: not read`;
+}
+
+/** The inbound log's key for a message without a Message-ID. */
+function contentKey(raw: Buffer): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+/**
+ * A message the desk did not read (the reader's time or memory limit, see adapters/parse-pool.ts):
+ * its key, subject and Message-ID from the first lines of its header block, and why, in `limits`.
+ * Nothing in it is acted on; it is there to be logged and parked in Review.
+ */
+export function unreadMessage(raw: Buffer, why: string): InboundMessage {
+  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const header = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+  const messageId = /^message-id:[ \t]*<([^<>\s]{1,250})>/im.exec(header)?.[1];
+  const subject = /^subject:[ \t]*(.{0,300})/im.exec(header)?.[1]?.trim() ?? '';
+  const message: InboundMessage = {
+    key: messageId ?? contentKey(raw),
+    to: [],
+    cc: [],
+    subject,
+    references: [],
+    headers: {},
+    contentType: 'text/plain',
+    text: '',
+    attachments: [],
+    defects: [],
+    limits: [why],
+    size: raw.length,
+  };
+  if (messageId) message.messageId = messageId;
+  return message;
 }
 
 async function buildMessage(
@@ -74,13 +140,15 @@ async function buildMessage(
   key: string,
   size: number,
   defects: string[],
+  limits: string[],
   depth: number,
 ): Promise<InboundMessage> {
-  const headers = collectHeaders(parsed);
+  const headers = collectHeaders(parsed, limits);
   const messageId = firstMessageId(parsed.messageId);
-  const html = typeof parsed.html === 'string' && parsed.html.trim() ? parsed.html : undefined;
+  const html = typeof parsed.html === 'string' && parsed.html.trim() ? cutText(parsed.html, MAX_HTML_CHARS, 'the HTML body', limits) : undefined;
   let text = parsed.text ?? '';
   if (!text.trim() && html) text = htmlToText(html, defects);
+  text = cutText(text, MAX_TEXT_CHARS, 'the text', limits);
 
   const attachments: InboundAttachment[] = [];
   const embedded: InboundMessage[] = [];
@@ -88,7 +156,7 @@ async function buildMessage(
     const content = Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.alloc(0);
     const name = attachment.filename ?? attachment.contentType;
     if (content.length > MAX_ATTACHMENT_BYTES) {
-      defects.push(`attachment ${name} (${formatMegabytes(content.length)}) dropped: over 10 MB`);
+      limits.push(`attachment ${name} (${formatMegabytes(content.length)}) dropped: over ${MAX_ATTACHMENT_BYTES / (1024 * 1024)} MB`);
       attachments.push({
         ...(attachment.filename ? { filename: attachment.filename } : {}),
         contentType: attachment.contentType,
@@ -98,8 +166,13 @@ async function buildMessage(
       });
       continue;
     }
-    if (attachment.contentType.toLowerCase() === 'message/rfc822' && depth < MAX_EMBEDDED_DEPTH) {
-      embedded.push(await parseAtDepth(content, depth + 1));
+    if (attachment.contentType.toLowerCase() === 'message/rfc822') {
+      if (depth < MAX_EMBEDDED_DEPTH) {
+        const inner = await parseAtDepth(content, depth + 1);
+        // What was left unread inside a forwarded message was left unread in this one.
+        for (const limit of inner.limits ?? []) if (!limits.includes(limit)) limits.push(limit);
+        embedded.push(inner);
+      } else limits.push(`forwarded messages nested more than ${MAX_EMBEDDED_DEPTH} deep: the innermost not read`);
     }
     attachments.push({
       ...(attachment.filename ? { filename: attachment.filename } : {}),
@@ -115,10 +188,10 @@ async function buildMessage(
   const inReplyTo = firstMessageId(parsed.inReplyTo);
   const message: InboundMessage = {
     key: messageId ?? key,
-    to: allMailboxes(parsed.to),
-    cc: allMailboxes(parsed.cc),
-    subject: parsed.subject ?? '',
-    references: messageIds(parsed.references),
+    to: capList(allMailboxes(parsed.to), 'To', limits),
+    cc: capList(allMailboxes(parsed.cc), 'Cc', limits),
+    subject: cutText(parsed.subject ?? '', MAX_SUBJECT_CHARS, 'the subject', limits),
+    references: trimReferences(messageIds(parsed.references)),
     headers,
     contentType: headers['content-type'] ?? 'text/plain',
     text,
@@ -137,9 +210,21 @@ async function buildMessage(
   return message;
 }
 
+/** Addresses beyond MAX_MAILBOXES_PER_FIELD in one field make a list, not a carrier's message. */
+function capList(boxes: Mailbox[], field: string, limits: string[]): Mailbox[] {
+  if (boxes.length <= MAX_MAILBOXES_PER_FIELD) return boxes;
+  limits.push(`${formatCount(boxes.length)} addresses in ${field}: only the first ${MAX_MAILBOXES_PER_FIELD} read`);
+  return boxes.slice(0, MAX_MAILBOXES_PER_FIELD);
+}
+
+/** The first Message-ID of a thread and the most recent ones, as RFC 5322 §3.6.4 trims References. */
+function trimReferences(ids: string[]): string[] {
+  return ids.length <= MAX_REFERENCES ? ids : [ids[0]!, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
+}
+
 /** When mailparser itself gave up: keep what can be read of the bytes so a person can look. */
-function fallbackMessage(source: Buffer, key: string, size: number, defects: string[]): InboundMessage {
-  const body = splitHeaderBlock(source.toString('utf8')).body;
+function fallbackMessage(source: Buffer, key: string, size: number, defects: string[], limits: string[]): InboundMessage {
+  const body = cutText(splitHeaderBlock(source.subarray(0, 4 * MAX_TEXT_CHARS).toString('utf8')).body, MAX_TEXT_CHARS, 'the text', limits);
   return {
     key,
     to: [],
@@ -148,7 +233,7 @@ function fallbackMessage(source: Buffer, key: string, size: number, defects: str
     references: [],
     headers: {},
     contentType: 'text/plain',
-    text: body.slice(0, 1_000_000),
+    text: body,
     attachments: [],
     defects,
     size,
@@ -157,11 +242,14 @@ function fallbackMessage(source: Buffer, key: string, size: number, defects: str
 
 /* ------------------------------------------------------------------ headers and addresses */
 
-function collectHeaders(parsed: ParsedMail): Record<string, string> {
+function collectHeaders(parsed: ParsedMail, limits: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of parsed.headers) {
     const text = headerText(value);
-    if (text !== undefined && headers[name] === undefined) headers[name] = text;
+    if (text !== undefined && headers[name] === undefined) {
+      // The subject has its own cap, applied where it is read.
+      headers[name] = name === 'subject' ? text : cutText(text, MAX_HEADER_VALUE_CHARS, `the ${name.slice(0, 40)} header`, limits);
+    }
   }
   return headers;
 }

@@ -48,6 +48,12 @@ export interface InboundMessage {
   attachments: InboundAttachment[];
   /** Problems found while parsing: no From, no body, unknown charset, broken MIME… */
   defects: string[];
+  /**
+   * Where reading stopped short of the whole message, in words: a cap of src/mail/limits.ts (a
+   * subject, text or header cut, too many parts, an attachment over 10 MB) or the reader's time
+   * or memory limit. A message with limits is parked (TOO_LARGE), never acted on.
+   */
+  limits?: string[];
   size: number;
   /** Messages attached as message/rfc822 (a forwarded original), parsed in turn. */
   embedded?: InboundMessage[];

@@ -146,3 +146,23 @@ describe('floods per carrier and per customer', () => {
     await stillServes(127, 'lnp@fine-carrier-4.test');
   });
 });
+
+describe('one message cannot stop the desk', () => {
+  it('a 2.8 MB request naming 200,000 numbers is parked TOO_LARGE, read only up to its cap; a genuine request is served right after', async () => {
+    const numbers = Array.from({ length: 200_000 }, (_, i) => `206-555-${String(i % 10_000).padStart(4, '0')}`);
+    const raw = buildMail({
+      from: 'Huge <lnp@huge-carrier.test>',
+      to: DESK_FROM,
+      subject: 'Port request PON-FLOOD',
+      text: ['Please port the numbers below.', 'PON: PON-FLOOD', ...numbers].join('\n'),
+      messageId: newMessageId('huge-carrier.test'),
+    });
+    expect(raw.length).toBeGreaterThan(2_500_000);
+    const genuine = stillServes(121, 'lnp@fine-carrier-3.test');
+    await h.send(raw);
+    expect(inbound(raw)).toMatchObject({ outcome: 'review', reviewReason: 'TOO_LARGE' });
+    expect(inbound(raw)!.reason).toMatch(/only the first 262,144 read/);
+    expect(h.daemon.store.listOrders().filter((o) => o.carrier.email === 'lnp@huge-carrier.test')).toEqual([]);
+    await genuine;
+  });
+});

@@ -195,6 +195,72 @@ describe('SmtpSource', () => {
   });
 });
 
+describe('SmtpSource limits on what it holds at once', () => {
+  it('answers 451 to a message that would pass the bytes held across sessions, and takes it once the others are answered', async () => {
+    const own = new SmtpSource({ port: 0, maxHeldBytes: 48 * 1024, log: silentLogger() });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const firstEntered = new Promise<void>((r) => (entered = r));
+    const sizes: number[] = [];
+    await own.start(async (raw) => {
+      sizes.push(raw.length);
+      entered();
+      await gate;
+      return 'processed';
+    });
+    const send = (id: string) =>
+      nodemailer.createTransport({ host: '127.0.0.1', port: own.port!, secure: false, ignoreTLS: true }).sendMail(mail(id, 'y'.repeat(30 * 1024)));
+    try {
+      // The first (30 KB) is held while the desk handles it; a second would make 60 KB.
+      const first = send('held-1');
+      await firstEntered;
+      const refused = await send('held-2').then(
+        () => undefined,
+        (e: { responseCode?: number; response?: string }) => e,
+      );
+      expect(refused?.responseCode).toBe(451);
+      expect(refused?.response).toMatch(/too much mail at once, try again later/);
+      release();
+      expect((await first).response).toMatch(/^250 /);
+      // Its bytes are let go once it is answered: the retry is taken.
+      expect((await send('held-2')).response).toMatch(/^250 /);
+      expect(sizes).toHaveLength(2);
+    } finally {
+      release();
+      await own.stop();
+    }
+  });
+
+  it('answers 421 to a session past maxClients; the sessions in hand are served', async () => {
+    const own = new SmtpSource({ port: 0, maxClients: 2, log: silentLogger() });
+    await own.start(async () => 'processed');
+    const sockets: net.Socket[] = [];
+    const greeting = (socket: net.Socket) =>
+      new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => {
+          text += d.toString('latin1');
+          if (text.includes('\r\n')) resolve(text);
+        });
+        socket.on('close', () => resolve(text));
+      });
+    try {
+      const greetings: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const socket = net.connect({ host: '127.0.0.1', port: own.port! });
+        sockets.push(socket);
+        greetings.push(await greeting(socket));
+      }
+      expect(greetings.slice(0, 2).every((g) => g.startsWith('220 '))).toBe(true);
+      expect(greetings[2]).toMatch(/^421 /);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await own.stop();
+    }
+  });
+});
+
 // The sink the mail tests send to: checked here so a broken sink cannot make those tests lie.
 describe('SMTP sink (test support)', () => {
   it('collects parsed messages, wakes waiters, counts by Message-ID, refuses and drops on demand', async () => {

@@ -103,7 +103,8 @@ describe('bad input never throws and says what is wrong', () => {
     expect(msg.attachments).toHaveLength(1);
     expect(msg.attachments[0]).toMatchObject({ filename: 'loa.pdf', size: big.length, dropped: true });
     expect(msg.attachments[0]?.content.length).toBe(0);
-    expect(msg.defects).toContain('attachment loa.pdf (15.0 MB) dropped: over 10 MB');
+    expect(msg.limits).toContain('attachment loa.pdf (15.0 MB) dropped: over 10 MB');
+    expect(msg.defects).toEqual([]);
     expect(classification.kind).toBe('port_request');
     expect(reading.fields.dids).toEqual(['+12065550105']);
   });

@@ -34,7 +34,7 @@ const SUPPORT_TEMPLATES = new Set(['support-alert', 'csr-needs-review']);
  * parsing, mail authentication and the disk write overlap with the decisions on the others.
  */
 export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta, reprocess?: Reprocess): Promise<Disposition> {
-  const parsing = parseMessage(raw);
+  const parsing = core.deps.parser ? core.deps.parser.parse(raw) : parseMessage(raw);
   const authenticating = core.deps.authenticator ? core.deps.authenticator.authenticate(raw, meta.envelope) : Promise.resolve(AUTH_OFF);
   // Awaited when the message's turn comes; a failure meanwhile is not an unhandled rejection.
   parsing.catch(() => undefined);
@@ -166,6 +166,8 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
 
 function dispatch(input: InboundInput, kind: InboundEntry['kind']): Handled {
   const { msg } = input;
+  // Read only in part: what was left unread may change what it asks, whatever it is.
+  if (msg.limits?.length) return review(input, 'TOO_LARGE', `the desk read only part of the message (${msg.limits.join('; ')}); not acted on`);
   if (kind === 'auto_reply' || kind === 'bounce') return HANDLERS[kind](input);
   if (!msg.from?.address) return review(input, 'NO_SENDER', 'the message has no sender address, so it cannot be answered');
   // Parsers disagree on who sent `Name <a@x> <b@y>`: such a message speaks for nobody.

@@ -4,9 +4,7 @@
  * separate lines, so parse-message.ts turns it off and uses this one.
  */
 import { parse as parseHtml, NodeType, type HTMLElement, type Node } from 'node-html-parser';
-
-/** HTML beyond this is not turned into text; the text of a real request is far smaller. */
-export const MAX_HTML_TO_TEXT_CHARS = 2 * 1024 * 1024;
+import { MAX_HTML_CHARS, MAX_HTML_DEPTH } from '../limits.js';
 
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'center', 'div', 'dl', 'fieldset', 'figure', 'footer',
@@ -21,17 +19,53 @@ const SKIPPED_TAGS = new Set(['head', 'script', 'style', 'title', 'noscript', 't
  */
 export function htmlToText(html: string, defects?: string[]): string {
   let source = html;
-  if (source.length > MAX_HTML_TO_TEXT_CHARS) {
-    defects?.push('HTML body too large: only its first 2 MB read');
-    source = source.slice(0, MAX_HTML_TO_TEXT_CHARS);
+  if (source.length > MAX_HTML_CHARS) {
+    defects?.push(`HTML body too large: only its first ${MAX_HTML_CHARS / (1024 * 1024)} MB read`);
+    source = source.slice(0, MAX_HTML_CHARS);
+  }
+  // The tree is walked recursively, so a document nested deeper than any mail client writes is
+  // read as bare text instead: every word is kept, only the table layout is lost.
+  const depth = nestingDepth(source);
+  if (depth > MAX_HTML_DEPTH) {
+    defects?.push(`HTML nested ${depth} elements deep: read without its layout`);
+    return stripTags(source);
   }
   let root: HTMLElement;
   try {
     root = parseHtml(source, { comment: false, blockTextElements: { script: false, style: false, pre: true } });
+    return nodeToText(root);
   } catch {
-    return source.replace(/<[^>]*>/g, ' ');
+    return stripTags(source);
   }
-  return nodeToText(root);
+}
+
+/** Elements that never hold others, and those mail HTML often leaves open: not counted as nesting. */
+const NOT_NESTING = new Set([
+  'area', 'base', 'br', 'col', 'dd', 'dt', 'embed', 'hr', 'img', 'input', 'li', 'link', 'meta', 'option', 'p', 'param',
+  'source', 'td', 'th', 'tr', 'track', 'wbr',
+]);
+
+/**
+ * How deep the elements of `html` nest, by one pass over its tags (the parser itself would
+ * recurse as deep). Stops counting once past MAX_HTML_DEPTH.
+ */
+function nestingDepth(html: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]{0,30})\b[^<>]*>/g)) {
+    const tag = match[2]!.toLowerCase();
+    if (NOT_NESTING.has(tag) || match[0].endsWith('/>')) continue;
+    if (match[1]) depth = Math.max(0, depth - 1);
+    else if (++depth > deepest && (deepest = depth) > MAX_HTML_DEPTH) break;
+  }
+  return deepest;
+}
+
+function stripTags(html: string): string {
+  return html
+    .replace(/<(?:script|style)\b[^>]*>[^<]*<\/(?:script|style)>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[ \t]+/g, ' ');
 }
 
 function nodeToText(top: Node): string {
