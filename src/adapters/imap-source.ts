@@ -60,6 +60,8 @@ export interface ImapSourceOptions {
   fetchBatchSize?: number;
   /** A batch also stops before its messages add up to more than this many bytes (default 32 MB). */
   maxBatchBytes?: number;
+  /** A message over this many bytes is fetched only in part and parked unread (default 25 MB). */
+  maxMessageBytes?: number;
   /** Connection, greeting and socket timeouts handed to imapflow (default 30 s). */
   connectTimeoutMs?: number;
   /**
@@ -117,6 +119,7 @@ export class ImapSource extends EventEmitter<ImapSourceEvents> implements MailSo
       isRunning: () => this.running,
       fetchBatchSize: Math.max(1, options.fetchBatchSize ?? 100),
       maxBatchBytes: Math.max(1, options.maxBatchBytes ?? 32 * 1024 * 1024),
+      ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
       handlerConcurrency: Math.max(1, options.handlerConcurrency ?? 1),
     });
     this.stopped = new Promise((resolve) => (this.stopRequested = resolve));

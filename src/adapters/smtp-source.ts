@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { DeskError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../mail/limits.js';
 import type { Logger } from '../logger.js';
 import type { MailSource, MessageHandler, SmtpEnvelope } from '../ports/mail-source.js';
 
@@ -29,7 +30,7 @@ export interface SmtpSourceOptions {
   maxHeldBytes?: number;
 }
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_BYTES = MAX_MESSAGE_BYTES;
 export const DEFAULT_MAX_CLIENTS = 20;
 export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 

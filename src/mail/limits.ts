@@ -11,6 +11,13 @@
  * reader's notes.
  */
 
+/**
+ * A whole message: the embedded listener refuses a larger one (552); over IMAP only its first
+ * MAX_OVERSIZE_PREFIX_BYTES are fetched, and it is parked unread.
+ */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** What is fetched of a message over MAX_MESSAGE_BYTES: enough for its header block. */
+export const MAX_OVERSIZE_PREFIX_BYTES = 64 * 1024;
 /** The header block of one MIME node (mailsplit's maxHeadSize): a real one is a few KB. */
 export const MAX_HEADER_BYTES = 256 * 1024;
 /** MIME nodes in one message (mailsplit's maxChildNodes); it also bounds how deep they nest. */
@@ -55,6 +62,11 @@ export function cutText(text: string, max: number, what: string, notes?: string[
   notes?.push(`${what} is ${formatCount(text.length)} characters long: only the first ${formatCount(max)} read`);
   const code = text.charCodeAt(max - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** 15728640 → "15.0 MB". */
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** 262144 → "262,144": counts in notes read at a glance. */

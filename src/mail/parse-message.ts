@@ -16,6 +16,7 @@ import { simpleParser, type AddressObject, type EmailAddress, type HeaderValue, 
 import {
   cutText,
   formatCount,
+  formatMegabytes,
   MAX_ATTACHMENT_BYTES,
   MAX_EMBEDDED_DEPTH,
   MAX_HEADER_BYTES,
@@ -426,8 +427,4 @@ function isKnownCharset(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

@@ -325,6 +325,30 @@ describe('a carrier port request', () => {
   });
 });
 
+describe('a message the desk read only in part (SPEC §10)', () => {
+  it('over the size the source reads: parked TOO_LARGE with its size, nothing acted on, support told', async () => {
+    const req = portRequest({ messageId: 'huge-1@northwind.example.test' });
+    // The IMAP source hands over only the first bytes of a message over MAX_MESSAGE_BYTES.
+    const head = req.raw.subarray(0, 300);
+    expect(await desk.handleMessage(head, { mailbox: 'INBOX', uid: 9, uidValidity: '7', oversize: 40 * 1024 * 1024 })).toBe('review');
+    expect(store.getInbound('huge-1@northwind.example.test')).toMatchObject({
+      outcome: 'review',
+      reviewReason: 'TOO_LARGE',
+      reason: 'the desk read only part of the message (the message is 40.0 MB, over the 25.0 MB the desk reads); not acted on',
+    });
+    expect(store.listOrders()).toEqual([]);
+    expect(only(outbox()).to).toEqual([TEST_SUPPORT]);
+  });
+
+  it('a subject cut at its cap: parked TOO_LARGE, though the rest reads as a request', async () => {
+    const req = mail({ from: `Northwind Porting <${CARRIER}>`, subject: `Port-out request ${'x'.repeat(5_000)}`, text: requestText('NW-2001', '206-555-0100') });
+    expect(await desk.handleMessage(req.raw)).toBe('review');
+    expect(store.getInbound(req.messageId)).toMatchObject({ reviewReason: 'TOO_LARGE' });
+    expect(store.getInbound(req.messageId)!.reason).toMatch(/the subject is 5,017 characters long: only the first 1,000 read/);
+    expect(store.listOrders()).toEqual([]);
+  });
+});
+
 describe('verification replies (rules 3, 4, 5)', () => {
   it('takes a reply tied by the token in the reply address', async () => {
     const o = await placeOrder();

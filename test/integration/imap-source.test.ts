@@ -27,6 +27,7 @@ const USERS = {
   concurrent: 'concurrent@example.test',
   cannotRecord: 'cannot-record@example.test',
   byBytes: 'by-bytes@example.test',
+  oversize: 'oversize@example.test',
   deferredMiddle: 'deferred-middle@example.test',
   deferredRetry: 'deferred-retry@example.test',
   deferredReconnect: 'deferred-reconnect@example.test',
@@ -559,6 +560,28 @@ describe('ImapSource against Dovecot', () => {
     expect(cursors.saves).toEqual([2, 3, 5]);
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect([...rec.counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('fetches only the first 64 KB of a message over maxMessageBytes and says its size; the others whole', async () => {
+    const user = USERS.oversize;
+    const padded = (id: string, bytes: number) => makeMessage(id).replace('\r\n\r\n', `\r\n\r\n${'b'.repeat(bytes)}\r\n`);
+    await dovecot.append(user, 'INBOX', padded('os01', 1000));
+    await dovecot.append(user, 'INBOX', padded('os02', 300 * 1024));
+    await dovecot.append(user, 'INBOX', padded('os03', 1000));
+    const rec = recordingHandler();
+    const sizes: number[] = [];
+    const { source, until, state } = makeSource(dovecot, user, { maxMessageBytes: 100 * 1024 });
+    await source.start(async (raw, meta) => {
+      sizes.push(raw.length);
+      return rec.handler(raw, meta);
+    });
+    await until('all three', () => state.processed.length === 3);
+    expect(rec.metas.map((m) => m.oversize)).toEqual([undefined, expect.any(Number), undefined]);
+    expect(rec.metas[1]!.oversize).toBeGreaterThan(300 * 1024);
+    expect(sizes[1]).toBe(64 * 1024);
+    expect(sizes[0]).toBeGreaterThan(1000);
+    expect(rec.counts.get(mid('os02'))).toBe(1);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
   });
 
   it('resyncs from the start of the mailbox when its UIDVALIDITY changes', async () => {

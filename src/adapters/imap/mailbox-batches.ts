@@ -30,6 +30,7 @@ import type { Disposition, MessageHandler } from '../../ports/mail-source.js';
 import type { ImapSourceEvents } from './events.js';
 import type { FolderPaths } from './folders.js';
 import { isTransient } from '../../errors.js';
+import { MAX_MESSAGE_BYTES, MAX_OVERSIZE_PREFIX_BYTES } from '../../mail/limits.js';
 import { describeError, ImapSourceError } from './imap-source-error.js';
 import { toSequenceSet } from './sequence-set.js';
 
@@ -50,6 +51,8 @@ export interface MailboxBatchesOptions {
   isRunning: () => boolean;
   fetchBatchSize: number;
   maxBatchBytes: number;
+  /** A message over this is fetched only in part and parked unread (default MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
   handlerConcurrency: number;
 }
 
@@ -74,6 +77,9 @@ export class MailboxBatches {
   private readonly isRunning: () => boolean;
   private readonly fetchBatchSize: number;
   private readonly maxBatchBytes: number;
+  private readonly maxMessageBytes: number;
+  /** Sizes of the messages fetched only in part (over maxMessageBytes), until they are handed over. */
+  private readonly oversize = new Map<number, number>();
   private readonly handlerConcurrency: number;
 
   constructor(options: MailboxBatchesOptions) {
@@ -84,6 +90,7 @@ export class MailboxBatches {
     this.isRunning = options.isRunning;
     this.fetchBatchSize = options.fetchBatchSize;
     this.maxBatchBytes = options.maxBatchBytes;
+    this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.handlerConcurrency = options.handlerConcurrency;
   }
 
@@ -177,9 +184,18 @@ export class MailboxBatches {
    * fetchAll collects before returning: no command may run inside a fetch iterator.
    */
   private async fetchBatch(client: ImapFlow, uids: number[]): Promise<{ uids: number[]; messages: FetchMessageObject[] }> {
-    const wanted = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
-    const messages = (await client.fetchAll(wanted, { uid: true, source: true }, { uid: true })).sort((a, b) => a.uid - b.uid);
-    return { uids: wanted, messages };
+    const { wanted, oversize } = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
+    const whole = wanted.filter((uid) => !oversize.has(uid));
+    const messages = whole.length ? await client.fetchAll(whole, { uid: true, source: true }, { uid: true }) : [];
+    // A message over MAX_MESSAGE_BYTES is not downloaded: its first bytes say what it is, and the
+    // desk parks it unread (SPEC §10: a size cap checked before the work, not after).
+    const partial = [...oversize.keys()];
+    if (partial.length) {
+      const heads = await client.fetchAll(partial, { uid: true, source: { maxLength: MAX_OVERSIZE_PREFIX_BYTES } }, { uid: true });
+      for (const head of heads) this.oversize.set(head.uid, oversize.get(head.uid)!);
+      messages.push(...heads);
+    }
+    return { uids: wanted, messages: messages.sort((a, b) => a.uid - b.uid) };
   }
 
   /** Hands a batch to the handler, up to `handlerConcurrency` at a time; the answers in UID order. */
@@ -231,17 +247,21 @@ export class MailboxBatches {
    * The first of `uids` whose sizes add up to at most `maxBatchBytes` (always at least one): a
    * batch of a hundred large messages would otherwise be held, and parsed, all at once.
    */
-  private async withinBatchBytes(client: ImapFlow, uids: number[]): Promise<number[]> {
-    if (uids.length <= 1) return uids;
+  private async withinBatchBytes(client: ImapFlow, uids: number[]): Promise<{ wanted: number[]; oversize: Map<number, number> }> {
+    const oversize = new Map<number, number>();
+    if (uids.length === 0) return { wanted: uids, oversize };
     const sizes = new Map((await client.fetchAll(uids, { uid: true, size: true }, { uid: true })).map((m) => [m.uid, m.size ?? 0]));
     let total = 0;
     let count = 0;
     for (const uid of uids) {
-      total += sizes.get(uid) ?? 0;
+      const size = sizes.get(uid) ?? 0;
+      const counted = size > this.maxMessageBytes ? MAX_OVERSIZE_PREFIX_BYTES : size;
+      total += counted;
       if (count > 0 && total > this.maxBatchBytes) break;
+      if (size > this.maxMessageBytes) oversize.set(uid, size);
       count += 1;
     }
-    return uids.slice(0, count);
+    return { wanted: uids.slice(0, count), oversize };
   }
 
   /** Hands one message to the handler; a handler that throws sends the message to Review. */
@@ -260,7 +280,9 @@ export class MailboxBatches {
     let disposition: Disposition;
     let failed = false;
     try {
-      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity });
+      const size = this.oversize.get(uid);
+      this.oversize.delete(uid);
+      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity, ...(size !== undefined ? { oversize: size } : {}) });
     } catch (err) {
       if (isTransient(err)) {
         this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler could not record the message; it stays in the mailbox');

@@ -9,7 +9,8 @@ import { AUTH_OFF, isAuthPending, type AuthResult } from '../../domain/mail-auth
 import type { Effect } from '../../domain/effects.js';
 import type { InboundEntry } from '../../domain/records.js';
 import { classifyMessage } from '../../mail/classify-message.js';
-import { parseMessage } from '../../mail/parse-message.js';
+import { formatMegabytes, MAX_MESSAGE_BYTES } from '../../mail/limits.js';
+import { parseMessage, unreadMessage } from '../../mail/parse-message.js';
 import type { InboundMessage } from '../../mail/types.js';
 import type { Disposition, SourceMeta } from '../../ports/mail-source.js';
 import { isDeskError } from '../../errors.js';
@@ -34,8 +35,16 @@ const SUPPORT_TEMPLATES = new Set(['support-alert', 'csr-needs-review']);
  * parsing, mail authentication and the disk write overlap with the decisions on the others.
  */
 export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta, reprocess?: Reprocess): Promise<Disposition> {
-  const parsing = core.deps.parser ? core.deps.parser.parse(raw) : parseMessage(raw);
-  const authenticating = core.deps.authenticator ? core.deps.authenticator.authenticate(raw, meta.envelope) : Promise.resolve(AUTH_OFF);
+  // Over the size the source reads, only the message's first bytes are here: nothing to check.
+  const oversize = meta.oversize;
+  const parsing =
+    oversize !== undefined
+      ? Promise.resolve(unreadMessage(raw, `the message is ${formatMegabytes(oversize)}, over the ${formatMegabytes(MAX_MESSAGE_BYTES)} the desk reads`))
+      : core.deps.parser
+        ? core.deps.parser.parse(raw)
+        : parseMessage(raw);
+  const authenticating =
+    core.deps.authenticator && oversize === undefined ? core.deps.authenticator.authenticate(raw, meta.envelope) : Promise.resolve(AUTH_OFF);
   // Awaited when the message's turn comes; a failure meanwhile is not an unhandled rejection.
   parsing.catch(() => undefined);
   authenticating.catch(() => undefined);
