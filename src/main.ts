@@ -190,6 +190,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     });
     // Messages are read on threads of their own, with a time and a heap limit (SPEC §10).
     parser = createParsePool({ log: log.child({ role: 'reader' }) });
+    parser.warm();
     const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log, pins, parser });
     const readers = parser;
 

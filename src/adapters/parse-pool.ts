@@ -24,6 +24,8 @@ export interface ParsePoolOptions {
 }
 
 export interface ParsePool extends MessageParser {
+  /** Starts the threads now, so the first message does not wait for one to load. */
+  warm(): void;
   /** Ends the threads; messages being read or waiting are refused with PARSER_STOPPED. */
   close(): Promise<void>;
 }
@@ -142,6 +144,10 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
   };
 
   return {
+    warm(): void {
+      if (closed) return;
+      for (const slot of slots) slot.worker ??= start(slot);
+    },
     parse(raw: Buffer): Promise<InboundMessage> {
       if (closed) return Promise.reject(new DeskError('PARSER_STOPPED'));
       return new Promise<InboundMessage>((resolve, reject) => {

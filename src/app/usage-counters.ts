@@ -61,9 +61,10 @@ export class UsageCounters {
       const since = this.clock.now().getTime() - HOUR_MS;
       const recent = this.store
         .listInbound()
-        .filter((e) => e.kind === 'port_request' && e.from && Date.parse(e.at) > since)
+        .map((e) => ({ e, at: e.receivedAt ?? e.at }))
+        .filter(({ e, at }) => e.kind === 'port_request' && e.from && Date.parse(at) > since)
         .sort((a, b) => a.at.localeCompare(b.at));
-      for (const e of recent) this.requests.add(e.from!, Date.parse(e.at));
+      for (const { e, at } of recent) this.requests.add(e.from!, Date.parse(at));
     }
     return this.requests;
   }

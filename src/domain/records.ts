@@ -263,6 +263,11 @@ export const InboundEntrySchema = z.object({
   alert: z.enum(['sent', 'held']).optional(),
   /** First time it was deferred, while it waits for mail authentication. */
   deferredSince: IsoInstant.optional(),
+  /**
+   * When the provider's own mail server took it (IMAP INTERNALDATE), when that is earlier than
+   * `at`: a backlog read at once still counts toward the limits per sender at its real pace.
+   */
+  receivedAt: IsoInstant.optional(),
   /** What support did with it in Review: dismissed with a note, or handled again (reprocessed). */
   resolution: z
     .object({

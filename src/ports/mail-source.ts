@@ -15,6 +15,8 @@ export interface SourceMeta {
   uid?: number;
   uidValidity?: string;
   envelope?: SmtpEnvelope;
+  /** When the provider's mail server took the message (IMAP INTERNALDATE); unset: just now. */
+  receivedAt?: Date;
   /**
    * The message's size when it is over what the source reads (src/mail/limits.ts
    * MAX_MESSAGE_BYTES): `raw` then holds only its first bytes, and the desk parks it unread.

@@ -69,6 +69,14 @@ describe('the reader threads', () => {
     expect(onThread.date).toBeInstanceOf(Date);
   });
 
+  it('warm() starts the threads before the first message; that message is read by them', async () => {
+    const p = pool({ size: 2 });
+    p.warm();
+    p.warm();
+    const msg = await p.parse(buildMail({ from: 'c@example.test', to: 'porting@example.test', subject: 'first', text: 'Port 206-555-0100' }));
+    expect(msg.subject).toBe('first');
+  });
+
   it('read many messages at once, each answered with its own', async () => {
     const p = pool({ size: 2 });
     const raws = Array.from({ length: 30 }, (_, i) => buildMail({ from: `c${i}@example.test`, to: 'porting@example.test', subject: `request ${i}`, text: `Port 206-555-01${String(i).padStart(2, '0')}` }));

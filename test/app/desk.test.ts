@@ -349,6 +349,40 @@ describe('a message the desk read only in part (SPEC §10)', () => {
   });
 });
 
+describe('limits per sender count at the pace mail arrived (SPEC §10)', () => {
+  const request = (i: number) => portRequest({ pon: `NW-B${i}`, messageId: `backlog-${i}@northwind.example.test` });
+
+  it('a backlog read at once after an outage: requests that reached the mailbox over hours are not a flood', async () => {
+    const now = clock.now().getTime();
+    for (let i = 0; i < 35; i += 1) {
+      // 35 requests over the last 35 × 4 minutes, as the IMAP server's INTERNALDATE says.
+      const receivedAt = new Date(now - (35 - i) * 4 * 60_000);
+      await desk.handleMessage(request(i).raw, { mailbox: 'INBOX', uid: i + 1, uidValidity: '7', receivedAt });
+    }
+    const entries = Array.from({ length: 35 }, (_, i) => store.getInbound(`backlog-${i}@northwind.example.test`)!);
+    // (The customer's own daily limit still holds: these all name one account.)
+    expect(entries.filter((e) => e.reviewReason === 'RATE_LIMITED' && /port requests in the last hour/.test(e.reason ?? ''))).toEqual([]);
+    expect(entries[0]!.receivedAt).toBe(new Date(now - 35 * 4 * 60_000).toISOString());
+  });
+
+  it('the same requests arriving within the hour: past MAX_REQUESTS_PER_CARRIER_PER_HOUR they wait in Review', async () => {
+    const now = clock.now().getTime();
+    for (let i = 0; i < 35; i += 1) {
+      await desk.handleMessage(request(i).raw, { mailbox: 'INBOX', uid: i + 1, uidValidity: '7', receivedAt: new Date(now - (35 - i) * 60_000) });
+    }
+    const limited = Array.from({ length: 35 }, (_, i) => store.getInbound(`backlog-${i}@northwind.example.test`)!).filter(
+      (e) => e.reviewReason === 'RATE_LIMITED' && /port requests in the last hour/.test(e.reason ?? ''),
+    );
+    expect(limited).toHaveLength(5);
+  });
+
+  it('a Date in the future from the mail server counts as now', async () => {
+    const later = new Date(clock.now().getTime() + 86_400_000);
+    await desk.handleMessage(request(1).raw, { mailbox: 'INBOX', uid: 1, uidValidity: '7', receivedAt: later });
+    expect(store.getInbound('backlog-1@northwind.example.test')!.receivedAt).toBeUndefined();
+  });
+});
+
 describe('verification replies (rules 3, 4, 5)', () => {
   it('takes a reply tied by the token in the reply address', async () => {
     const o = await placeOrder();

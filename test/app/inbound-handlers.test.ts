@@ -46,7 +46,8 @@ beforeEach(() => {
 let counter = 0;
 async function handle(kind: MessageKind, spec: Partial<MailSpec> & Pick<MailSpec, 'from' | 'subject'>, auth: AuthResult = UNSIGNED): Promise<Handled> {
   const msg = await parseMessage(buildMail({ to: TEST_MAIL_FROM, messageId: `h${++counter}@example.test`, ...spec }));
-  const input: InboundInput = { core, msg, auth, ctx: core.context(), log: silentLogger() };
+  const ctx = core.context();
+  const input: InboundInput = { core, msg, auth, ctx, log: silentLogger(), arrivedAt: ctx.now };
   const commits = store.commits.length;
   const handled = HANDLERS[kind](input);
   expect(store.commits.length, 'a handler never writes').toBe(commits);

@@ -186,12 +186,12 @@ export class MailboxBatches {
   private async fetchBatch(client: ImapFlow, uids: number[]): Promise<{ uids: number[]; messages: FetchMessageObject[] }> {
     const { wanted, oversize } = await this.withinBatchBytes(client, uids.slice(0, this.fetchBatchSize));
     const whole = wanted.filter((uid) => !oversize.has(uid));
-    const messages = whole.length ? await client.fetchAll(whole, { uid: true, source: true }, { uid: true }) : [];
+    const messages = whole.length ? await client.fetchAll(whole, { uid: true, source: true, internalDate: true }, { uid: true }) : [];
     // A message over MAX_MESSAGE_BYTES is not downloaded: its first bytes say what it is, and the
     // desk parks it unread (SPEC §10: a size cap checked before the work, not after).
     const partial = [...oversize.keys()];
     if (partial.length) {
-      const heads = await client.fetchAll(partial, { uid: true, source: { maxLength: MAX_OVERSIZE_PREFIX_BYTES } }, { uid: true });
+      const heads = await client.fetchAll(partial, { uid: true, source: { maxLength: MAX_OVERSIZE_PREFIX_BYTES }, internalDate: true }, { uid: true });
       for (const head of heads) this.oversize.set(head.uid, oversize.get(head.uid)!);
       messages.push(...heads);
     }
@@ -282,7 +282,14 @@ export class MailboxBatches {
     try {
       const size = this.oversize.get(uid);
       this.oversize.delete(uid);
-      disposition = await handler(message.source, { mailbox: this.config.mailbox, uid, uidValidity, ...(size !== undefined ? { oversize: size } : {}) });
+      const receivedAt = message.internalDate instanceof Date && !Number.isNaN(message.internalDate.getTime()) ? message.internalDate : undefined;
+      disposition = await handler(message.source, {
+        mailbox: this.config.mailbox,
+        uid,
+        uidValidity,
+        ...(receivedAt ? { receivedAt } : {}),
+        ...(size !== undefined ? { oversize: size } : {}),
+      });
     } catch (err) {
       if (isTransient(err)) {
         this.log.error({ uid, uidValidity, err: describeError(err) }, 'handler could not record the message; it stays in the mailbox');

@@ -24,6 +24,11 @@ export interface InboundInput {
   log: Logger;
   /** The SMTP envelope, when the embedded listener received it. */
   envelope?: SmtpEnvelope;
+  /**
+   * When the message reached the provider (IMAP INTERNALDATE, never later than now): the limits
+   * per sender count requests at this pace, so a backlog read after an outage is not a flood.
+   */
+  arrivedAt: Date;
 }
 
 export interface Handled {

@@ -124,7 +124,8 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
     }
   }
 
-  const input: InboundInput = { core, msg, auth, ctx: core.context(now), log, ...(meta.envelope ? { envelope: meta.envelope } : {}) };
+  const arrivedAt = arrivalTime(meta, seen?.receivedAt, now);
+  const input: InboundInput = { core, msg, auth, ctx: core.context(now), log, arrivedAt, ...(meta.envelope ? { envelope: meta.envelope } : {}) };
   let handled: Handled;
   try {
     handled = dispatch(input, kind);
@@ -135,7 +136,7 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
   }
   // Every request counts toward its sender's hourly limit, whatever became of it (the inbound log,
   // which seeds the count after a restart, holds them all alike).
-  if (kind === 'port_request' && msg.from?.address) core.usage.recordRequest(msg.from.address, now.getTime());
+  if (kind === 'port_request' && msg.from?.address) core.usage.recordRequest(msg.from.address, arrivedAt.getTime());
   const { effects, alert } = throttleAlerts(core, msg, handled, now);
   const final: InboundEntry = {
     ...entry,
@@ -143,6 +144,7 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
     ...(handled.reason ? { reason: handled.reason } : {}),
     ...(handled.reviewReason ? { reviewReason: handled.reviewReason } : {}),
     ...(alert ? { alert } : {}),
+    ...(arrivedAt.getTime() < now.getTime() ? { receivedAt: arrivedAt.toISOString() } : {}),
     ...(again && handled.outcome !== 'review'
       ? { resolution: { action: 'reprocessed' as const, at: entry.at, ...(reprocess.by ? { by: reprocess.by } : {}), previous: `${seen.reviewReason ?? 'OTHER'}: ${seen.reason ?? ''}` } }
       : {}),
@@ -171,6 +173,18 @@ async function decide(core: DeskCore, msg: InboundMessage, auth: AuthResult, met
   }
   log.info({ kind, outcome: handled.outcome, reviewReason: handled.reviewReason, reason: handled.reason, orderIds: final.orderIds }, 'message handled');
   return { disposition: handled.outcome, durable, key: msg.key };
+}
+
+/**
+ * When the message reached the provider: the IMAP server's INTERNALDATE (its own clock, not the
+ * sender's Date header), or what the inbound log kept of it; never later than now, and never
+ * more than a week earlier (a mailbox restored from a backup is not that old a flood).
+ */
+function arrivalTime(meta: SourceMeta, kept: string | undefined, now: Date): Date {
+  const candidate = meta.receivedAt ?? (kept ? new Date(kept) : undefined);
+  if (!candidate || Number.isNaN(candidate.getTime())) return now;
+  const earliest = now.getTime() - 7 * 24 * 3_600_000;
+  return new Date(Math.min(now.getTime(), Math.max(earliest, candidate.getTime())));
 }
 
 function dispatch(input: InboundInput, kind: InboundEntry['kind']): Handled {

@@ -103,7 +103,7 @@ function checkLimits(input: InboundInput, sender: string, dids: readonly string[
       `port request naming numbers on ${accounts.length} accounts; more than ${limits.accountsPerRequest} (MAX_ACCOUNTS_PER_REQUEST) is a project port: nothing was sent, and its notices follow support's decision`,
     );
   }
-  const made = core.usage.requestsFrom(sender, ctx.now.getTime());
+  const made = core.usage.requestsFrom(sender, input.arrivedAt.getTime());
   if (made >= limits.requestsPerCarrierPerHour) {
     return review(input, 'RATE_LIMITED', `${sender} has sent ${made} port requests in the last hour (MAX_REQUESTS_PER_CARRIER_PER_HOUR ${limits.requestsPerCarrierPerHour}); not acted on`);
   }
