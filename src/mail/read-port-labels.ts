@@ -17,7 +17,7 @@ const NO = String.raw`(?:number|num|no\.?|#)`;
 const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...[
     `account${S}name`, `name${S}on${S}(?:the${S})?account`, `account${S}holder(?:${S}name)?`, `end[ \\t-]*user(?:${S}name)?`,
-    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, 'name',
+    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, `acct\\.?${S}name`, `client${S}name`, 'name',
   ].map((pattern) => ({ key: 'name' as const, pattern })),
   ...[`company(?:${S}name)?`, `business(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
   ...[
@@ -27,7 +27,10 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...[`account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`].map(
     (pattern) => ({ key: 'accountNumber' as const, pattern }),
   ),
-  ...[`service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`].map(
+  ...[
+    `service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`,
+    `(?:svc|serv)\\.?${S}addr(?:ess)?\\.?`, `service${S}addr\\.?`, 'addr\\.?', `address${S}(?:line${S})?1`,
+  ].map(
     (pattern) => ({ key: 'street' as const, pattern }),
   ),
   { key: 'sapr', pattern: 'sapr' },
@@ -52,7 +55,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
   { key: 'cityStateZip', pattern: `city${S}[,/]${S}state(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
   ...[
-    'pon', `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
+    'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
     `order${S}reference`,
   ].map((pattern) => ({ key: 'pon' as const, pattern })),
   ...[
@@ -63,7 +66,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}code`, `account${S}pin`, `account${S}passcode`,
     `port${S}pin`,
   ].map((pattern) => ({ key: 'pin' as const, pattern })),
-  ...[`authori[sz]ed${S}name`, 'authnm', `authori[sz]ed${S}by`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
+  ...[`authori[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `authori[sz]ed${S}by`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
     (pattern) => ({ key: 'authorizedName' as const, pattern }),
   ),
   ...[

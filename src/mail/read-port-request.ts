@@ -224,8 +224,9 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
   if (state) fields.state = readStateCode(state);
   const zip = value('zip') ?? cityStateZip.zip;
   if (zip) {
+    // A ZIP+4 is compared as its ZIP: the account's records hold five digits.
     const digits = /\d{5}(?:-?\d{4})?/.exec(zip)?.[0];
-    fields.zip = digits ?? zip;
+    fields.zip = digits ? digits.slice(0, 5) : zip;
     if (!digits) notes.push(`ZIP "${zip}" is not a US ZIP code`);
   }
   return fields;

@@ -81,6 +81,13 @@ describe('readPortRequest on messages built in the test', () => {
     expect(reading.fields).toMatchObject({ street: '1 Main St', city: 'Everett', state: 'WA', zip: '98201' });
   });
 
+  it('reads the abbreviated labels of hurried requests: P.O.N., Acct Name, Svc Addr, Auth. name; a ZIP+4 as its ZIP', async () => {
+    const reading = readPortRequest(
+      await build('P.O.N.: NW-77\nAcct Name: Dana Example\nSvc Addr: 12 Oak St, Portland, OR 97201-1234\nAuth. name: Dana Example\nTN: 503-555-0100'),
+    );
+    expect(reading.fields).toMatchObject({ pon: 'NW-77', name: 'Dana Example', street: '12 Oak St', city: 'Portland', state: 'OR', zip: '97201', authorizedName: 'Dana Example' });
+  });
+
   it('keeps a PIN out of its notes when it is given twice', async () => {
     const reading = readPortRequest(await build('PIN: 1111\nPIN: 2222\nTN: 425-555-0100'));
     expect(reading.fields.pin).toBe('1111');

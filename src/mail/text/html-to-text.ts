@@ -39,6 +39,40 @@ export function htmlToText(html: string, defects?: string[]): string {
   }
 }
 
+/** Two cells of as many lines each, the first all short labels: "label<TAB>value" per line. */
+function pairStacked(cells: string[]): string[] | undefined {
+  if (cells.length !== 2) return undefined;
+  const [labels, values] = cells.map((cell) => cell.split('\n').map((line) => line.trim())) as [string[], string[]];
+  if (labels.length < 2 || labels.length !== values.length) return undefined;
+  if (!labels.every((label) => isLabelText(label))) return undefined;
+  return labels.map((label, i) => `${label.replace(/\s*:$/, '')}\t${values[i]}`);
+}
+
+/**
+ * A table of two rows whose first is a header row of labels and the second the values ("Name |
+ * Account | PON" over "Jane Doe | 88812 | X-1"): read as "label<TAB>value" lines, one per column.
+ */
+function pairHeaderRow(table: HTMLElement): string[] | undefined {
+  const rows = table.querySelectorAll('tr').filter((row) => row.closest('table') === table);
+  if (rows.length !== 2) return undefined;
+  const cellsOf = (row: HTMLElement) => row.childNodes.filter((c): c is HTMLElement => c.nodeType === NodeType.ELEMENT_NODE && ['td', 'th'].includes(c.rawTagName?.toLowerCase() ?? ''));
+  const [head, data] = rows.map(cellsOf) as [HTMLElement[], HTMLElement[]];
+  if (head.length < 2 || head.length !== data.length) return undefined;
+  const labels = head.map((cell) => nodeToText(cell).trim());
+  if (!labels.every((label) => isLabelText(label))) return undefined;
+  const values = data.map((cell) => nodeToText(cell).trim().replace(/\s*\n\s*/g, ' '));
+  // Only a row marked as a header (<th> cells, or a <thead>) is taken for labels: two rows of
+  // "label | value" pairs look just like labels over values otherwise.
+  const marked = head.every((cell) => cell.rawTagName?.toLowerCase() === 'th') || rows[0]!.parentNode?.rawTagName?.toLowerCase() === 'thead';
+  if (!marked) return undefined;
+  return labels.map((label, i) => `${label.replace(/\s*:$/, '')}\t${values[i]}`).filter((line) => !line.endsWith('\t'));
+}
+
+/** Short text without digits, as a label is: "Account Number", "PON", "Service Address:". */
+function isLabelText(text: string): boolean {
+  return text.length > 0 && text.length <= 40 && !/\d{3}/.test(text) && /[A-Za-z]/.test(text) && !text.includes('\n');
+}
+
 /** Elements that never hold others, and those mail HTML often leaves open: not counted as nesting. */
 const NOT_NESTING = new Set([
   'area', 'base', 'br', 'col', 'dd', 'dt', 'embed', 'hr', 'img', 'input', 'li', 'link', 'meta', 'option', 'p', 'param',
@@ -96,6 +130,16 @@ function nodeToText(top: Node): string {
         .filter((child) => ['td', 'th'].includes(child.rawTagName?.toLowerCase() ?? ''))
         .map((cell) => nodeToText(cell).trim())
         .filter((cell) => cell !== '');
+      // Labels stacked in one cell and their values stacked in the next, line for line ("PON<br>Name"
+      // beside "X-1<br>Jane Doe"): each label beside its value.
+      const stacked = pairStacked(cells);
+      if (stacked) {
+        for (const line of stacked) {
+          current = line;
+          flush();
+        }
+        return;
+      }
       // A layout table (cells holding paragraphs or tables) is read as blocks; a data row as one line.
       if (cells.some((cell) => cell.includes('\n'))) {
         for (const cell of cells) {
@@ -121,6 +165,17 @@ function nodeToText(top: Node): string {
       for (const child of element.childNodes) walk(child);
       flush();
       return;
+    }
+    if (tag === 'table') {
+      const across = pairHeaderRow(element);
+      if (across) {
+        flush();
+        for (const line of across) {
+          current = line;
+          flush();
+        }
+        return;
+      }
     }
     const block = BLOCK_TAGS.has(tag);
     if (block) flush();
