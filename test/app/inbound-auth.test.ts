@@ -5,20 +5,17 @@
  * that answers per From domain; the policy table itself is tested in test/domain/mail-auth.test.ts.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { testDeskDeps } from '../support/test-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { AUTH_DEFER_LIMIT_MS } from '../../src/app/inbound/pipeline.js';
-import { createCalendar } from '../../src/domain/calendar.js';
 import type { MailAuthMode } from '../../src/domain/mail-auth.js';
 import type { Account, OutboxEntry, PortOrder } from '../../src/domain/records.js';
-import { silentLogger } from '../../src/logger.js';
 import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FakeAuthenticator, forgedFrom, signedBy, UNSIGNED } from '../support/fake-authenticator.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail, type MailSpec } from '../support/mail-builder.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { RecordingRenderer } from '../support/recording-renderer.js';
 import { bakeryAccount, sampleAccounts } from '../support/sample-accounts.js';
-import { SequenceIds } from '../support/sequence-ids.js';
 
 const MAIL_FROM = TEST_MAIL_FROM;
 const SUPPORT = TEST_SUPPORT;
@@ -34,16 +31,7 @@ let auth: FakeAuthenticator;
 let desk: Desk;
 
 function makeDesk(mode: MailAuthMode = 'enforce'): Desk {
-  return createDesk({
-    store,
-    renderer: new RecordingRenderer(),
-    ids: new SequenceIds(),
-    clock,
-    calendar: createCalendar({ timezone: 'America/New_York' }),
-    log: silentLogger(),
-    config: testDeskConfig({ mailAuth: { mode } }),
-    authenticator: auth,
-  });
+  return createDesk(testDeskDeps({ store, clock, config: testDeskConfig({ mailAuth: { mode } }), authenticator: auth }));
 }
 
 beforeEach(() => {

@@ -5,23 +5,20 @@
  * commit however the message is judged (the pipeline commits what it returns, in one write).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { testDeskDeps } from '../support/test-desk.js';
 import { DeskCore } from '../../src/app/desk-core.js';
 import type { Handled, InboundInput } from '../../src/app/inbound/handled.js';
 import { HANDLERS } from '../../src/app/inbound/handlers.js';
-import { createCalendar } from '../../src/domain/calendar.js';
 import type { EmailEffect } from '../../src/domain/effects.js';
 import type { AuthResult } from '../../src/domain/mail-auth.js';
 import type { MessageKind, PortOrder } from '../../src/domain/records.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseMessage } from '../../src/mail/parse-message.js';
-import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
+import { TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FakeAuthenticator, UNSIGNED, signedBy } from '../support/fake-authenticator.js';
-import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail, type MailSpec } from '../support/mail-builder.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { RecordingRenderer } from '../support/recording-renderer.js';
 import { bakeryAccount, sampleAccounts } from '../support/sample-accounts.js';
-import { SequenceIds } from '../support/sequence-ids.js';
 
 const CARRIER = 'ports@northwind.example.test';
 const DANA = bakeryAccount().email;
@@ -31,16 +28,7 @@ let core: DeskCore;
 
 beforeEach(() => {
   store = new MemoryStore({ accounts: sampleAccounts() });
-  core = new DeskCore({
-    store,
-    renderer: new RecordingRenderer(),
-    ids: new SequenceIds(),
-    clock: new FixedClock('2026-03-02T15:00:00.000Z'),
-    calendar: createCalendar({ timezone: 'America/New_York' }),
-    log: silentLogger(),
-    config: testDeskConfig(),
-    authenticator: new FakeAuthenticator(),
-  });
+  core = new DeskCore(testDeskDeps({ store, authenticator: new FakeAuthenticator() }));
 });
 
 let counter = 0;

@@ -4,18 +4,15 @@
  * support's `unlock-pin` (unlockPin) clears it. Also: without a Pins adapter, no PIN is right.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { testDeskDeps } from '../support/test-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { ActionError, unlockPin } from '../../src/app/support-actions.js';
-import { createCalendar } from '../../src/domain/calendar.js';
 import type { PortOrder } from '../../src/domain/records.js';
-import { silentLogger } from '../../src/logger.js';
 import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail } from '../support/mail-builder.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { RecordingRenderer } from '../support/recording-renderer.js';
 import { SAMPLE_PIN, pinAccount, sampleAccounts } from '../support/sample-accounts.js';
-import { SequenceIds } from '../support/sequence-ids.js';
 import { testPins } from '../support/test-pins.js';
 
 const T0 = '2026-03-02T15:00:00.000Z';
@@ -29,16 +26,7 @@ let desk: Desk;
 let sent = 0;
 
 function build(withPins = true): Desk {
-  return createDesk({
-    store,
-    renderer: new RecordingRenderer(),
-    ids: new SequenceIds(),
-    clock,
-    calendar: createCalendar({ timezone: 'America/New_York' }),
-    log: silentLogger(),
-    config: testDeskConfig({ mailAuth: undefined }),
-    ...(withPins ? { pins: testPins } : {}),
-  });
+  return createDesk(testDeskDeps({ store, clock, config: testDeskConfig({ mailAuth: undefined }), ...(withPins ? { pins: testPins } : {}) }));
 }
 
 beforeEach(() => {

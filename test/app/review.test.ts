@@ -3,18 +3,15 @@
  * and a short id, shown, dismissed with a note, or handled again once the account was fixed.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { testDeskDeps } from '../support/test-desk.js';
 import { createDesk, type Desk } from '../../src/app/desk.js';
 import { findReview, listReview, reviewIdOf } from '../../src/app/review.js';
-import { createCalendar } from '../../src/domain/calendar.js';
-import { silentLogger } from '../../src/logger.js';
-import { testDeskConfig, TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
+import { TEST_MAIL_FROM, TEST_SUPPORT } from '../support/desk-config.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { buildMail } from '../support/mail-builder.js';
 import { MemoryParkedMail } from '../support/memory-parked-mail.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { RecordingRenderer } from '../support/recording-renderer.js';
 import { bakeryAccount, sampleAccounts } from '../support/sample-accounts.js';
-import { SequenceIds } from '../support/sequence-ids.js';
 
 const DANA = bakeryAccount().email;
 
@@ -27,16 +24,7 @@ beforeEach(() => {
   store = new MemoryStore({ accounts: sampleAccounts() });
   parked = new MemoryParkedMail();
   clock = new FixedClock('2026-03-02T15:00:00.000Z');
-  desk = createDesk({
-    store,
-    renderer: new RecordingRenderer(),
-    ids: new SequenceIds(),
-    clock,
-    calendar: createCalendar({ timezone: 'America/New_York' }),
-    log: silentLogger(),
-    config: testDeskConfig(),
-    parkedMail: parked,
-  });
+  desk = createDesk(testDeskDeps({ store, clock, parkedMail: parked }));
 });
 
 /** Dana asks for her CSR with a tech prefix the account does not have (yet). */

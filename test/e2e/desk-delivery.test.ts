@@ -3,20 +3,18 @@
  * with SIGKILL after saving its e-mails but before any was sent. Every e-mail must go out, and
  * none twice (the sink counts by Message-ID).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import { DESK_FROM, DESK_USER, SUPPORT, isTo, startDeskHarness } from '../support/desk-harness.js';
 import { startDovecot } from '../support/dovecot.js';
+import { REPO_ROOT, startProcess, type RunningCli } from '../support/run-cli.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { CARRIER, account, matchingRequest, orderIdOf } from './support/scenario.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
@@ -79,9 +77,7 @@ describe('delivery', () => {
     await store.close();
 
     const imap = dovecot.imapConfig(DESK_USER);
-    const env = (smtpPort: number): NodeJS.ProcessEnv => ({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+    const env = (smtpPort: number): Record<string, string> => ({
       IMAP_HOST: imap.host,
       IMAP_PORT: String(imap.port),
       IMAP_SECURE: 'false',
@@ -96,30 +92,18 @@ describe('delivery', () => {
       JOBS_SCHEDULE: '* * * * * *',
       LOG_LEVEL: 'warn',
     });
-    const startChild = async (smtpPort: number): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'start'], {
-        cwd: ROOT,
-        env: env(smtpPort),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
-      let err = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (c: Buffer) => {
-          err += c.toString();
-          if (err.includes('portdesk is running')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`daemon exited with ${code}: ${err}`)));
-      });
-      return child;
+    const startChild = async (smtpPort: number): Promise<RunningCli> => {
+      const daemon = startProcess(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts'), 'start'], { cwd: REPO_ROOT, env: env(smtpPort) });
+      cleanups.push(async () => daemon.kill());
+      await daemon.waitForOutput(/portdesk is running/);
+      return daemon;
     };
 
     const first = await startChild(hangingPort);
     await dovecot.append(DESK_USER, 'INBOX', matchingRequest(41, 'PON-KILL-41'));
     // The desk saved its e-mails and started sending the first one: kill it there.
     await expect.poll(() => seenBeforeKill.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await first.stop('SIGKILL');
 
     const second = await startChild(sink.port);
     const ack = await sink.waitFor((m) => isTo(CARRIER, m.parsed) && /received/i.test(m.parsed.subject ?? ''), 20_000);
@@ -128,9 +112,7 @@ describe('delivery', () => {
     expect([ack.parsed.messageId, verification.parsed.messageId].map((id) => id!.replace(/^<|>$/g, ''))).toContain(seenBeforeKill[0]);
     await expect.poll(async () => (await dovecot.list(DESK_USER, 'INBOX')).length, { timeout: 15_000 }).toBe(0);
     // SIGTERM stops it cleanly, after the message in hand and the outbox pass in flight.
-    second.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => second.once('exit', r));
-    expect(code).toBe(0);
+    expect((await second.stop('SIGTERM')).code).toBe(0);
     // The message was handled once: one order, and no e-mail twice.
     expect(sink.count(ack.parsed.messageId!)).toBe(1);
     expect(sink.count(verification.parsed.messageId!)).toBe(1);

@@ -3,17 +3,15 @@
  * large message being read. The message being read is not lost: the sender is told to try again
  * (451), and after the restart the same message is taken and recorded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import { findFreePort } from '../support/free-port.js';
+import { REPO_ROOT, startProcess, type RunningCli } from '../support/run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
@@ -66,51 +64,28 @@ describe('stopping while a message is read', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-stop-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await findFreePort();
-    let readingLarge: () => void = () => undefined;
-    const start = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'start'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, INBOUND_SMTP_PORT: String(port), MAIL_AUTH: 'off', STOP_TIMEOUT: '10s', LOG_LEVEL: 'debug' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      // The reader thread has the large message: the moment to stop the daemon.
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out = (out + c.toString()).slice(-4096);
-        if (/"bytes":\d{8,}[^\n]*message handed to a reader thread/.test(out)) readingLarge();
-      });
-      cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
-      let err = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (c: Buffer) => {
-          err += c.toString();
-          if (err.includes('portdesk is running')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`daemon exited with ${code}: ${err}`)));
-      });
-      return child;
+    const env = { DATA_DIR: dataDir, INBOUND_SMTP_PORT: String(port), MAIL_AUTH: 'off', STOP_TIMEOUT: '10s', LOG_LEVEL: 'debug' };
+    const start = async (): Promise<RunningCli> => {
+      const daemon = startProcess(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts'), 'start'], { cwd: REPO_ROOT, env });
+      cleanups.push(async () => daemon.kill());
+      await daemon.waitForOutput(/portdesk is running/);
+      return daemon;
     };
-    const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     const message = largeMessage('large-1@bulk.example.test');
     const first = await start();
-    const firstExit = exited(first);
-    let signalledAt = 0;
-    readingLarge = () => {
-      readingLarge = () => undefined;
-      signalledAt = Date.now();
-      first.kill('SIGTERM');
-    };
-    const code = await deliver(port, message);
-    expect(code).toBe(451);
-    expect(await firstExit).toBe(0);
+    const delivering = deliver(port, message);
+    // The reader thread has the large message: the moment to stop the daemon.
+    await first.waitForOutput(/"bytes":\d{8,}[^\n]*message handed to a reader thread/);
+    const signalledAt = Date.now();
+    const firstExit = first.stop('SIGTERM');
+    expect(await delivering).toBe(451);
+    expect((await firstExit).code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
 
     const second = await start();
     expect(await deliver(port, message)).toBe(250);
-    const secondExit = exited(second);
-    second.kill('SIGTERM');
-    expect(await secondExit).toBe(0);
+    expect((await second.stop('SIGTERM')).code).toBe(0);
     const store = await openFileStore(dataDir, { readOnly: true });
     expect(store.getInbound('large-1@bulk.example.test')).toMatchObject({ kind: 'other' });
     await store.close();

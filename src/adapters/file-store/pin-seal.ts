@@ -17,6 +17,7 @@ import { checkCarrierPin } from '../../domain/pin-guard.js';
 import type { Account, PortOrder } from '../../domain/records.js';
 import type { Pins } from '../../ports/pins.js';
 import type { DeskState } from './desk-state.js';
+import { fsyncPath } from './fsync.js';
 import type { ParsedChanges, StoredPortOrder } from './schemas.js';
 
 export interface SealCount {
@@ -138,7 +139,7 @@ export async function sealArchivedOrders(archiveDir: string): Promise<number> {
       await out.close();
     }
     await rename(temp, file);
-    await syncDir(archiveDir);
+    await fsyncPath(archiveDir);
   }
   await writeFile(marker, '', { mode: 0o600 });
   return changed;
@@ -188,11 +189,3 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

@@ -4,10 +4,11 @@
  * directory, so a crash leaves either the old snapshot or the new one.
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { chmod, open } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
+import { fsyncPath } from './fsync.js';
 import { STORE_FORMAT_VERSION, emptySnapshot, parseSnapshot, type Snapshot } from './schemas.js';
 import { StoreError } from './store-error.js';
 
@@ -99,14 +100,5 @@ export class SnapshotWriter {
     await fsyncPath(path.dirname(this.file));
     const st = statSync(this.file);
     return { bytes: st.size, identity: fileIdentity(st) };
-  }
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
