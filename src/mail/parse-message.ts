@@ -409,7 +409,11 @@ async function repairBoundary(source: Buffer, parsed: ParsedMail, defects: strin
 function findUnknownCharsets(source: Buffer): string[] {
   const text = source.toString('latin1');
   const names = new Set<string>();
-  for (const match of text.matchAll(/charset\s*=\s*"?([^"';\s]+)/gi)) if (match[1]) names.add(match[1]);
+  // Only in Content-Type fields (with their folded lines): an HTML body's <meta charset=…>, as
+  // quoted-printable writes it (charset=3D"utf-8"), names no charset of the MIME structure.
+  for (const field of text.matchAll(/^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gim)) {
+    for (const match of field[0].matchAll(/charset\s*=\s*"?([^"';\s]+)/gi)) if (match[1]) names.add(match[1]);
+  }
   for (const match of text.matchAll(/=\?([^?*\s]+)(?:\*[^?]*)?\?[BQ]\?/gi)) if (match[1]) names.add(match[1]);
   const unknown: string[] = [];
   for (const name of names) {

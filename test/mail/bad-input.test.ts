@@ -71,6 +71,26 @@ describe('bad input never throws and says what is wrong', () => {
     expect(reading.fields.dids).toEqual(['+12065550103']);
   });
 
+  it('an HTML body naming its charset in quoted-printable (charset=3D"utf-8") is no unknown charset', async () => {
+    const raw = Buffer.from(
+      [
+        'From: lnp@carrier.example.test',
+        'To: porting@example.test',
+        'Subject: Port request',
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<html><head><meta http-equiv=3D"Content-Type" content=3D"text/html; charset=3D"utf-8"></head>',
+        '<body><p>Please port 206-555-0104.</p></body></html>',
+        '',
+      ].join('\r\n'),
+    );
+    const { msg, reading } = await read(raw);
+    expect(msg.defects).toEqual(['no Message-ID']);
+    expect(reading.fields.dids).toEqual(['+12065550104']);
+  });
+
   it('a 15 MB attachment is dropped, its name and size kept', async () => {
     const big = Buffer.alloc(15 * 1024 * 1024, 0x25);
     const raw = Buffer.concat([
