@@ -10,6 +10,7 @@ import { classifyMessage } from '../mail/classify-message.js';
 import { findOrderRefs } from '../mail/find-order-refs.js';
 import { parseMessage } from '../mail/parse-message.js';
 import { readPortRequest } from '../mail/read-port-request.js';
+import { attachmentProblem } from './inbound/port-request.js';
 import { readReply } from '../mail/read-reply.js';
 import type { PortRequestFields, ReplyDecision } from '../mail/types.js';
 
@@ -60,6 +61,10 @@ export async function inspectMessage(
   }
   if (classification.kind === 'port_request') {
     const reading = readPortRequest(msg);
+    const problem = out.review ? undefined : attachmentProblem(reading);
+    if (problem) out.review = problem;
+    const sourced = Object.entries(reading.sources).filter(([, source]) => source !== 'label');
+    if (sourced.length) notes.push(`fields by source: ${sourced.map(([field, source]) => `${field} (${source})`).join(', ')}`);
     const request: Inspection['request'] = { dids: reading.fields.dids };
     for (const k of REQUEST_KEYS) {
       const v = reading.fields[k];

@@ -22,7 +22,7 @@ import {
   verificationData,
 } from './order-views.js';
 import type { ReasonCode } from './reason-codes.js';
-import type { Account, Decision, MatchReport, PortOrder } from './records.js';
+import type { Account, Decision, MatchReport, PortOrder, Provided } from './records.js';
 
 /** The order with one more e-mail of the desk's in its thread with the carrier. */
 function withCarrierMail(messageId: string, order: PortOrder): Pick<PortOrder, 'carrierMessageIds'> {
@@ -223,8 +223,25 @@ export function expire(order: PortOrder, account: Account, ctx: DeskContext): Ou
     const reasonCodes = [...new Set<ReasonCode>(['PIN_ATTEMPTS', ...report.reasonCodes])];
     return reject(order, account, ctx, { by: 'auto-match', reasonCodes, matchReport: report });
   }
+  const unconfirmed = proseOnly(report, order.provided);
+  if (report.matched && unconfirmed.length) {
+    const note = `${unconfirmed.join(', ')} read only from the request's sentences: an auto-match does not approve on that alone`;
+    return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['MISSING_INFORMATION'], matchReport: report, note });
+  }
   if (report.matched) return approve(order, account, ctx, 'auto-match', report);
   return reject(order, account, ctx, { by: 'auto-match', reasonCodes: report.reasonCodes, matchReport: report });
+}
+
+/**
+ * The matched fields that rest only on words read from sentences. A name-or-company match rests
+ * on them when each of the two the request gave came from sentences.
+ */
+function proseOnly(report: MatchReport, provided: Provided): string[] {
+  const prose = new Set(provided.fromProse ?? []);
+  if (prose.size === 0) return [];
+  const rests = (field: string): boolean =>
+    field === 'nameOrCompany' ? (['name', 'company'] as const).filter((k) => provided[k] !== undefined).every((k) => prose.has(k)) : prose.has(field);
+  return report.fields.filter((f) => f.result === 'match' && rests(f.field)).map((f) => f.field);
 }
 
 /** Rule 10: numbers marked ported-out (kept, not deleted); admin-fee notice when none is left. */

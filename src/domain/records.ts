@@ -130,6 +130,11 @@ export const ProvidedSchema = z.object({
   pinGiven: z.boolean().optional(),
   /** It was the account's PIN when the request came; unset when the account had none (or none was given). */
   pinMatched: z.boolean().optional(),
+  /**
+   * Fields read only from the request's sentences, not from a label, table or form (SPEC §15):
+   * such a field never approves an auto-match on its own.
+   */
+  fromProse: z.array(z.string()).optional(),
 });
 export type Provided = z.infer<typeof ProvidedSchema>;
 

@@ -67,7 +67,7 @@ const PORT_WORDING_RE =
   /\bport[- ]?(?:out|ing)?\s+request\b|\bport[- ]out\b|\bporting\b|\blsr\b|\blocal service request\b|\bplease port\b|\brequest(?:ing)? to port\b|\bport (?:the |these |this |our |my )?(?:following )?(?:numbers?|tns?|dids?|lines?)\b|\bnumber portability\b|\bport away\b/i;
 
 const COMPLETION_RE =
-  /\bport(?:ing)?(?:[- ](?:out|in))?(?:\s+request)?\s+(?:has\s+been\s+|was\s+|is\s+(?:now\s+)?)?complet(?:ed?|ion)\b|\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:successfully\s+)?(?:ported|activated)\b|\bsuccessfully\s+(?:ported|activated)\b|\bactivation\s+(?:is\s+)?complete\b|(?<!\b(?:to|will|be|being|get|getting|wish to|want to)\s+)\b(?:ported|activated)\b(?!\s+(?:to|from|by|out by)\s+\w|\s+(?:numbers?|tns?|dids?|lines?)\b|\s*:)/i;
+  /\bport(?:ing)?(?:[- ](?:out|in))?(?:\s+request)?\s+(?:has\s+been\s+|was\s+|is\s+(?:now\s+)?)?complet(?:ed?|ion)\b|\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:successfully\s+)?(?:ported|activated)\b|\bsuccessfully\s+(?:ported|activated)\b|\bactivation\s+(?:is\s+)?complete\b|(?<!\b(?:to|will|be|being|get|getting|wish to|want to)\s+)\b(?:ported|activated)\b(?!\s+(?:to|from|by|out by|for)\s+\w|\s+(?:numbers?|tns?|dids?|lines?)\b|\s*:)/i;
 
 const CANCEL_BODY_RE =
   /\b(?:cancel|withdraw|rescind)\s+(?:the\s+|this\s+|our\s+|my\s+|that\s+)?(?:port|order|request|lsr|pon)\b|\b(?:port|order|request|lsr|pon)\b[^.\n]{0,80}\b(?:has\s+been|is|was|been|being)\s+(?:cancel+ed|withdrawn|rescinded)\b|\bcancel+ation\s+(?:of|for)\b|^\s*sup\s*[:=]\s*1\b/im;

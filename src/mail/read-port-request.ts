@@ -20,6 +20,8 @@ import { htmlToText } from './text/html-to-text.js';
 import type { LabelledValue } from './text/labels.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
 import { readStateCode, splitAddress, splitCityStateZip } from './text/us-address.js';
+import { mergeFields, type MergedField, type SourcedFields } from './merge-fields.js';
+import { readProse, type ProseFields } from './read-prose.js';
 import type { InboundAttachment, InboundMessage, Mailbox, PortRequestFields, PortRequestReading } from './types.js';
 
 type Entries = LabelledValue<PortKey>[];
@@ -31,18 +33,39 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
 
   const entries: Entries = [];
   const numberTexts: string[] = [];
+  const unlabelled: string[] = [];
   for (const text of source.texts) {
     const found = readPortLabels(text);
     joinAddressContinuation(text, found);
     entries.push(...found);
     numberTexts.push(blankOut(text, found.filter((entry) => entry.key === 'btn')));
+    unlabelled.push(blankLabelled(text, found));
   }
+  const body: SourcedFields = { fields: buildFields(entries, notes), where: 'the message', source: 'label' };
 
+  const fromAttachments: SourcedFields[] = [];
+  const unreadable: string[] = [];
   for (const attachment of source.attachments) {
+    const name = attachment.filename ?? attachment.contentType;
+    const read = attachment.reading;
+    if (read?.unreadable) {
+      unreadable.push(read.unreadable);
+      continue;
+    }
+    if (read) {
+      notes.push(...read.notes);
+      if (!read.text.trim()) continue;
+      const found = readPortLabels(read.text);
+      joinAddressContinuation(read.text, found);
+      fromAttachments.push({ fields: buildFields(found, notes), where: name, source: read.source === 'text' ? 'attachment' : read.source });
+      numberTexts.push(blankOut(read.text, found.filter((entry) => entry.key === 'btn')));
+      notes.push(`attachment ${name} read (${read.kind}, ${read.source})`);
+      continue;
+    }
+    // Not read when the message was parsed (a message built by hand): CSV and text as they are.
     const kind = attachmentKind(attachment);
     if (!kind) continue;
     const content = attachment.content.toString('utf8');
-    const name = attachment.filename ?? attachment.contentType;
     if (kind === 'csv') {
       const csv = readCsvNumbers(content);
       notes.push(...csv.notes);
@@ -50,13 +73,17 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
       notes.push(`numbers read from attachment ${name}`);
     } else {
       const found = readPortLabels(content);
-      entries.push(...found);
+      fromAttachments.push({ fields: buildFields(found, notes), where: name, source: 'attachment' });
       numberTexts.push(blankOut(content, found.filter((entry) => entry.key === 'btn')));
       notes.push(`attachment ${name} read as text`);
     }
   }
 
-  const fields = buildFields(entries, notes);
+  // Sentences fill only what no label, table or form gave.
+  const prose = readProse(unlabelled.join('\n\n'), msg.date ? { today: msg.date } : {});
+  const merged = mergeFields(body, fromAttachments, proseFields(prose.fields), notes);
+  if (Object.values(merged.sources).includes('prose')) notes.push(...prose.notes);
+  const fields = merged.fields;
 
   const dids: string[] = [];
   const invalid: string[] = [];
@@ -65,6 +92,9 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
     for (const did of extracted.dids) if (!dids.includes(did)) dids.push(did);
     for (const bad of extracted.invalid) if (!invalid.includes(bad)) invalid.push(bad);
   }
+  // A BTN stated in a sentence is no number to port either.
+  const btn = fields.btn ? toE164(fields.btn) : undefined;
+  if (btn && merged.sources.btn === 'prose' && dids.includes(btn) && dids.length > 1) dids.splice(dids.indexOf(btn), 1);
   if (dids.length === 0 && fields.btn) {
     // A BTN says which account, not which numbers should leave: porting it on a guess could
     // take a customer's main line. The carrier is asked for the numbers instead.
@@ -84,7 +114,24 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   const missing: string[] = [];
   if (dids.length === 0) missing.push('telephone numbers');
   if (dids.length > 0) notes.push(`${dids.length} number${dids.length === 1 ? '' : 's'} found`);
-  return { fields, missing, invalidNumbers: invalid, notes };
+  return { fields, sources: merged.sources, conflicts: merged.conflicts, unreadable, missing, invalidNumbers: invalid, notes };
+}
+
+/** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */
+function proseFields(found: ProseFields): Partial<Record<MergedField, string>> {
+  const out: Partial<Record<MergedField, string>> = { ...found };
+  if (found.btn) out.btn = toE164(found.btn) ?? found.btn;
+  return out;
+}
+
+/** The text with its labelled lines blanked: sentences are read for what labels did not say. */
+function blankLabelled(text: string, entries: Entries): string {
+  const labelled = new Set(entries.map((entry) => entry.line));
+  if (labelled.size === 0) return text;
+  return text
+    .split(/\r?\n/)
+    .map((line, i) => (labelled.has(i) ? '' : line))
+    .join('\n');
 }
 
 interface RequestSource {

@@ -3,6 +3,7 @@
  * classifier, the carrier-request reader and the reply reader work on that alone.
  */
 import type { MessageKind } from '../domain/records.js';
+import type { FieldConflict, FieldSource, MergedField } from './merge-fields.js';
 
 export interface Mailbox {
   address: string;
@@ -16,6 +17,22 @@ export interface InboundAttachment {
   content: Buffer;
   /** True when the content was not kept (too large); filename, type and size remain. */
   dropped?: boolean;
+  /** What the attachment says as text, read when the message was parsed (src/mail/attachments). */
+  reading?: AttachmentReading;
+}
+
+/** An attachment as text for the readers: a PDF's text and form fields, a sheet's rows. */
+export interface AttachmentReading {
+  /** The filename, or the content type. */
+  name: string;
+  kind: 'pdf' | 'spreadsheet' | 'csv' | 'text' | 'html' | 'image' | 'archive' | 'other';
+  /** "Label: value" per form field or label/value row; a PDF's or text file's lines in reading order. */
+  text: string;
+  /** How the text was found: PDF form fields, a table's rows, or running text. */
+  source: 'form' | 'table' | 'text';
+  /** Set when a person must read it: a scan, an encrypted PDF, an archive… in words. */
+  unreadable?: string;
+  notes: string[];
 }
 
 export interface InboundMessage {
@@ -90,6 +107,12 @@ export interface PortRequestFields {
 
 export interface PortRequestReading {
   fields: PortRequestFields;
+  /** Where each field was read (SPEC §15): labelled text, a table, a PDF form, an attachment, sentences. */
+  sources: Partial<Record<MergedField, FieldSource>>;
+  /** The body and an attachment (or two attachments) disagree: a person decides. */
+  conflicts: FieldConflict[];
+  /** Attachments a person must read (a scan, an encrypted PDF…), in words. */
+  unreadable: string[];
   /** Required items that were not found, in words ("telephone numbers", "account name"). */
   missing: string[];
   /** Number-like strings that are not valid US numbers. */

@@ -448,6 +448,20 @@ describe('rule 5: the decision comes from the reply; unclear replies are asked a
 });
 
 describe('rule 6: no answer in the window → auto-match against the account', () => {
+  it('a field read only from the request’s sentences never approves on its own: the same match is rejected, MISSING_INFORMATION', () => {
+    const provided = { name: 'WHITFIELD, DANA', street: '1200 Market St.', zip: '98101-1234', city: 'Seattle', state: 'WA' };
+    const fromSentences = apply(pendingOrder({ provided: { ...provided, fromProse: ['street'] } }), bakery, { type: 'expire' }, after(72));
+    expect(fromSentences.order.state).toBe('rejected');
+    expect(fromSentences.order.decision).toMatchObject({ by: 'auto-match', reasonCodes: ['MISSING_INFORMATION'] });
+    expect(fromSentences.order.decision!.note).toBe("street read only from the request's sentences: an auto-match does not approve on that alone");
+    // A mismatch read from sentences still rejects, with its own reason.
+    const wrong = apply(pendingOrder({ provided: { ...provided, zip: '99999', fromProse: ['zip'] } }), bakery, { type: 'expire' }, after(72));
+    expect(wrong.order.decision!.reasonCodes).toEqual(['ZIP_MISMATCH']);
+    // The name from sentences, the company from a label: the name-or-company match stands on the label.
+    const mixed = apply(pendingOrder({ provided: { ...provided, company: 'Harbor Lane Bakery LLC', fromProse: ['name'] } }), bakery, { type: 'expire' }, after(72));
+    expect(mixed.order.state).toBe('approved');
+  });
+
   it('is not expired before the deadline, and expiring early is refused', () => {
     const order = pendingOrder();
     expect(isExpired(order, ctxAt(after(71.99)))).toBe(false);

@@ -7,6 +7,7 @@ import { intakePortRequest } from '../../domain/intake.js';
 import { judgeRequest } from '../../domain/mail-auth.js';
 import { claimsApproval } from '../../mail/claims-approval.js';
 import { readPortRequest } from '../../mail/read-port-request.js';
+import type { PortRequestReading } from '../../mail/types.js';
 import { cleanCarrierName, cleanEchoedField, cleanPon } from '../../domain/carrier-text.js';
 import { domainOf } from '../../domain/free-mail.js';
 import { distinctAccounts } from '../../domain/intake-limits.js';
@@ -24,6 +25,9 @@ export function handlePortRequest(input: InboundInput): Handled {
   if (f.dids.length > MAX_NUMBERS_PER_REQUEST) {
     return review(input, 'PROJECT_PORT', `port request for ${f.dids.length} numbers; more than ${MAX_NUMBERS_PER_REQUEST} is a project port for a person to handle`);
   }
+  // SPEC §15: what the desk cannot read, or reads two ways, is a person's to decide.
+  const unread = attachmentProblem(reading);
+  if (unread) return review(input, unread.reason, unread.detail);
   // Replies go to the message's own sender, never to an address found in its body: a forwarded
   // request is answered to whoever forwarded it (SPEC §10).
   const sender = msg.from!.address;
@@ -51,6 +55,7 @@ export function handlePortRequest(input: InboundInput): Handled {
         ...echoed('btn', f.btn),
         ...(f.pin ? { pin: f.pin } : {}),
         ...echoed('authorizedName', f.authorizedName),
+        ...fromProse(reading),
       },
       dids: f.dids,
       ...(f.requestedDate ? { requestedDate: f.requestedDate } : {}),
@@ -80,6 +85,28 @@ export function handlePortRequest(input: InboundInput): Handled {
     changes: { orders },
     effects: result.effects,
   };
+}
+
+/**
+ * An attachment a person must read, or fields the message and an attachment state differently:
+ * either way the desk does not act on the request (nothing is created or sent).
+ */
+export function attachmentProblem(reading: PortRequestReading): { reason: 'UNREADABLE_ATTACHMENT' | 'CONFLICTING_FIELDS'; detail: string } | undefined {
+  if (reading.unreadable.length) {
+    return { reason: 'UNREADABLE_ATTACHMENT', detail: `${reading.unreadable.join('; ')}; the request was not acted on` };
+  }
+  if (reading.conflicts.length) {
+    return { reason: 'CONFLICTING_FIELDS', detail: `the request states fields two ways: ${reading.conflicts.map((c) => c.detail).join('; ')}; not acted on` };
+  }
+  return undefined;
+}
+
+/** The fields read only from sentences, kept on the order for the auto-match (SPEC §15). */
+function fromProse(reading: PortRequestReading): { fromProse?: string[] } {
+  const fields = Object.entries(reading.sources)
+    .filter(([, source]) => source === 'prose')
+    .map(([field]) => field);
+  return fields.length ? { fromProse: fields } : {};
 }
 
 /** A field the carrier wrote, kept one line and bounded (it is echoed back in a rejection). */
