@@ -2,6 +2,7 @@
 import type { BacklogResult } from './scenarios/backlog.js';
 import type { BaselineResult } from './scenarios/baseline.js';
 import type { GrowthResult } from './scenarios/growth.js';
+import type { HostileReadersResult } from './hostile-readers.js';
 import type { JobsResult } from './scenarios/jobs.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ReplyRoundResult } from './scenarios/reply-round.js';
@@ -24,6 +25,7 @@ interface Results {
   'reply-round'?: ReplyRoundResult;
   growth?: GrowthResult;
   jobs?: JobsResult;
+  'hostile-readers'?: HostileReadersResult;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -56,6 +58,7 @@ export function judge(raw: Record<string, unknown>): TargetVerdict[] {
     add('growth', 'new request cost / empty store', r.growth.costRatio, '≤ 1.5', (v) => v <= 1.5);
   }
   if (r.jobs) add('jobs', 'expiry run (ms)', r.jobs.expiryMs, '≤ 10000', (v) => v <= 10_000);
+  if (r['hostile-readers']) add('hostile-readers', 'superlinear rows (reader × shape)', r['hostile-readers'].superlinear, '= 0', (v) => v === 0);
   return out;
 }
 
@@ -156,6 +159,11 @@ export function formatReport(report: {
     rows.push(['', 'store open (ms)', f(j.openMs, 0)]);
     rows.push(['', 'outcome', Object.entries(j.detail).map(([k, v]) => `${k} ${v}`).join(', ')]);
     rows.push(['', 'e-mails queued', f(j.emailsQueued, 0)]);
+  }
+  if (r['hostile-readers']) {
+    const h = r['hostile-readers'];
+    rows.push(['hostile-readers', 'rows (reader × shape), 32 KB to 256 KB', f(h.rows.length, 0)]);
+    rows.push(['', 'superlinear (256K/64K and 128K/32K ≥ 8)', f(h.superlinear, 0)]);
   }
   lines.push(table(rows));
   lines.push('');

@@ -40,6 +40,8 @@ async function runScenario(name: ScenarioName, size: SizeName): Promise<unknown>
       return (await import('./scenarios/growth.js')).runGrowth(spec);
     case 'jobs':
       return (await import('./scenarios/jobs.js')).runJobs(spec);
+    case 'hostile-readers':
+      return (await import('./hostile-readers.js')).runHostileReaders();
   }
 }
 

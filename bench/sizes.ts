@@ -20,5 +20,6 @@ export type SizeName = keyof typeof SIZES;
 export type SizeSpec = (typeof SIZES)[SizeName];
 
 /** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
-export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'latency', 'reply-round', 'growth', 'jobs'] as const;
+/** `hostile-readers`: every reader on hostile text of growing size; the same at every size (about 5 min). */
+export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'latency', 'reply-round', 'growth', 'jobs', 'hostile-readers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -16,7 +16,7 @@ const APPROVAL_CLAIM = /\b(already|has|have|previously)\s+(been\s+)?(approved|au
  * a quoted e-mail.
  */
 export function claimsApproval(msg: InboundMessage): boolean {
-  const inHtml = msg.html !== undefined && APPROVAL_CLAIM.test(msg.html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;|&#160;/gi, ' '));
+  const inHtml = msg.html !== undefined && APPROVAL_CLAIM.test(msg.html.replace(/<[^<>]*>/g, ' ').replace(/&nbsp;|&#160;/gi, ' '));
   if (!inHtml && !APPROVAL_CLAIM.test(msg.text)) return false;
   return APPROVAL_CLAIM.test(extractNewText(msg).newText);
 }

@@ -70,12 +70,14 @@ const COMPLETION_RE =
   /\bport(?:ing)?(?:[- ](?:out|in))?(?:\s+request)?\s+(?:has\s+been\s+|was\s+|is\s+(?:now\s+)?)?complet(?:ed?|ion)\b|\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:successfully\s+)?(?:ported|activated)\b|\bsuccessfully\s+(?:ported|activated)\b|\bactivation\s+(?:is\s+)?complete\b|(?<!\b(?:to|will|be|being|get|getting|wish to|want to)\s+)\b(?:ported|activated)\b(?!\s+(?:to|from|by|out by|for)\s+\w|\s+(?:numbers?|tns?|dids?|lines?)\b|\s*:)/i;
 
 const CANCEL_BODY_RE =
-  /\b(?:cancel|withdraw|rescind)\s+(?:the\s+|this\s+|our\s+|my\s+|that\s+)?(?:port|order|request|lsr|pon)\b|\b(?:port|order|request|lsr|pon)\b[^.\n]{0,80}\b(?:has\s+been|is|was|been|being)\s+(?:cancel+ed|withdrawn|rescinded)\b|\bcancel+ation\s+(?:of|for)\b|^\s*sup\s*[:=]\s*1\b/im;
+  /\b(?:cancel|withdraw|rescind)\s+(?:the\s+|this\s+|our\s+|my\s+|that\s+)?(?:port|order|request|lsr|pon)\b|\b(?:port|order|request|lsr|pon)\b[^.\n]{0,80}\b(?:has\s+been|is|was|been|being)\s+(?:cancel+ed|withdrawn|rescinded)\b|\bcancel+ation\s+(?:of|for)\b|^[ \t]*sup[ \t]*[:=][ \t]*1\b/im;
 const CANCEL_SUBJECT_RE = /\b(?:cancel(?:l?ed|l?ing|lation|s)?|withdraw(?:n|al)?|rescind(?:ed)?)\b/i;
 
 const CSR_RE = /\bCSR\b|customer\s+service\s+record/i;
 const CSR_ASK_RE = /\b(?:send|request|requesting|need|provide|copy|please|get|obtain|would like|can i|could you|may i)\b/i;
-const TECH_PREFIX_RE = /^\s*(?:[-*•]\s*)?tech(?:nical)?[ \t]*prefix\s*[:=\t-]|\bprefix\s*[:=]/im;
+// `[ \t]*`, not `\s*`, after a line start: `\s*` would run on over every blank line below, at
+// every line start, and a message of empty lines would take minutes.
+const TECH_PREFIX_RE = /^[ \t]*(?:[-*•][ \t]*)?tech(?:nical)?[ \t]*prefix[ \t]*[:=\t-]|\bprefix[ \t]*[:=]/im;
 
 export function classifyMessage(msg: InboundMessage, ctx: ClassifyContext): Classification {
   const notes: string[] = [];

@@ -22,12 +22,9 @@ export interface FindOrderRefsContext {
 const ORDER_ID_RE = /(?<![A-Za-z0-9])PO-([0-9A-Z]{6})(?![A-Za-z0-9])/gi;
 
 export function findOrderIds(text: string): string[] {
-  const ids: string[] = [];
-  for (const match of text.matchAll(ORDER_ID_RE)) {
-    const id = `PO-${(match[1] ?? '').toUpperCase()}`;
-    if (!ids.includes(id)) ids.push(id);
-  }
-  return ids;
+  const ids = new Set<string>();
+  for (const match of text.matchAll(ORDER_ID_RE)) ids.add(`PO-${(match[1] ?? '').toUpperCase()}`);
+  return [...ids];
 }
 
 /** Tokens in `local+TOKEN@domain` recipients for each desk address `local@domain`. */

@@ -315,13 +315,13 @@ function firstMailbox(field: AddressObject | undefined): Mailbox | undefined {
 function messageIds(value: string | string[] | undefined): string[] {
   if (!value) return [];
   const values = Array.isArray(value) ? value : [value];
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const item of values) {
     const bracketed = item.match(/<[^<>\s]+>/g);
     const found = bracketed ? bracketed.map((id) => id.slice(1, -1)) : item.split(/\s+/).filter(Boolean);
-    for (const id of found) if (!ids.includes(id)) ids.push(id);
+    for (const id of found) ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
 
 function firstMessageId(value: string | undefined): string | undefined {

@@ -17,7 +17,8 @@ export function readCarrierNotice(msg: InboundMessage): CarrierNoticeReading {
   const body = cutQuotedAndSignature(forwarded ? forwarded.text : msg.text);
 
   const orderIds = findOrderIds(`${subject}\n${body}`);
-  const { dids, invalid } = extractNumbers(body);
+  const { dids, invalid, stopped } = extractNumbers(body);
+  if (stopped) notes.push(stopped);
   if (invalid.length > 0) notes.push(`not valid US numbers: ${invalid.slice(0, 10).join(', ')}`);
 
   const labelled = readPortLabels(body).find((entry) => entry.key === 'pon')?.value;

@@ -45,7 +45,8 @@ export function readCsrRequest(msg: InboundMessage): CsrRequestReading {
   const techPrefix = first('techPrefix');
   if (techPrefix) reading.techPrefix = techPrefix;
 
-  const { dids, invalid } = extractNumbers(text);
+  const { dids, invalid, stopped } = extractNumbers(text);
+  if (stopped) notes.push(stopped);
   reading.dids = dids;
   if (invalid.length > 0) notes.push(`not valid US numbers: ${invalid.slice(0, 10).join(', ')}`);
 

@@ -12,6 +12,7 @@
  */
 import { toE164 } from '../domain/phone.js';
 import { extractNumbers } from './extract-numbers.js';
+import { MAX_NUMBERS } from './limits.js';
 import { readPortLabels, type PortKey } from './read-port-labels.js';
 import { readCsvNumbers } from './text/csv-numbers.js';
 import { parseRequestedDate } from './text/dates.js';
@@ -85,13 +86,17 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   if (Object.values(merged.sources).includes('prose')) notes.push(...prose.notes);
   const fields = merged.fields;
 
-  const dids: string[] = [];
-  const invalid: string[] = [];
+  const found = new Set<string>();
+  const invalidFound = new Set<string>();
   for (const text of numberTexts) {
-    const extracted = extractNumbers(text);
-    for (const did of extracted.dids) if (!dids.includes(did)) dids.push(did);
-    for (const bad of extracted.invalid) if (!invalid.includes(bad)) invalid.push(bad);
+    const extracted = extractNumbers(text, { maxNumbers: MAX_NUMBERS - found.size });
+    for (const did of extracted.dids) found.add(did);
+    for (const bad of extracted.invalid) invalidFound.add(bad);
+    if (extracted.stopped && !notes.includes(extracted.stopped)) notes.push(extracted.stopped);
+    if (found.size >= MAX_NUMBERS) break;
   }
+  const dids = [...found];
+  const invalid = [...invalidFound];
   // A BTN stated in a sentence is no number to port either.
   const btn = fields.btn ? toE164(fields.btn) : undefined;
   if (btn && merged.sources.btn === 'prose' && dids.includes(btn) && dids.length > 1) dids.splice(dids.indexOf(btn), 1);

@@ -10,6 +10,8 @@
  */
 import EmailReplyParser from 'email-reply-parser';
 import { parse, type HTMLElement, type Node } from 'node-html-parser';
+import { MAX_HTML_DEPTH } from './limits.js';
+import { htmlNestingDepth, htmlToText } from './text/html-to-text.js';
 import { normalizeText, walkQuotedLines, type QuoteWalkOptions } from './text/quotes.js';
 
 export interface ReplyBody {
@@ -57,6 +59,9 @@ const replyParser = new EmailReplyParser();
  * e-mail); reading megabytes of a runaway body would only stall the daemon.
  */
 const MAX_PART_CHARS = 200_000;
+/** email-reply-parser reads a reply's new text this long at most, with lines this long at most. */
+const MAX_LIBRARY_CHARS = 16_384;
+const MAX_LIBRARY_LINE_CHARS = 500;
 
 /**
  * Returns the new text of a reply. The plain text part is read unless it shows no quote while the
@@ -99,6 +104,11 @@ function stripPlainText(text: string): Stripped {
   // our rules miss.
   const own = walkQuotedLines(normalizeText(text).split('\n'), REPLY_WALK);
   const ownText = tidy(own.kept);
+  // email-reply-parser's patterns backtrack on long lines ("^(.*)[0-9]{4}(.*)from(.*)<(.*)>:$"):
+  // a reply too long for it is read by the desk's own rules alone.
+  if (ownText.length > MAX_LIBRARY_CHARS || ownText.split('\n').some((line) => line.length > MAX_LIBRARY_LINE_CHARS)) {
+    return { newText: ownText, notes: [...own.notes, 'too long for email-reply-parser: read by the quote rules alone'], quoteFound: own.quoteFound };
+  }
   const email = replyParser.read(ownText);
   const libraryQuote = email.getFragments().some((fragment) => fragment.isQuoted() && fragment.getContent().trim() !== '');
   const newText = tidy(normalizeText(email.getVisibleText()).split('\n'));
@@ -108,6 +118,13 @@ function stripPlainText(text: string): Stripped {
 }
 
 function stripHtml(html: string): Stripped {
+  // The parser's cost grows with the square of the nesting depth; a document nested deeper than
+  // any mail client writes is read as text, by the quote rules alone.
+  const depth = htmlNestingDepth(html);
+  if (depth > MAX_HTML_DEPTH) {
+    const asText = stripPlainText(htmlToText(html));
+    return { ...asText, notes: [`HTML nested ${depth} elements deep: read as text`, ...asText.notes] };
+  }
   const notes: string[] = [];
   const root = parse(html, { comment: false });
   for (const element of root.querySelectorAll('head, style, script, title')) element.remove();
@@ -159,7 +176,7 @@ function removeFromHereOn(element: HTMLElement, root: HTMLElement): void {
 /** Trims the kept lines and folds runs of blank lines. */
 function tidy(lines: readonly string[]): string {
   return lines
-    .map((line) => line.replace(/\s+$/, ''))
+    .map((line) => line.trimEnd())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();

@@ -25,7 +25,7 @@ export function htmlToText(html: string, defects?: string[]): string {
   }
   // The tree is walked recursively, so a document nested deeper than any mail client writes is
   // read as bare text instead: every word is kept, only the table layout is lost.
-  const depth = nestingDepth(source);
+  const depth = htmlNestingDepth(source);
   if (depth > MAX_HTML_DEPTH) {
     defects?.push(`HTML nested ${depth} elements deep: read without its layout`);
     return stripTags(source);
@@ -75,7 +75,7 @@ function isLabelText(text: string): boolean {
 
 /** Elements that never hold others, and those mail HTML often leaves open: not counted as nesting. */
 const NOT_NESTING = new Set([
-  'area', 'base', 'br', 'col', 'dd', 'dt', 'embed', 'hr', 'img', 'input', 'li', 'link', 'meta', 'option', 'p', 'param',
+  'area', 'base', 'br', 'col', 'dd', 'dt', 'embed', 'hr', 'img', 'input', 'li', 'link', 'meta', 'p', 'param',
   'source', 'td', 'th', 'tr', 'track', 'wbr',
 ]);
 
@@ -83,7 +83,7 @@ const NOT_NESTING = new Set([
  * How deep the elements of `html` nest, by one pass over its tags (the parser itself would
  * recurse as deep). Stops counting once past MAX_HTML_DEPTH.
  */
-function nestingDepth(html: string): number {
+export function htmlNestingDepth(html: string): number {
   let depth = 0;
   let deepest = 0;
   for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]{0,30})\b[^<>]*>/g)) {
@@ -97,8 +97,9 @@ function nestingDepth(html: string): number {
 
 function stripTags(html: string): string {
   return html
-    .replace(/<(?:script|style)\b[^>]*>[^<]*<\/(?:script|style)>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+    // `[^<>]*`, not `[^>]*`: an unclosed "<script" must not scan on to the end from every one.
+    .replace(/<(?:script|style)\b[^<>]*>[^<]*<\/(?:script|style)>/gi, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/[ \t]+/g, ' ');
 }
 
