@@ -9,6 +9,7 @@
 import { extractNumbers } from './extract-numbers.js';
 import { findOrderIds, findReplyTokens } from './find-order-refs.js';
 import { countPortFields, findInlinePon, readPortLabels } from './read-port-labels.js';
+import { MAX_TEXT_CHARS } from './limits.js';
 import { findForwardedPart } from './text/forwards.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
 import { hasForwardSubject, hasReplySubject } from './text/subject-prefixes.js';
@@ -73,6 +74,8 @@ const CANCEL_BODY_RE =
   /\b(?:cancel|withdraw|rescind)\s+(?:the\s+|this\s+|our\s+|my\s+|that\s+)?(?:port|order|request|lsr|pon)\b|\b(?:port|order|request|lsr|pon)\b[^.\n]{0,80}\b(?:has\s+been|is|was|been|being)\s+(?:cancel+ed|withdrawn|rescinded)\b|\bcancel+ation\s+(?:of|for)\b|^[ \t]*sup[ \t]*[:=][ \t]*1\b/im;
 const CANCEL_SUBJECT_RE = /\b(?:cancel(?:l?ed|l?ing|lation|s)?|withdraw(?:n|al)?|rescind(?:ed)?)\b/i;
 
+/** A letter of authorization named in a cover note: what carriers attach to a port request. */
+const LOA_RE = /\bLOA\b|letter of (?:agency|authori[sz]ation)/i;
 const CSR_RE = /\bCSR\b|customer\s+service\s+record/i;
 const CSR_ASK_RE = /\b(?:send|request|requesting|need|provide|copy|please|get|obtain|would like|can i|could you|may i)\b/i;
 // `[ \t]*`, not `\s*`, after a line start: `\s*` would run on over every blank line below, at
@@ -197,28 +200,43 @@ interface Content {
   hasNumbers: boolean;
   hasPon: boolean;
   portFields: number;
+  /** The attachments' text: read for port wording and fields, never for notices' wording. */
+  attached: string;
+  /** An attachment a person must read (a scanned LOA): with port wording, still a request. */
+  unreadableAttachment: boolean;
 }
 
 function readContent(msg: InboundMessage, subject: string, body: string, attachments: InboundMessage['attachments']): Content {
   const text = cutQuotedAndSignature(body);
-  let hasNumbers = extractNumbers(text).dids.length > 0;
+  // What the attachments say counts as the message's content: a cover note ("LOA attached")
+  // with the request in a PDF, a sheet or a CSV is a request.
+  const attached = attachments.flatMap((part) => (part.reading && !part.reading.unreadable ? [part.reading.text.slice(0, MAX_TEXT_CHARS)] : []));
+  let hasNumbers = hasNumbersIn(text) || attached.some(hasNumbersIn);
   if (!hasNumbers) {
     hasNumbers = attachments.some(
       (part) =>
         !part.dropped &&
+        !part.reading &&
         (/^text\/(?:csv|plain|tab-separated-values)$/i.test(part.contentType) || /\.(?:csv|txt|tsv)$/i.test(part.filename ?? '')) &&
-        extractNumbers(part.content.toString('utf8').replace(/[,;|]/g, '\n')).dids.length > 0,
+        hasNumbersIn(part.content.toString('utf8').replace(/[,;|]/g, '\n')),
     );
   }
   const labels = readPortLabels(text);
+  const unreadable = attachments.some((part) => part.reading?.unreadable !== undefined);
   return {
     subject,
     body: text,
+    attached: attached.join('\n'),
     orderIds: findOrderIds(`${subject}\n${text}`),
     hasNumbers,
-    hasPon: labels.some((entry) => entry.key === 'pon') || findInlinePon(`${subject}\n${text}`) !== undefined,
-    portFields: countPortFields(text),
+    hasPon: labels.some((entry) => entry.key === 'pon') || findInlinePon(`${subject}\n${text}`) !== undefined || attached.some((a) => findInlinePon(a) !== undefined),
+    portFields: Math.max(countPortFields(text), ...attached.map(countPortFields)),
+    unreadableAttachment: unreadable,
   };
+}
+
+function hasNumbersIn(text: string): boolean {
+  return extractNumbers(text, { maxNumbers: 1 }).dids.length > 0;
 }
 
 function classifyContent(content: Content, fromPerson: boolean, notes: string[]): Classification['kind'] | undefined {
@@ -242,7 +260,8 @@ function classifyContent(content: Content, fromPerson: boolean, notes: string[])
     return 'completion_notice';
   }
 
-  const portWording = PORT_WORDING_RE.test(subject) || PORT_WORDING_RE.test(body);
+  const portWording =
+    PORT_WORDING_RE.test(subject) || PORT_WORDING_RE.test(body) || LOA_RE.test(subject) || LOA_RE.test(body) || PORT_WORDING_RE.test(content.attached) || LOA_RE.test(content.attached);
   const csrWording = CSR_RE.test(subject) || CSR_RE.test(body);
   const techPrefix = TECH_PREFIX_RE.test(body);
   if (fromPerson && csrWording && (techPrefix || content.hasNumbers) && (CSR_ASK_RE.test(subject) || CSR_ASK_RE.test(body))) {
@@ -261,6 +280,10 @@ function classifyContent(content: Content, fromPerson: boolean, notes: string[])
   }
   if (content.hasNumbers && content.portFields >= 3) {
     notes.push(`${content.portFields} labelled request fields with telephone numbers`);
+    return 'port_request';
+  }
+  if (fromPerson && portWording && content.unreadableAttachment) {
+    notes.push('port-out wording with an attachment the desk cannot read');
     return 'port_request';
   }
   return undefined;
