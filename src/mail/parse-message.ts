@@ -28,6 +28,7 @@ import {
   MAX_SUBJECT_CHARS,
   MAX_TEXT_CHARS,
 } from './limits.js';
+import { readAttachment } from './attachments/read-attachment.js';
 import { htmlToText } from './text/html-to-text.js';
 import type { InboundAttachment, InboundMessage, Mailbox } from './types.js';
 
@@ -175,12 +176,17 @@ async function buildMessage(
         embedded.push(inner);
       } else limits.push(`forwarded messages nested more than ${MAX_EMBEDDED_DEPTH} deep: the innermost not read`);
     }
-    attachments.push({
+    const kept: InboundAttachment = {
       ...(attachment.filename ? { filename: attachment.filename } : {}),
       contentType: attachment.contentType,
       size: content.length,
       content,
-    });
+    };
+    // Read here, on the reader thread and within its time limit: a PDF or a workbook is the
+    // heaviest thing a message can carry (SPEC §15).
+    const reading = await readAttachment(kept);
+    if (reading) kept.reading = reading;
+    attachments.push(kept);
   }
 
   const from = firstMailbox(parsed.from);
