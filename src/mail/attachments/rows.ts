@@ -39,6 +39,10 @@ export function rowsToLines(rows: string[][]): { lines: string[]; layout: RowsLa
   // ("Main Line" in a Line Type column) without making it one.
   const labelRows = (header >= 0 ? rows.slice(0, header) : rows).filter(isLabelRow).length;
   if (labelRows >= 2) return { lines: rows.map(labelRowLine).filter(Boolean), layout: 'labels' };
+  // A header that only names the two columns of a form ("Field | Value"): the rows are labels.
+  if (header >= 0 && isFormHeader(rows[header] ?? [])) {
+    return { lines: rows.filter((_, i) => i !== header).map(labelRowLine).filter(Boolean), layout: 'labels' };
+  }
   if (header >= 0) {
     const names = rows[header] ?? [];
     const lines = [
@@ -93,7 +97,7 @@ function isLabel(cell: string): boolean {
   if (!isText(cell) || cell.length > MAX_LABEL_CHARS || /:\s*\S/.test(cell)) return false;
   if (/:\s*$/.test(cell) || OTHER_LABEL.test(cell)) return true;
   // The request's own label table decides: "Account #", "BTN", "Service Address (street)".
-  return readPortLabels(`${cell}: x`).length > 0;
+  return readPortLabels(`${cell}: 1`).length > 0;
 }
 
 function nonEmpty(row: string[]): string[] {
@@ -125,6 +129,15 @@ function labelRowLine(row: string[]): string {
     }
   }
   return parts.join('\t');
+}
+
+/** "Field | Value", "Item | Description", "Label | Data": the header of a label/value sheet. */
+const FORM_HEADER_LABEL = /^(?:fields?|labels?|items?|names?|attributes?|keys?|descriptions?|questions?|information)$/i;
+const FORM_HEADER_VALUE = /^(?:values?|data|entry|entries|details?|answers?|responses?|info(?:rmation)?|descriptions?)$/i;
+
+function isFormHeader(row: string[]): boolean {
+  const cells = nonEmpty(row);
+  return cells.length === 2 && FORM_HEADER_LABEL.test(cells[0] ?? '') && FORM_HEADER_VALUE.test(cells[1] ?? '');
 }
 
 function cellsLine(row: string[]): string {

@@ -34,8 +34,10 @@ const AFTER_LABEL = String.raw`(?:\*\*|__)?(?:[ \t]*\([^)\n]{0,40}\))?(?:\*\*|__
 const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
 /** An LSR form row carries a dozen fields; a line with more is not a form. */
 const MAX_FIELDS_PER_LINE = 64;
-/** Values that say "not given": a form's blanks, not data. */
-const PLACEHOLDER = /^(?:n\/?a|none|null|nil|-+|tbd|unknown|\?+|_+|\.+)$/i;
+/** Values that say "not given": a form's blanks, not data; and a check box's state ("Business: Yes"). */
+const PLACEHOLDER = /^(?:n\/?a|none|null|nil|-+|tbd|unknown|\?+|_+|\.+|yes|no|on|off|true|false|checked|unchecked|x|☐|☑|☒)$/i;
+/** A line that is only a label of any kind ("Notes:"): never another label's value. */
+const ANY_BARE_LABEL = /^[ \t]*[A-Za-z][A-Za-z0-9 #./()-]{0,40}:[ \t]*$/;
 
 /**
  * Compiles label variants into a reader. A line may carry several fields ("PON: X   VER: 01" or
@@ -70,8 +72,9 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
       for (let fields = 0; fields < MAX_FIELDS_PER_LINE; fields += 1) {
         const match = lineRe.exec(rest);
         if (!match) {
-          // A field that is not read (VER: 01): skip to the one after it.
-          const skip = first ? null : nextFieldRe.exec(rest.slice(1));
+          // A field that is not read (VER: 01, or a first cell "Location: Seattle"): skip to the
+          // one after it.
+          const skip = nextFieldRe.exec(rest.slice(1));
           if (!skip) break;
           const consumed = 1 + skip.index + skip[0].length;
           offset += consumed;
@@ -82,8 +85,20 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
         const key = keyOf(label);
         const valueStart = match.index + match[0].length;
         const tail = rest.slice(valueStart);
-        const next = nextFieldRe.exec(tail);
+        // A TAB ends a cell: "Customer Name<TAB>Jane Doe<TAB>Title<TAB>Owner" gives "Jane Doe".
+        const tab = tail.indexOf('\t');
+        const found0 = nextFieldRe.exec(tail);
+        const next = tab >= 0 && (!found0 || tab < found0.index) ? { index: tab, 0: '\t' } : found0;
         const rawValue = next ? tail.slice(0, next.index) : tail;
+        // A label left blank before the next one ("Account Number<TAB>PIN<TAB>4321"): no value,
+        // and the next label is read from where this one's value would have been.
+        // Only between cells: "SATH: St" ends its line, and "St" is its value, not the state's label.
+        if (next?.[0] === '\t' && rawValue.trim() && keyOf(rawValue.replace(/[ \t]*:?[ \t]*$/, '')) !== undefined) {
+          offset += valueStart;
+          rest = tail;
+          first = false;
+          continue;
+        }
         const value = cleanValue(rawValue);
         if (key && value) {
           found.push({ key, label: label.trim(), value, line: index, start: offset + match.index, end: offset + valueStart + rawValue.length });
@@ -105,7 +120,7 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
           if (nextIndex >= lines.length) nextIndex = -1;
           const nextLine = nextIndex >= 0 ? (lines[nextIndex] ?? '') : '';
           const value = cleanValue(nextLine);
-          if (value && !lineRe.test(nextLine) && !bareLabelRe.test(nextLine)) {
+          if (value && !lineRe.test(nextLine) && !bareLabelRe.test(nextLine) && !ANY_BARE_LABEL.test(nextLine)) {
             found.push({ key, label: (bare[1] ?? '').trim(), value, line: nextIndex, start: 0, end: nextLine.length });
           }
         }
