@@ -56,7 +56,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   { key: 'cityStateZip', pattern: `city${S}[,/]${S}state(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
   ...[
     'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
-    `order${S}reference`,
+    `order${S}reference`, `request${S}(?:id|number|no\\.?|#)`,
   ].map((pattern) => ({ key: 'pon' as const, pattern })),
   ...[
     `desired${S}due${S}date`, 'ddd', `due${S}date`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
@@ -85,7 +85,7 @@ export function countPortFields(text: string): number {
 }
 
 /** "PON NW-88410", "PON# X-1": a PON written in a sentence or a subject rather than as a field. */
-const INLINE_PON_RE = /\bPON\s*[#:=-]?\s*([A-Z0-9][A-Z0-9-]{2,})/i;
+const INLINE_PON_RE = /\b(?:PON|P\.O\.N\.?)[ \t]*[#:=-]?[ \t]*([A-Z0-9][A-Z0-9-]{2,})/i;
 
 export function findInlinePon(text: string): string | undefined {
   return INLINE_PON_RE.exec(text)?.[1];

@@ -13,7 +13,7 @@
 import { toE164 } from '../domain/phone.js';
 import { extractNumbers } from './extract-numbers.js';
 import { MAX_NUMBERS } from './limits.js';
-import { readPortLabels, type PortKey } from './read-port-labels.js';
+import { findInlinePon, readPortLabels, type PortKey } from './read-port-labels.js';
 import { readCsvNumbers } from './text/csv-numbers.js';
 import { parseRequestedDate } from './text/dates.js';
 import { findForwardedPart, findInlineForward, type ForwardedPart } from './text/forwards.js';
@@ -85,6 +85,23 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   const merged = mergeFields(body, fromAttachments, proseFields(prose.fields), notes);
   if (Object.values(merged.sources).includes('prose')) notes.push(...prose.notes);
   const fields = merged.fields;
+  // "Please port … for Delgado Insurance Agency": a business named as the customer, with no person
+  // beside it, is the name on the account (matching compares a name with the company on file too).
+  if (merged.sources.company === 'prose' && fields.name === undefined && fields.company !== undefined) {
+    fields.name = fields.company;
+    delete fields.company;
+    merged.sources.name = 'prose';
+    delete merged.sources.company;
+  }
+  // A PON written in a sentence or only in the subject ("Port request - PON SF-270211").
+  if (fields.pon === undefined) {
+    const inline = findInlinePon(unlabelled.join('\n')) ?? findInlinePon(source.subject);
+    if (inline) {
+      fields.pon = inline;
+      merged.sources.pon = 'label';
+      notes.push(`PON ${inline} read from ${findInlinePon(unlabelled.join('\n')) ? 'the text' : 'the subject'}`);
+    }
+  }
 
   const found = new Set<string>();
   const invalidFound = new Set<string>();
@@ -141,6 +158,8 @@ function blankLabelled(text: string, entries: Entries): string {
 
 interface RequestSource {
   texts: string[];
+  /** The subject (the forwarded original's when there is one): a PON is often only there. */
+  subject: string;
   attachments: InboundAttachment[];
   from?: Mailbox;
   forwarded?: ForwardedPart['style'];
@@ -162,6 +181,7 @@ function selectSource(msg: InboundMessage): RequestSource {
     const attachments = forwarded.style === 'attached' ? [...forwarded.attachments, ...msg.attachments] : msg.attachments;
     return {
       texts,
+      subject: [forwarded.subject, msg.subject].filter(Boolean).join('\n'),
       attachments,
       ...(forwarded.from ? { from: forwarded.from } : msg.from ? { from: msg.from } : {}),
       forwarded: forwarded.style,
@@ -172,7 +192,7 @@ function selectSource(msg: InboundMessage): RequestSource {
     const fromHtml = cutQuotedAndSignature(htmlToText(msg.html));
     if (fromHtml.trim() !== texts[0]?.trim()) texts.push(fromHtml);
   }
-  return { texts, attachments: msg.attachments, ...(msg.from ? { from: msg.from } : {}) };
+  return { texts, subject: msg.subject, attachments: msg.attachments, ...(msg.from ? { from: msg.from } : {}) };
 }
 
 function attachmentKind(attachment: InboundAttachment): 'csv' | 'text' | undefined {
