@@ -24,7 +24,11 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
     `main${S}(?:number|tn|line|telephone${S}number)`,
   ].map((pattern) => ({ key: 'btn' as const, pattern })),
-  ...[`account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`].map(
+  ...[
+    `account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`, 'account',
+    `(?:current|existing|old|losing)${S}(?:carrier|provider)${S}account(?:${S}${NO})?`,
+    `account${S}${NO}${S}(?:with|at)${S}(?:the${S})?(?:current|existing|old|losing)${S}(?:carrier|provider)`,
+  ].map(
     (pattern) => ({ key: 'accountNumber' as const, pattern }),
   ),
   ...[
@@ -53,7 +57,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...['city', `service${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
   ...['state', 'st', `service${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
   ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
-  { key: 'cityStateZip', pattern: `city${S}[,/]${S}state(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
+  { key: 'cityStateZip', pattern: `city${S}[,/]${S}(?:state|st)(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
   ...[
     'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
     `order${S}reference`, `request${S}(?:id|number|no\\.?|#)`,
@@ -66,7 +70,8 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}code`, `account${S}pin`, `account${S}passcode`,
     `port${S}pin`,
   ].map((pattern) => ({ key: 'pin' as const, pattern })),
-  ...[`authori[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `authori[sz]ed${S}by`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
+  ...[`authori[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `authori[sz]ed${S}by`, `print(?:ed)?${S}name`, `signer(?:'?s)?(?:${S}name)?`,
+    `signed${S}by`, `name${S}of${S}(?:the${S})?(?:authori[sz]ed${S})?(?:signer|person|representative)`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
     (pattern) => ({ key: 'authorizedName' as const, pattern }),
   ),
   ...[

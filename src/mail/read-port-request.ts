@@ -114,9 +114,10 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   }
   const dids = [...found];
   const invalid = [...invalidFound];
-  // A BTN stated in a sentence is no number to port either.
+  // A BTN stated in a sentence ("the billing number is …") is no number to port either, unless
+  // another line lists it among the numbers.
   const btn = fields.btn ? toE164(fields.btn) : undefined;
-  if (btn && merged.sources.btn === 'prose' && dids.includes(btn) && dids.length > 1) dids.splice(dids.indexOf(btn), 1);
+  if (btn && merged.sources.btn === 'prose' && dids.includes(btn) && dids.length > 1 && onlyBesideBtnCue(numberTexts, btn)) dids.splice(dids.indexOf(btn), 1);
   if (dids.length === 0 && fields.btn) {
     // A BTN says which account, not which numbers should leave: porting it on a guess could
     // take a customer's main line. The carrier is asked for the numbers instead.
@@ -137,6 +138,14 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   if (dids.length === 0) missing.push('telephone numbers');
   if (dids.length > 0) notes.push(`${dids.length} number${dids.length === 1 ? '' : 's'} found`);
   return { fields, sources: merged.sources, conflicts: merged.conflicts, unreadable, missing, invalidNumbers: invalid, notes };
+}
+
+const BTN_CUE = /\b(?:btn|billing|main (?:number|line)|account (?:telephone|phone))\b/i;
+
+/** Whether every line that names `e164` also says it is the billing number. */
+function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {
+  const lines = texts.flatMap((text) => text.split(/\r?\n/)).filter((line) => /\d{3}/.test(line) && extractNumbers(line, { maxNumbers: 50 }).dids.includes(e164));
+  return lines.length > 0 && lines.every((line) => BTN_CUE.test(line));
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */

@@ -4,6 +4,7 @@
  * from the one table in domain/us-states.ts.
  */
 import { stateCodeOfName } from '../../domain/us-states.js';
+import { parseUsAddress } from '../prose/addresser.js';
 
 export interface CityStateZip {
   city: string;
@@ -30,12 +31,25 @@ export function splitCityStateZip(value: string): CityStateZip | undefined {
   return { city: city.replace(/,\s*$/, '').trim(), state: stateCode, zip };
 }
 
-/** "123 Main St, Suite 200, Seattle, WA 98101" → street, city, state and ZIP. */
+/**
+ * "123 Main St, Suite 200, Seattle, WA 98101" → street, city, state and ZIP. Without commas
+ * ("915 e pine st #3 seattle wa 98122") a US address parser says where the city starts; the
+ * street is kept as written, before it.
+ */
 export function splitAddress(value: string): { street: string } & Partial<CityStateZip> {
   const parts = value.split(',').map((part) => part.trim());
   for (let cut = parts.length - 1; cut >= 1; cut -= 1) {
     const tail = splitCityStateZip(parts.slice(cut).join(', '));
     if (tail && !/\d/.test(tail.city)) return { street: parts.slice(0, cut).join(', '), ...tail };
+  }
+  if (/\b\d{5}(?:-?\d{4})?\s*$/.test(value)) {
+    const parsed = parseUsAddress(value);
+    const at = parsed ? value.toLowerCase().lastIndexOf(parsed.placeName.toLowerCase()) : -1;
+    if (parsed && at > 0) {
+      const street = value.slice(0, at).replace(/[\s,]+$/, '');
+      const tail = splitCityStateZip(value.slice(at));
+      if (street && tail) return { street, ...tail };
+    }
   }
   return { street: value };
 }
