@@ -32,6 +32,8 @@ async function runScenario(name: ScenarioName, size: SizeName): Promise<unknown>
       return (await import('./scenarios/backlog.js')).runBacklog(spec, 'enforce');
     case 'backlog-off':
       return (await import('./scenarios/backlog.js')).runBacklog(spec, 'off');
+    case 'backlog-pdf':
+      return (await import('./scenarios/backlog.js')).runBacklog(spec, 'enforce', { loaEvery: 10 });
     case 'latency':
       return (await import('./scenarios/latency.js')).runLatency(spec);
     case 'reply-round':
@@ -90,6 +92,8 @@ async function main(): Promise<void> {
 
   const wanted = opts.only ? opts.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
   for (const w of wanted) if (!SCENARIOS.includes(w as ScenarioName)) throw new Error(`unknown scenario ${w}; choose from ${SCENARIOS.join(', ')}`);
+  // The backlog with PDFs is judged against the backlog without them, from the same run.
+  if (wanted.includes('backlog-pdf') && !wanted.includes('backlog')) wanted.push('backlog');
   // The backlog is judged against a baseline, and against itself without authentication, from the same run.
   if (wanted.includes('backlog') && !wanted.includes('baseline')) wanted.unshift('baseline');
   if (wanted.includes('backlog') && !wanted.includes('backlog-off')) wanted.push('backlog-off');

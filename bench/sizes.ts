@@ -21,5 +21,5 @@ export type SizeSpec = (typeof SIZES)[SizeName];
 
 /** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
 /** `hostile-readers`: every reader on hostile text of growing size; the same at every size (about 5 min). */
-export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'latency', 'reply-round', 'growth', 'jobs', 'hostile-readers'] as const;
+export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'hostile-readers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -12,6 +12,7 @@ import { describeAuth, type MailAuthMode } from '../../src/domain/mail-auth.js';
 import type { Account } from '../../src/domain/records.js';
 import { signRequests, startCarrierDns, type CarrierKeys } from '../carrier-dkim.js';
 import { makeAccounts, generateRequests, type AccountOptions, type GeneratedRequest } from '../fixtures.js';
+import { makeLoaPdf, withLoaEvery } from '../pdf-loa.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
 
@@ -49,17 +50,19 @@ export interface BacklogResult {
 }
 
 /** The backlog's requests, signed by their carriers: the same for the baseline and both runs. */
-export async function backlogRequests(size: SizeSpec, keys: CarrierKeys): Promise<{ accounts: Account[]; requests: GeneratedRequest[] }> {
+export async function backlogRequests(size: SizeSpec, keys: CarrierKeys, opts: { loaEvery?: number } = {}): Promise<{ accounts: Account[]; requests: GeneratedRequest[] }> {
   const { requests: n, accounts: a } = size.backlog;
   const accounts = makeAccounts(a, backlogAccountOptions);
-  const unsigned = generateRequests(n, accounts, { seed: BACKLOG_SEED, unknownFrom: a * backlogAccountOptions.didsPerAccount, tag: 'b' });
-  return { accounts, requests: await signRequests(unsigned, keys, 'backlog') };
+  let unsigned = generateRequests(n, accounts, { seed: BACKLOG_SEED, unknownFrom: a * backlogAccountOptions.didsPerAccount, tag: 'b' });
+  if (opts.loaEvery) unsigned = withLoaEvery(unsigned, await makeLoaPdf(), opts.loaEvery);
+  return { accounts, requests: await signRequests(unsigned, keys, opts.loaEvery ? 'backlog-pdf' : 'backlog') };
 }
 
-export async function runBacklog(size: SizeSpec, mode: MailAuthMode): Promise<BacklogResult> {
+/** `loaEvery`: a 200 KB PDF LOA on every n-th request (the `backlog-pdf` scenario: one in ten). */
+export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: { loaEvery?: number } = {}): Promise<BacklogResult> {
   const { requests: n, window } = size.backlog;
   const { keys, dns } = await startCarrierDns();
-  const { accounts, requests } = await backlogRequests(size, keys);
+  const { accounts, requests } = await backlogRequests(size, keys, opts);
   const shapes: Record<string, number> = {};
   for (const r of requests) shapes[r.shape] = (shapes[r.shape] ?? 0) + 1;
 
