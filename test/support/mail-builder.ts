@@ -27,28 +27,29 @@ function list(v: string | string[] | undefined): string[] {
 
 /** Quoted-printable for UTF-8 text, lines kept under 76 characters. */
 function quotedPrintable(text: string): string {
-  const lines = text.replace(/\r?\n/g, '\n').split('\n');
-  return lines
-    .map((line) => {
-      let encoded = '';
-      for (const byte of Buffer.from(line, 'utf8')) {
-        const ch = String.fromCharCode(byte);
-        encoded += (byte >= 33 && byte <= 126 && ch !== '=') || byte === 32 ? ch : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-      }
-      if (encoded.endsWith(' ')) encoded = `${encoded.slice(0, -1)}=20`;
-      const out: string[] = [];
-      while (encoded.length > 75) {
-        let cut = 75;
-        // Never split an =XX escape.
-        const eq = encoded.lastIndexOf('=', cut);
-        if (eq > cut - 3) cut = eq;
-        out.push(`${encoded.slice(0, cut)}=`);
-        encoded = encoded.slice(cut);
-      }
-      out.push(encoded);
-      return out.join('\r\n');
-    })
-    .join('\r\n');
+  return text.replace(/\r?\n/g, '\n').split('\n').map(quotedPrintableLine).join('\r\n');
+}
+
+/** One line of UTF-8 text as quoted-printable, soft-broken under 76 characters; TABs kept. */
+export function quotedPrintableLine(line: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(line, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    encoded += (byte >= 33 && byte <= 126 && ch !== '=') || byte === 32 || byte === 9 ? ch : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  if (encoded.endsWith(' ')) encoded = `${encoded.slice(0, -1)}=20`;
+  if (encoded.endsWith('\t')) encoded = `${encoded.slice(0, -1)}=09`;
+  const out: string[] = [];
+  while (encoded.length > 75) {
+    let cut = 75;
+    // Never split an =XX escape.
+    const eq = encoded.lastIndexOf('=', cut);
+    if (eq > cut - 3) cut = eq;
+    out.push(`${encoded.slice(0, cut)}=`);
+    encoded = encoded.slice(cut);
+  }
+  out.push(encoded);
+  return out.join('\r\n');
 }
 
 function part(type: string, body: string): string {
