@@ -1,9 +1,11 @@
 /**
- * A letter of authorization of about 200 KB as carriers attach it (text PDF, uncompressed, a
- * dozen pages of terms and a signature block), and the backlog's requests with it attached to one
- * in ten: the body keeps every field, so the PDF changes what the desk reads, not what it decides.
+ * A letter of authorization of about 200 KB as carriers attach it: two pages of text (the terms,
+ * a signature block) and a scanned signature and letterhead that make up most of its size, as
+ * they do in the LOAs carriers send. The body keeps every field, so the PDF changes what the desk
+ * reads, not what it decides; the backlog-pdf scenario attaches it to one request in ten.
  */
 import PDFDocument from 'pdfkit';
+import { makePng } from '../test/mail/attachments/make-files.js';
 import type { GeneratedRequest } from './fixtures.js';
 
 const TERMS =
@@ -11,17 +13,19 @@ const TERMS =
   'I understand that services tied to these numbers with my current provider may end when the transfer completes, and that any balance I owe my current provider remains mine. ';
 
 export async function makeLoaPdf(): Promise<Buffer> {
-  const doc = new PDFDocument({ compress: false, size: 'LETTER', info: { Title: 'Letter of Authorization', CreationDate: new Date('2027-01-01T00:00:00Z') } });
+  const doc = new PDFDocument({ size: 'LETTER', info: { Title: 'Letter of Authorization', CreationDate: new Date('2027-01-01T00:00:00Z') } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
-  doc.fontSize(16).text('LETTER OF AUTHORIZATION');
-  doc.fontSize(9);
-  for (let page = 0; page < 12; page += 1) {
-    if (page > 0) doc.addPage();
-    for (let p = 0; p < 14; p += 1) doc.text(`${page + 1}.${p + 1} ${TERMS}`, { align: 'justify' }).moveDown(0.4);
-  }
-  doc.moveDown().fontSize(10).text('Authorized Signature: ______________________    Date: ____________');
+  // Noise does not compress: the two pictures weigh what scans do.
+  doc.image(makePng(660, 270), 72, 40, { width: 200 });
+  doc.fontSize(16).text('LETTER OF AUTHORIZATION', 72, 160);
+  doc.fontSize(10);
+  for (let p = 0; p < 8; p += 1) doc.text(`${p + 1}. ${TERMS}`, { align: 'justify' }).moveDown(0.5);
+  doc.addPage();
+  for (let p = 8; p < 12; p += 1) doc.text(`${p + 1}. ${TERMS}`, { align: 'justify' }).moveDown(0.5);
+  doc.moveDown().text('Authorized Signature:');
+  doc.image(makePng(300, 80), 72, doc.y + 6, { width: 180 });
   doc.end();
   return done;
 }

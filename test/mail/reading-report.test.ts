@@ -22,8 +22,7 @@
  * are not scored as fields, since neither value is right: what counts is that the desk parks it.
  *
  * A case with an `outcome` (UNREADABLE_ATTACHMENT, CONFLICTING_FIELDS) scores one more field:
- * right when `portdesk inspect` (inspectMessage) would park the message for that reason. While
- * src/domain/review-reasons.ts has no such reason the outcome is a miss, and the report says so.
+ * right when `portdesk inspect` (inspectMessage) would park the message for that reason.
  *
  * The report is printed, not written anywhere; the test fails while the score is under 95%.
  */
