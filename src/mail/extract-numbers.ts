@@ -9,7 +9,7 @@
  * ten-digit account number or the sender's own callback number looks exactly like a DID.
  */
 import { toE164 } from '../domain/phone.js';
-import { cutText, formatCount, MAX_NUMBER_CANDIDATES, MAX_NUMBERS, MAX_TEXT_CHARS } from './limits.js';
+import { cutText, formatCount, MAX_LINE_CHARS, MAX_NUMBER_CANDIDATES, MAX_NUMBERS, MAX_TEXT_CHARS } from './limits.js';
 
 export interface ExtractedNumbers {
   /** Valid numbers in E.164, in order of first appearance. */
@@ -75,7 +75,33 @@ const SKIPPED_LABEL_RE = new RegExp(
 
 /** The same labels just before a number in running text ("…, PON 2065550199, …"). */
 const LABEL_BEFORE_RE =
-  /(?:account\s*(?:number|num|no\.?|#)|acct\.?\s*(?:number|num|no\.?|#)?|\bpin|passcode|\bpon|purchase\s*order(?:\s*(?:number|no\.?|#))?|\bref(?:erence)?(?:\s*(?:number|no\.?|#))?|\bzip(?:\s*code)?|(?:order|ticket|case)\s*(?:id|number|no\.?|#)|\bfax|\bspid)\s*[:=#-]?\s*$/i;
+  /(?:account\s*(?:number|num|no\.?|#)|acct\.?\s*(?:number|num|no\.?|#)?|\bpin|passcode|\bpon|purchase\s*order(?:\s*(?:number|no\.?|#))?|\bref(?:erence)?(?:\s*(?:number|no\.?|#))?|\bzip(?:\s*code)?|(?:order|ticket|case)\s*(?:id|number|no\.?|#)|\bspid)\s*[:=#-]?\s*$/i;
+
+/** A line that offers a way to reach someone: a signature, a letterhead, a contact line. */
+const CONTACT_LINE_RE =
+  /\b(?:ext\.?\s*\d|extension|fax|cell|mobile|direct\s+line|help\s*line|support\s+line|call\s*back|contact\s+(?:number|phone)|daytime|reach\s+(?:me|us|her|him|them))\b|(?:^|[\s|•·])[pftmco]\.?\s*[:.]\s*\(?\d{3}|\b(?:account\s+executive|manager|coordinator|specialist|representative|director|analyst|technician|customer\s+support|lnp\s+(?:desk|team))\b/i;
+/** A sentence that says its numbers stay ("Please do not port …", "will stay", "KEEP"). */
+const KEEP_RE = /\b(?:do\s+not|don'?t|not\s+to|should\s+not|must\s+not|will\s+not|won'?t|never)\s+(?:be\s+)?(?:port(?:ed)?|transfer(?:red)?|mov(?:e|ed))\b|\bkeep(?:ing)?\b|\b(?:stays?|remains?)\s+(?:with|on|at)\b/i;
+/** Words that list numbers to port: a line with them is a request line, whatever else it says. */
+const PORT_LINE_RE =
+  /\b(?:tns?|dids?|numbers?\s+to\s+(?:port|move|transfer)|to\s+(?:be\s+)?port(?:ed)?|port(?:ing)?\s+(?:the|their|our|my|these|this|all|both|numbers?|lines?|tns?|\(?\d)|port(?:ing)?\s+\w+\s+(?:\w+\s+)?(?:lines?|numbers?|tns?|dids?))\b|\b(?:tele)?phone\s+numbers?\s*[:=]/i;
+
+/**
+ * The line without what is not to be ported: a sentence that says its numbers stay is blanked,
+ * and a line that offers a way to reach someone (a signature, a letterhead) gives nothing,
+ * unless it also lists numbers to port.
+ */
+function portableText(line: string): string {
+  if (line.length > MAX_LINE_CHARS) return line;
+  let text = line;
+  if (KEEP_RE.test(text)) {
+    // Sentence by sentence: "Please port 0120 and 0124. Please do not port 0125."
+    text = text.split(/(?<=[.!?;])\s+/).map((sentence) => (KEEP_RE.test(sentence) ? ' '.repeat(sentence.length) : sentence)).join(' ');
+  }
+  // A row of a table (cells between TABs) is data: a "Fax" line type is still a number to port.
+  if (text.includes('\t')) return text;
+  return CONTACT_LINE_RE.test(text) && !PORT_LINE_RE.test(text) ? '' : text;
+}
 
 /** A number offered as a way to reach the sender ("Questions? Call our desk at …") is not a DID. */
 const CALL_US_BEFORE_RE = /\b(?:call|contact|reach|questions?|dial|phone us|text us)\b[^,;]{0,30}$/i;
@@ -126,7 +152,9 @@ export function extractNumbers(text: string, options: ExtractOptions = {}): Extr
     full,
   };
 
-  lines: for (const line of readable.split(/\r?\n/)) {
+  lines: for (const whole of readable.split(/\r?\n/)) {
+    if (!/\d{3}/.test(whole)) continue;
+    const line = portableText(whole);
     const scanned = dropSkippedLabel(line);
     if (!/\d{3}/.test(scanned)) continue;
     NUMBER_RE.lastIndex = 0;

@@ -140,7 +140,7 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   return { fields, sources: merged.sources, conflicts: merged.conflicts, unreadable, missing, invalidNumbers: invalid, notes };
 }
 
-const BTN_CUE = /\b(?:btn|billing|main (?:number|line)|account (?:telephone|phone))\b/i;
+const BTN_CUE = /\b(?:btn|billing|account (?:telephone|phone))\b/i;
 
 /** Whether every line that names `e164` also says it is the billing number. */
 function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {

@@ -113,3 +113,29 @@ describe('extractNumbers', () => {
     );
   });
 });
+
+describe('numbers that are not to be ported', () => {
+  it('a signature, letterhead or contact line gives none, unless it lists numbers to port', () => {
+    expect(extractNumbers('Ray Castillo | Account Executive | 520-555-0188').dids).toEqual([]);
+    expect(extractNumbers('Customer Support | 520-555-0190 ext 4410').dids).toEqual([]);
+    expect(extractNumbers('p. 802-555-0190  f. 802-555-0191').dids).toEqual([]);
+    expect(extractNumbers("Corinne's cell is 919-555-0177 if you need her.").dids).toEqual([]);
+    expect(extractNumbers("We're porting three lines: 406-555-0120, the shop 406-555-0124 and the fax 406-555-0129.").dids).toEqual([
+      '+14065550120',
+      '+14065550124',
+      '+14065550129',
+    ]);
+  });
+
+  it('a sentence that says its numbers stay is left out, the rest of the line is read', () => {
+    expect(extractNumbers('Please port 406-555-0120 and 406-555-0124. Please do not port 406-555-0125; it is being disconnected.').dids).toEqual([
+      '+14065550120',
+      '+14065550124',
+    ]);
+    expect(extractNumbers('Our fax line, 602-555-0139, will stay with you and should not be transferred.').dids).toEqual([]);
+  });
+
+  it('a row of a table is data: a "Fax" line type is still a number', () => {
+    expect(extractNumbers('4\t(414) 555-0153\tNurse\tFax').dids).toEqual(['+14145550153']);
+  });
+});

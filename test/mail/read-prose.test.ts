@@ -88,7 +88,7 @@ const READS: [string, Field, string][] = [
   ['The port reference is PR-5.', 'pon', 'PR-5'],
   ['The BTN is 503-555-0166.', 'btn', '503-555-0166'],
   ['Billing number (503) 555-0167 stays with us.', 'btn', '(503) 555-0167'],
-  ['Main number: +1 503 555 0168.', 'btn', '+1 503 555 0168'],
+  ['Billing number: +1 503 555 0168.', 'btn', '+1 503 555 0168'],
   ['Authorized by Jane Doe.', 'authorizedName', 'Jane Doe'],
   ['The LOA was signed by Omar Haddad, Office Manager.', 'authorizedName', 'Omar Haddad'],
   ['Authorised signer: Yuki Tanaka.', 'authorizedName', 'Yuki Tanaka'],

@@ -25,7 +25,8 @@ const ORDER_RE =
 const REFERENCE_RE = /\b(?:reference|ref\.?)(?: (?:number|no\.?|#))?(?=[\s#:]|$)/gi;
 /** What makes a bare reference an order reference, within a few words of it. */
 const ORDER_WORDS_RE = /\b(?:order|pon|port request|port-out request|porting request|this port|the port|our port)\b/i;
-const BTN_RE = /\b(?:btn|billing (?:telephone |phone )?(?:number|tn|no\.?)|billing telephone|main (?:number|line|telephone number)|account telephone number)(?=[\s#:.,]|$)/gi;
+// Not "main line": in a sentence it names a line to port ("their main line 206-…"), not the BTN.
+const BTN_RE = /\b(?:btn|billing (?:telephone |phone )?(?:number|tn|no\.?)|billing telephone|account telephone number)(?=[\s#:.,]|$)/gi;
 
 /** A telephone number as written: 503-555-0123, (503) 555-0123, 503.555.0123, +1 503 555 0123. */
 const PHONE_AT_RE = /(?:\+?1[ .-]{0,2})?(?:\(\d{3}\)|\d{3})[ .-]{0,2}\d{3}[ .-]{0,2}\d{4}(?!\d)/y;
