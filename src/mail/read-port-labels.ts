@@ -9,7 +9,7 @@ import { compileLabelReader, type LabelSpec } from './text/labels.js';
 export type PortKey =
   | 'name' | 'company' | 'btn' | 'accountNumber' | 'street' | 'sapr' | 'sano' | 'sasf' | 'sasd' | 'sasn'
   | 'sath' | 'sass' | 'unit' | 'ld1' | 'lv1' | 'ld2' | 'lv2' | 'ld3' | 'lv3' | 'city' | 'state' | 'zip'
-  | 'cityStateZip' | 'pon' | 'requestedDate' | 'pin' | 'authorizedName' | 'carrierName' | 'ccna' | 'spid';
+  | 'cityStateZip' | 'stateZip' | 'pon' | 'requestedDate' | 'pin' | 'authorizedName' | 'carrierName' | 'ccna' | 'spid';
 
 const S = String.raw`[ \t]*`;
 const NO = String.raw`(?:number|num|no\.?|#)`;
@@ -17,15 +17,16 @@ const NO = String.raw`(?:number|num|no\.?|#)`;
 const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...[
     `account${S}name`, `name${S}on${S}(?:the${S})?account`, `account${S}holder(?:${S}name)?`, `end[ \\t-]*user(?:${S}name)?`,
-    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, `acct\\.?${S}name`, `client${S}name`, 'name',
+    `customer${S}name`, `eu${S}name`, `subscriber${S}name`, `acct\\.?${S}name`, `client${S}name`, 'subscriber', 'customer',
+    `customer${S}(?:legal${S})?name`, `legal${S}name`, `a(?:c|cc)ount${S}holder`, 'name',
   ].map((pattern) => ({ key: 'name' as const, pattern })),
-  ...[`company(?:${S}name)?`, `business(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
+  ...[`company(?:${S}name)?`, `bus+iness(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
   ...[
     `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
     `main${S}(?:number|tn|line|telephone${S}number)`,
   ].map((pattern) => ({ key: 'btn' as const, pattern })),
   ...[
-    `account${S}${NO}`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`, 'account',
+    `account${S}${NO}`, `a(?:c|cc)ount${S}n(?:u)?mbe?r`, `acct\\.?(?:${S}${NO})?`, 'an', `account${S}code`, `customer${S}account(?:${S}${NO})?`, 'account',
     `(?:current|existing|old|losing)${S}(?:carrier|provider)${S}account(?:${S}${NO})?`,
     `account${S}${NO}${S}(?:with|at)${S}(?:the${S})?(?:current|existing|old|losing)${S}(?:carrier|provider)`,
   ].map(
@@ -33,7 +34,8 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ),
   ...[
     `service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`,
-    `(?:svc|serv)\\.?${S}addr(?:ess)?\\.?`, `service${S}addr\\.?`, 'addr\\.?', `address${S}(?:line${S})?1`,
+    `(?:svc|serv)\\.?${S}addr(?:ess)?\\.?`, `service${S}addr\\.?`, 'addr\\.?', `address${S}(?:line${S})?1`, 'ad+res+',
+    `service${S}ad+res+`, `(?:service${S})?location${S}address`, `street${S}\\/${S}unit`, `svc${S}street`,
   ].map(
     (pattern) => ({ key: 'street' as const, pattern }),
   ),
@@ -57,9 +59,11 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...['city', `service${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
   ...['state', 'st', `service${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
   ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
-  { key: 'cityStateZip', pattern: `city${S}[,/]${S}(?:state|st)(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
+  { key: 'cityStateZip', pattern: `city${S}[,/]?${S}(?:state|st)(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
+  { key: 'stateZip', pattern: `(?:state|st)${S}[,/&]${S}zip(?:${S}code)?` },
   ...[
-    'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
+    'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `(?:port${S})?order${S}${NO}${S}\\(pon\\)`,
+    `port${S}order(?:${S}${NO})?`, `carrier${S}ref(?:erence)?`, `reference(?:${S}${NO})?`, `ref\\.?(?:${S}${NO})?`, `carrier${S}reference`,
     `order${S}reference`, `request${S}(?:id|number|no\\.?|#)`,
   ].map((pattern) => ({ key: 'pon' as const, pattern })),
   ...[
@@ -67,10 +71,12 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `desired${S}(?:port${S})?date`, `requested${S}foc(?:${S}date)?`,
   ].map((pattern) => ({ key: 'requestedDate' as const, pattern })),
   ...[
-    `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}code`, `account${S}pin`, `account${S}passcode`,
+    `port[ \\t-]*out${S}pin`, `pin(?:${S}code)?`, 'passcode', `security${S}pin`, `pass${S}code`, `(?:account${S})?passcode${S}(?:for|on)${S}(?:the${S})?account`,
+    `security${S}pin${S}or${S}passcode(?:${S}on${S}the${S}account)?`, `port${S}pin`, `sec${S}pin`, `secpin`, `security${S}code`, `account${S}pin`, `account${S}passcode`,
     `port${S}pin`,
   ].map((pattern) => ({ key: 'pin' as const, pattern })),
-  ...[`authori[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `authori[sz]ed${S}by`, `print(?:ed)?${S}name`, `signer(?:'?s)?(?:${S}name)?`,
+  ...[`autho?ri[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `autho?ri[sz]ed`, 'auth', `authori[sz]ed${S}contact`, `name${S}\\(print\\)`,
+    `autho?ri[sz]ed${S}by`, `authori[sz]ed${S}by`, `print(?:ed)?${S}name`, `signer(?:'?s)?(?:${S}name)?`,
     `signed${S}by`, `name${S}of${S}(?:the${S})?(?:authori[sz]ed${S})?(?:signer|person|representative)`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
     (pattern) => ({ key: 'authorizedName' as const, pattern }),
   ),

@@ -300,6 +300,9 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
   else if (!street && unit) notes.push(`unit "${unit}" given without a street`);
   assign('street', street);
 
+  // "State / ZIP: TN 37212"
+  const stateZip = /^\s*([A-Za-z][A-Za-z .]{1,20}?)[\s,]+(\d{5}(?:-?\d{4})?)\s*$/.exec(value('stateZip') ?? '');
+  if (stateZip) cityStateZip = { ...cityStateZip, ...(cityStateZip.state ? {} : { state: stateZip[1]! }), ...(cityStateZip.zip ? {} : { zip: stateZip[2]! }) };
   assign('city', value('city') ?? cityStateZip.city);
   const state = value('state') ?? cityStateZip.state;
   if (state) fields.state = readStateCode(state);
