@@ -67,7 +67,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `order${S}reference`, `request${S}(?:id|number|no\\.?|#)`,
   ].map((pattern) => ({ key: 'pon' as const, pattern })),
   ...[
-    `desired${S}due${S}date`, 'ddd', `due${S}date`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
+    `desired${S}due${S}date`, 'ddd', `due${S}date`, 'due', `foc${S}requested`, `port${S}date${S}requested`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
     `desired${S}(?:port${S})?date`, `requested${S}foc(?:${S}date)?`,
   ].map((pattern) => ({ key: 'requestedDate' as const, pattern })),
   ...[
@@ -77,7 +77,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ].map((pattern) => ({ key: 'pin' as const, pattern })),
   ...[`autho?ri[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `autho?ri[sz]ed`, 'auth', `authori[sz]ed${S}contact`, `name${S}\\(print\\)`,
     `autho?ri[sz]ed${S}by`, `authori[sz]ed${S}by`, `print(?:ed)?${S}name`, `signer(?:'?s)?(?:${S}name)?`,
-    `signed${S}by`, `name${S}of${S}(?:the${S})?(?:authori[sz]ed${S})?(?:signer|person|representative)`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
+    `signed${S}by`, `loa${S}signed${S}by`, `name${S}of${S}(?:the${S})?(?:authori[sz]ed${S})?(?:signer|person|representative)`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
     (pattern) => ({ key: 'authorizedName' as const, pattern }),
   ),
   ...[

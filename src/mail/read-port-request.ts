@@ -142,10 +142,15 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
 
 const BTN_CUE = /\b(?:btn|billing|account (?:telephone|phone))\b/i;
 
-/** Whether every line that names `e164` also says it is the billing number. */
+/**
+ * Whether `e164` is named only as the billing number: every line with it says so, and names it
+ * once ("Please port 0155 and 0156 (BTN 0155)" lists it and names it: a number to port).
+ */
 function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {
+  const digits = e164.slice(2);
   const lines = texts.flatMap((text) => text.split(/\r?\n/)).filter((line) => /\d{3}/.test(line) && extractNumbers(line, { maxNumbers: 50 }).dids.includes(e164));
-  return lines.length > 0 && lines.every((line) => BTN_CUE.test(line));
+  const times = (line: string) => [...line.matchAll(/\(?\d{3}\)?[\s.-]{0,3}\d{3}[\s.-]{0,3}\d{4}/g)].filter((m) => m[0].replace(/\D/g, '') === digits).length;
+  return lines.length > 0 && lines.every((line) => BTN_CUE.test(line) && times(line) <= 1);
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */

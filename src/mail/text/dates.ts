@@ -7,7 +7,7 @@ const MONTH_NAMES = [
   'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
 ];
 
-/** 12/01/2026, 12-1-26, 2026-12-01, 20261201, Dec 1 2026, December 1, 2026, 1 Dec 2026 → 2026-12-01. */
+/** 12/01/2026, 12-1-26, 2026-12-01, 20261201, Dec 1 2026, December 1st, 2026, 1 Dec 2026, 1-Dec-2026 → 2026-12-01. */
 export function parseRequestedDate(value: string): string | undefined {
   const text = value.trim().replace(/^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i, '');
   let year: number | undefined;
@@ -23,8 +23,12 @@ export function parseRequestedDate(value: string): string | undefined {
     [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   } else if ((match = /^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b/i.exec(text))) {
     [month, day, year] = [monthNumber(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b/i.exec(text))) {
+  } else if ((match = /^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?\s+(\d{4})\b/i.exec(text))) {
     [day, month, year] = [Number(match[1]), monthNumber(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{1,2})-([a-z]{3,9})-(\d{4}|\d{2})\b/i.exec(text))) {
+    // 15-Mar-2027, as spreadsheets and portals print dates.
+    const y = Number(match[3]);
+    [day, month, year] = [Number(match[1]), monthNumber(match[2]), y < 100 ? 2000 + y : y];
   }
   if (year === undefined || month === undefined || day === undefined) return undefined;
   const date = new Date(Date.UTC(year, month - 1, day));

@@ -12,6 +12,9 @@ describe('parseRequestedDate', () => {
     ['12-1-26', '2026-12-01'],
     ['20261201', '2026-12-01'],
     ['Sept 3, 2026', '2026-09-03'],
+    ['15-Mar-2027', '2027-03-15'],
+    ['15th of March, 2027', '2027-03-15'],
+    ['March 15th, 2027', '2027-03-15'],
   ])('reads %s as %s', (text, iso) => {
     expect(parseRequestedDate(text)).toBe(iso);
   });
