@@ -13,7 +13,7 @@
 import { toE164 } from '../domain/phone.js';
 import { extractNumbers } from './extract-numbers.js';
 import { MAX_NUMBERS } from './limits.js';
-import { findInlinePon, readPortLabels, type PortKey } from './read-port-labels.js';
+import { countPortFields, findInlinePon, readPortLabels, type PortKey } from './read-port-labels.js';
 import { readCsvNumbers } from './text/csv-numbers.js';
 import { parseRequestedDate } from './text/dates.js';
 import { findForwardedPart, findInlineForward, type ForwardedPart } from './text/forwards.js';
@@ -184,6 +184,37 @@ interface RequestSource {
  * the outer HTML) or the message's own, each without quoted history and signature.
  */
 function selectSource(msg: InboundMessage): RequestSource {
+  const source = selectOwnSource(msg);
+  // A forward of a forward often quotes the carrier's request with "> " under a note that says
+  // nothing of it: then the quoted original is the request.
+  if (source.texts.some((text) => countPortFields(text) >= 2)) return source;
+  const raw = findForwardedPart(msg)?.text ?? msg.text;
+  const original = quotedOriginal(raw);
+  if (original && countPortFields(original) >= 2) return { ...source, texts: [cutQuotedAndSignature(original)] };
+  return source;
+}
+
+/**
+ * The innermost quoted message of `text`: its first block of "> " lines, one level of quoting
+ * removed, its header lines (From:, Sent:, To:, Subject:) dropped, and again while what is left is
+ * itself quoted. Undefined when the text quotes nothing.
+ */
+function quotedOriginal(text: string): string | undefined {
+  let lines = text.split(/\r?\n/);
+  let found: string | undefined;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const start = lines.findIndex((line) => /^\s*>/.test(line));
+    if (start < 0) break;
+    let end = start;
+    while (end < lines.length && (/^\s*>/.test(lines[end] ?? '') || (lines[end] ?? '').trim() === '')) end += 1;
+    lines = lines.slice(start, end).map((line) => line.replace(/^\s*>\s?/, ''));
+    while (lines.length && (/^(?:from|sent|date|to|cc|subject)\s*:/i.test(lines[0] ?? '') || (lines[0] ?? '').trim() === '')) lines.shift();
+    found = lines.join('\n');
+  }
+  return found;
+}
+
+function selectOwnSource(msg: InboundMessage): RequestSource {
   const forwarded = findForwardedPart(msg);
   if (forwarded) {
     const texts = [cutQuotedAndSignature(forwarded.text)];
