@@ -35,7 +35,8 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   const entries: Entries = [];
   const numberTexts: string[] = [];
   const unlabelled: string[] = [];
-  for (const text of source.texts) {
+  for (const given of source.texts) {
+    const text = pairLabelRows(given);
     const found = readPortLabels(text);
     joinAddressContinuation(text, found);
     entries.push(...found);
@@ -56,10 +57,11 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
     if (read) {
       notes.push(...read.notes);
       if (!read.text.trim()) continue;
-      const found = readPortLabels(read.text);
-      joinAddressContinuation(read.text, found);
+      const text = pairLabelRows(read.text);
+      const found = readPortLabels(text);
+      joinAddressContinuation(text, found);
       fromAttachments.push({ fields: buildFields(found, notes), where: name, source: read.source === 'text' ? 'attachment' : read.source });
-      numberTexts.push(blankOut(read.text, found.filter((entry) => entry.key === 'btn')));
+      numberTexts.push(blankOut(text, found.filter((entry) => entry.key === 'btn')));
       notes.push(`attachment ${name} read (${read.kind}, ${read.source})`);
       continue;
     }
@@ -151,6 +153,32 @@ function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {
   const lines = texts.flatMap((text) => text.split(/\r?\n/)).filter((line) => /\d{3}/.test(line) && extractNumbers(line, { maxNumbers: 50 }).dids.includes(e164));
   const times = (line: string) => [...line.matchAll(/\(?\d{3}\)?[\s.-]{0,3}\d{3}[\s.-]{0,3}\d{4}/g)].filter((m) => m[0].replace(/\D/g, '') === digits).length;
   return lines.length > 0 && lines.every((line) => BTN_CUE.test(line) && times(line) <= 1);
+}
+
+/**
+ * A row of labels over a row of their values, as forms print them ("CITY<TAB>STATE<TAB>ZIP" over
+ * "New Orleans<TAB>LA<TAB>70130"): each label beside its value ("CITY: New Orleans<TAB>STATE: LA…").
+ * Only when both rows have as many cells, every cell of the first is a label (a request label, or
+ * short words in capitals without digits) and the second is not such a row itself.
+ */
+function pairLabelRows(text: string): string {
+  if (!text.includes('\t')) return text;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i + 1 < lines.length; i += 1) {
+    const labels = (lines[i] ?? '').split('\t').map((cell) => cell.trim());
+    if (labels.length < 2 || !labels.every(isLabelCell)) continue;
+    const values = (lines[i + 1] ?? '').split('\t').map((cell) => cell.trim());
+    if (values.length !== labels.length || values.every(isLabelCell) || values.some((cell) => cell === '')) continue;
+    lines[i] = labels.map((label, k) => `${label.replace(/\s*:$/, '')}: ${values[k]}`).join('\t');
+    lines[i + 1] = '';
+    i += 1;
+  }
+  return lines.join('\n');
+}
+
+function isLabelCell(cell: string): boolean {
+  if (!cell || cell.length > 40 || /\d{2}/.test(cell) || /:\s*\S/.test(cell)) return false;
+  return (/[A-Z]/.test(cell) && cell === cell.toUpperCase()) || readPortLabels(`${cell.replace(/\s*:$/, '')}: 1`).length > 0;
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */
