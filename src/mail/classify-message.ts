@@ -10,7 +10,8 @@ import { extractNumbers } from './extract-numbers.js';
 import { findOrderIds, findReplyTokens } from './find-order-refs.js';
 import { countPortFields, findInlinePon, readPortLabels } from './read-port-labels.js';
 import { MAX_TEXT_CHARS } from './limits.js';
-import { findForwardedPart } from './text/forwards.js';
+import { findForwardedPart, quotedOriginal } from './text/forwards.js';
+import { htmlToText } from './text/html-to-text.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
 import { hasForwardSubject, hasReplySubject } from './text/subject-prefixes.js';
 import type { Classification, InboundMessage } from './types.js';
@@ -207,7 +208,17 @@ interface Content {
 }
 
 function readContent(msg: InboundMessage, subject: string, body: string, attachments: InboundMessage['attachments']): Content {
-  const text = cutQuotedAndSignature(body);
+  let text = cutQuotedAndSignature(body);
+  // A text part that only says "view this in an HTML mail client": the HTML part is the message.
+  if (countPortFields(text) < 2 && !hasNumbersIn(text) && msg.html && body === msg.text) {
+    const fromHtml = cutQuotedAndSignature(htmlToText(msg.html));
+    if (countPortFields(fromHtml) >= 2 || hasNumbersIn(fromHtml)) text = fromHtml;
+  }
+  // A note that says nothing over a quoted request ("see the request below"): the request counts.
+  if (countPortFields(text) < 2 && !hasNumbersIn(text)) {
+    const original = quotedOriginal(body);
+    if (original && countPortFields(original) >= 2) text = cutQuotedAndSignature(original);
+  }
   // What the attachments say counts as the message's content: a cover note ("LOA attached")
   // with the request in a PDF, a sheet or a CSV is a request.
   const attached = attachments.flatMap((part) => (part.reading && !part.reading.unreadable ? [part.reading.text.slice(0, MAX_TEXT_CHARS)] : []));

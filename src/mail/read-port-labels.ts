@@ -96,7 +96,8 @@ export function countPortFields(text: string): number {
 }
 
 /** "PON NW-88410", "PON# X-1": a PON written in a sentence or a subject rather than as a field. */
-const INLINE_PON_RE = /\b(?:PON|P\.O\.N\.?)[ \t]*[#:=-]?[ \t]*([A-Z0-9][A-Z0-9-]{2,})/i;
+// The PON holds a digit: "Our PON for this request is …" names no PON "for".
+const INLINE_PON_RE = /\b(?:PON|P\.O\.N\.?)[ \t]*[#:=-]?[ \t]*((?=[A-Z0-9-]{0,30}\d)[A-Z0-9][A-Z0-9-]{2,})/i;
 
 export function findInlinePon(text: string): string | undefined {
   return INLINE_PON_RE.exec(text)?.[1];

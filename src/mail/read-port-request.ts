@@ -16,7 +16,7 @@ import { MAX_NUMBERS } from './limits.js';
 import { countPortFields, findInlinePon, readPortLabels, type PortKey } from './read-port-labels.js';
 import { readCsvNumbers } from './text/csv-numbers.js';
 import { parseRequestedDate } from './text/dates.js';
-import { findForwardedPart, findInlineForward, type ForwardedPart } from './text/forwards.js';
+import { findForwardedPart, findInlineForward, quotedOriginal, type ForwardedPart } from './text/forwards.js';
 import { htmlToText } from './text/html-to-text.js';
 import type { LabelledValue } from './text/labels.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
@@ -176,9 +176,13 @@ function pairLabelRows(text: string): string {
   return lines.join('\n');
 }
 
+/** Words forms print as labels that name no request field. */
+const FORM_WORDS = /^(?:title|date(?:\s+signed)?|signature|e-?mail|phone|fax|notes?)$/i;
+
 function isLabelCell(cell: string): boolean {
   if (!cell || cell.length > 40 || /\d{2}/.test(cell) || /:\s*\S/.test(cell)) return false;
-  return (/[A-Z]/.test(cell) && cell === cell.toUpperCase()) || readPortLabels(`${cell.replace(/\s*:$/, '')}: 1`).length > 0;
+  const label = cell.replace(/\s*:$/, '');
+  return FORM_WORDS.test(label) || readPortLabels(`${label}: 1`).length > 0;
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */
@@ -220,26 +224,6 @@ function selectSource(msg: InboundMessage): RequestSource {
   const original = quotedOriginal(raw);
   if (original && countPortFields(original) >= 2) return { ...source, texts: [cutQuotedAndSignature(original)] };
   return source;
-}
-
-/**
- * The innermost quoted message of `text`: its first block of "> " lines, one level of quoting
- * removed, its header lines (From:, Sent:, To:, Subject:) dropped, and again while what is left is
- * itself quoted. Undefined when the text quotes nothing.
- */
-function quotedOriginal(text: string): string | undefined {
-  let lines = text.split(/\r?\n/);
-  let found: string | undefined;
-  for (let depth = 0; depth < 5; depth += 1) {
-    const start = lines.findIndex((line) => /^\s*>/.test(line));
-    if (start < 0) break;
-    let end = start;
-    while (end < lines.length && (/^\s*>/.test(lines[end] ?? '') || (lines[end] ?? '').trim() === '')) end += 1;
-    lines = lines.slice(start, end).map((line) => line.replace(/^\s*>\s?/, ''));
-    while (lines.length && (/^(?:from|sent|date|to|cc|subject)\s*:/i.test(lines[0] ?? '') || (lines[0] ?? '').trim() === '')) lines.shift();
-    found = lines.join('\n');
-  }
-  return found;
 }
 
 function selectOwnSource(msg: InboundMessage): RequestSource {

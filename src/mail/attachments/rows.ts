@@ -170,7 +170,8 @@ function tableRowLine(row: string[], names: string[]): string {
   const parts: string[] = [];
   row.forEach((cell, column) => {
     if (cell === '') return;
-    const name = (names[column] ?? '').replace(/\s*:\s*$/, '');
+    // CRM exports name columns acct_name, svc_addr1: as words, they are labels.
+    const name = (names[column] ?? '').replace(/\s*:\s*$/, '').replace(/_+/g, ' ');
     parts.push(name ? `${name}: ${cell}` : cell);
   });
   return parts.join('\t');

@@ -119,3 +119,23 @@ function dequote(block: string): string {
   if (content.length === 0 || !content.every((line) => /^[ \t]*>/.test(line))) return block;
   return lines.map((line) => line.replace(/^[ \t]*> ?/, '')).join('\n');
 }
+
+/**
+ * The innermost quoted message of `text`: its first block of "> " lines, one level of quoting
+ * removed, its header lines (From:, Sent:, To:, Subject:) dropped, and again while what is left is
+ * itself quoted. Undefined when the text quotes nothing.
+ */
+export function quotedOriginal(text: string): string | undefined {
+  let lines = text.split(/\r?\n/);
+  let found: string | undefined;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const start = lines.findIndex((line) => /^\s*>/.test(line));
+    if (start < 0) break;
+    let end = start;
+    while (end < lines.length && (/^\s*>/.test(lines[end] ?? '') || (lines[end] ?? '').trim() === '')) end += 1;
+    lines = lines.slice(start, end).map((line) => line.replace(/^\s*>\s?/, ''));
+    while (lines.length && (/^(?:from|sent|date|to|cc|subject)\s*:/i.test(lines[0] ?? '') || (lines[0] ?? '').trim() === '')) lines.shift();
+    found = lines.join('\n');
+  }
+  return found;
+}

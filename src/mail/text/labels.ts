@@ -31,7 +31,8 @@ export type LabelReader<K extends string> = (text: string) => LabelledValue<K>[]
 
 const BULLET = String.raw`^[ \t]*(?:[-*•>#]+[ \t]*|\d{1,2}[.)][ \t]+)?(?:\*\*|__)?`;
 const AFTER_LABEL = String.raw`(?:\*\*|__)?(?:[ \t]*\([^)\n]{0,40}\))?(?:\*\*|__)?`;
-const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
+// Dot leaders ("Port Order No. ...... BRV-0412") separate too, as forms print them.
+const SEPARATOR = String.raw`(?:[ \t]*[:=]+-?[ \t]*|[ \t]*\.{3,}[ \t]*|[ \t]+-[ \t]*|[ \t]*-[ \t]+|\t[ \t]*|(?<=#)[ \t]*)`;
 /** An LSR form row carries a dozen fields; a line with more is not a form. */
 const MAX_FIELDS_PER_LINE = 64;
 /** Values that say "not given": a form's blanks, not data; and a check box's state ("Business: Yes"). */
@@ -53,8 +54,10 @@ export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K
   // The next field on the same line: a known label, or any short "WORD:" after a wide gap (LSR forms
   // carry fields such as VER or ACT that are not read but must still end the value before them).
   // It starts only where a run of blanks starts, so a long run is not retried from every blank.
+  // A single blank ends a value too when a known label and a colon follow ("PON: X Due date: …",
+  // fields run together when an HTML paragraph's &nbsp; gaps collapse).
   const nextFieldRe = new RegExp(
-    `(?<![ \\t])(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])`,
+    `(?<![ \\t])(?:[ \\t]{2,}|\\t|[ \\t]*[|;][ \\t]*)(?=(?:${alternation})${AFTER_LABEL}(?:[ \\t]*[:=]|\\t)|[A-Za-z][A-Za-z0-9 #./-]{0,25}[ \\t]*[:=])|(?<![ \\t])[ \\t](?=(?:${alternation})${AFTER_LABEL}[ \\t]*:)`,
     'i',
   );
   const wholeRes = ordered.map((spec) => ({ key: spec.key, re: new RegExp(`^(?:${spec.pattern})$`, 'i') }));
