@@ -36,6 +36,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `service${S}address`, `service${S}street`, `street${S}address`, 'address', 'street', `end${S}user${S}address`,
     `(?:svc|serv)\\.?${S}addr(?:ess)?\\.?`, `service${S}addr\\.?`, 'addr\\.?', `address${S}(?:line${S})?1`, 'ad+res+',
     `service${S}ad+res+`, `(?:service${S})?location${S}address`, `street${S}\\/${S}unit`, `svc${S}street`,
+    `(?:svc|serv(?:ice)?)\\.?${S}addr(?:ess)?${S}(?:line${S})?1`,
   ].map(
     (pattern) => ({ key: 'street' as const, pattern }),
   ),
@@ -46,7 +47,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   { key: 'sasn', pattern: 'sasn' },
   { key: 'sath', pattern: 'sath' },
   { key: 'sass', pattern: 'sass' },
-  ...['unit', 'suite', 'ste', 'apt', 'apartment', 'floor', 'room', 'bldg', 'building'].map((pattern) => ({
+  ...['unit', 'suite', 'ste', 'apt', 'apartment', 'floor', 'room', 'bldg', 'building', `(?:svc|serv(?:ice)?)\\.?${S}addr(?:ess)?${S}(?:line${S})?2`, `address${S}(?:line${S})?2`].map((pattern) => ({
     key: 'unit' as const,
     pattern,
   })),
@@ -56,9 +57,9 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   { key: 'lv2', pattern: 'lv2' },
   { key: 'ld3', pattern: 'ld3' },
   { key: 'lv3', pattern: 'lv3' },
-  ...['city', `service${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
-  ...['state', 'st', `service${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
-  ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
+  ...['city', `service${S}city`, `svc${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
+  ...['state', 'st', `service${S}state`, `svc${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
+  ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`, `svc${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
   { key: 'cityStateZip', pattern: `city${S}[,/]?${S}(?:state|st)(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
   { key: 'stateZip', pattern: `(?:state|st)${S}[,/&]${S}zip(?:${S}code)?` },
   ...[
@@ -75,7 +76,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `security${S}pin${S}or${S}passcode(?:${S}on${S}the${S}account)?`, `port${S}pin`, `sec${S}pin`, `secpin`, `security${S}code`, `account${S}pin`, `account${S}passcode`,
     `port${S}pin`,
   ].map((pattern) => ({ key: 'pin' as const, pattern })),
-  ...[`autho?ri[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `autho?ri[sz]ed`, 'auth', `authori[sz]ed${S}contact`, `name${S}\\(print\\)`,
+  ...[`autho?ri[sz]ed${S}name`, `auth\\.?${S}name`, 'authnm', `autho?ri[sz]ed`, 'auth', `auth(?:ori[sz]ed)?${S}contact`, `name${S}\\(print\\)`,
     `autho?ri[sz]ed${S}by`, `authori[sz]ed${S}by`, `print(?:ed)?${S}name`, `signer(?:'?s)?(?:${S}name)?`,
     `signed${S}by`, `loa${S}signed${S}by`, `name${S}of${S}(?:the${S})?(?:authori[sz]ed${S})?(?:signer|person|representative)`, `authori[sz]ing${S}(?:name|party)`, `authori[sz]ed${S}signer`].map(
     (pattern) => ({ key: 'authorizedName' as const, pattern }),

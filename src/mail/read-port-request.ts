@@ -343,6 +343,13 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
   }
   const labelledCsz = value('cityStateZip');
   if (labelledCsz) cityStateZip = { ...(splitCityStateZip(labelledCsz) ?? {}), ...dropUndefined(cityStateZip) };
+  // "Address 2: New York, NY 10001" is the city line, not a unit.
+  const unitEntry = first.get('unit');
+  const unitAsCsz = unitEntry ? splitCityStateZip(unitEntry.value) : undefined;
+  if (unitEntry && unitAsCsz) {
+    cityStateZip = { ...unitAsCsz, ...dropUndefined(cityStateZip) };
+    first.delete('unit');
+  }
   const unit = readUnit(first);
   if (street && unit && !street.toLowerCase().includes(unit.toLowerCase())) street = `${street} ${unit}`;
   else if (!street && unit) notes.push(`unit "${unit}" given without a street`);

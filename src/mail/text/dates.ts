@@ -14,7 +14,7 @@ export function parseRequestedDate(value: string): string | undefined {
   let month: number | undefined;
   let day: number | undefined;
   let match: RegExpExecArray | null;
-  if ((match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b/.exec(text))) {
+  if ((match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:\b|T)/.exec(text))) {
     [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   } else if ((match = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b/.exec(text))) {
     const y = Number(match[3]);
