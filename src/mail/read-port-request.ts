@@ -36,7 +36,7 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   const numberTexts: string[] = [];
   const unlabelled: string[] = [];
   for (const given of source.texts) {
-    const text = pairLabelRows(given);
+    const text = pairLabelRows(asciiTableRows(given));
     const found = readPortLabels(text);
     joinAddressContinuation(text, found);
     entries.push(...found);
@@ -153,6 +153,23 @@ function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {
   const lines = texts.flatMap((text) => text.split(/\r?\n/)).filter((line) => /\d{3}/.test(line) && extractNumbers(line, { maxNumbers: 50 }).dids.includes(e164));
   const times = (line: string) => [...line.matchAll(/\(?\d{3}\)?[\s.-]{0,3}\d{3}[\s.-]{0,3}\d{4}/g)].filter((m) => m[0].replace(/\D/g, '') === digits).length;
   return lines.length > 0 && lines.every((line) => BTN_CUE.test(line) && times(line) <= 1);
+}
+
+/**
+ * A table drawn in text ("| PON | GPL-1187-3 |" between "+----+----+" rules), as ticket systems
+ * copy it: each row its cells between TABs, the rules dropped.
+ */
+function asciiTableRows(text: string): string {
+  if (!/^[ \t]*\|.*\|[ \t]*$/m.test(text)) return text;
+  return text
+    .split(/\r?\n/)
+    .map((line) => {
+      if (/^[ \t]*\+[-=+ ]*\+[ \t]*$/.test(line)) return '';
+      const row = /^[ \t]*\|(.*)\|[ \t]*$/.exec(line);
+      if (!row) return line;
+      return (row[1] ?? '').split('|').map((cell) => cell.trim()).filter(Boolean).join('\t');
+    })
+    .join('\n');
 }
 
 /**

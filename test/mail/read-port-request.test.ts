@@ -88,6 +88,15 @@ describe('readPortRequest on messages built in the test', () => {
     expect(reading.fields).toMatchObject({ pon: 'NW-77', name: 'Dana Example', street: '12 Oak St', city: 'Portland', state: 'OR', zip: '97201', authorizedName: 'Dana Example' });
   });
 
+  it('reads a table drawn in text, and a row of labels over a row of values', async () => {
+    const drawn = readPortRequest(
+      await build('+------+--------+\n| PON  | GP-1   |\n| Account # | 41 7700 |\n| TNs  | 402-555-0160 |\n|      | 402-555-0161 |\n+------+--------+'),
+    );
+    expect(drawn.fields).toMatchObject({ pon: 'GP-1', accountNumber: '41 7700', dids: ['+14025550160', '+14025550161'] });
+    const stacked = readPortRequest(await build('CITY\tSTATE\tZIP+4\nNew Orleans\tLA\t70130-2214\nTN: 504-555-0120'));
+    expect(stacked.fields).toMatchObject({ city: 'New Orleans', state: 'LA', zip: '70130' });
+  });
+
   it('keeps a PIN out of its notes when it is given twice', async () => {
     const reading = readPortRequest(await build('PIN: 1111\nPIN: 2222\nTN: 425-555-0100'));
     expect(reading.fields.pin).toBe('1111');
