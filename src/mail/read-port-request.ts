@@ -184,17 +184,24 @@ function pairLabelRows(text: string): string {
   for (let i = 0; i + 1 < lines.length; i += 1) {
     const labels = (lines[i] ?? '').split('\t').map((cell) => cell.trim());
     if (labels.length < 2 || !labels.every(isLabelCell)) continue;
-    const values = (lines[i + 1] ?? '').split('\t').map((cell) => cell.trim());
-    if (values.length !== labels.length || values.every(isLabelCell) || values.some((cell) => cell === '')) continue;
-    lines[i] = labels.map((label, k) => `${label.replace(/\s*:$/, '')}: ${values[k]}`).join('\t');
-    lines[i + 1] = '';
-    i += 1;
+    // The header of a table pairs with every row under it ("Telephone Number | Account # | PIN"
+    // over one row per number); a form's row of labels with the one row of values under it.
+    let next = i + 1;
+    const paired: string[] = [];
+    for (; next < lines.length; next += 1) {
+      const values = (lines[next] ?? '').split('\t').map((cell) => cell.trim());
+      if (values.length !== labels.length || values.every(isLabelCell) || values.some((cell) => cell === '')) break;
+      paired.push(labels.map((label, k) => `${label.replace(/\s*:$/, '')}: ${values[k]}`).join('\t'));
+    }
+    if (paired.length === 0) continue;
+    lines.splice(i, next - i, ...paired);
+    i += paired.length - 1;
   }
   return lines.join('\n');
 }
 
 /** Words forms print as labels that name no request field. */
-const FORM_WORDS = /^(?:title|date(?:\s+signed)?|signature|e-?mail|phone|fax|notes?)$/i;
+const FORM_WORDS = /^(?:title|date(?:\s+signed)?|signature|e-?mail|phone|fax|notes?|(?:tele)?phone\s+numbers?(?:\s*\(s\))?|tns?|numbers?|location|line\s+type|features?)$/i;
 
 function isLabelCell(cell: string): boolean {
   if (!cell || cell.length > 40 || /\d{2}/.test(cell) || /:\s*\S/.test(cell)) return false;
