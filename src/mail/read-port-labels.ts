@@ -22,7 +22,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ].map((pattern) => ({ key: 'name' as const, pattern })),
   ...[`company(?:${S}name)?`, `bus+iness(?:${S}name)?`].map((pattern) => ({ key: 'company' as const, pattern })),
   ...[
-    `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
+    `billing${S}tele?phone(?:${S}${NO})?`, `billing${S}(?:number|tn)`, `main${S}billing${S}(?:number|tn|telephone(?:${S}number)?)`, 'btn', 'atn', `account${S}telephone(?:${S}${NO})?`,
     `main${S}(?:number|tn|line|telephone${S}number)`,
   ].map((pattern) => ({ key: 'btn' as const, pattern })),
   ...[
@@ -90,6 +90,12 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
 ];
 
 export const readPortLabels = compileLabelReader(PORT_LABELS);
+
+/**
+ * The labels of a form whose values were typed on its rules, with no colon ("City Denver",
+ * "Service address 1650 Wynkoop St"): for a PDF's lines, where each line is a field.
+ */
+export const readPortLabelsLoose = compileLabelReader(PORT_LABELS, { loose: true });
 
 /** How many different port-request fields a text carries; the classifier uses it. */
 export function countPortFields(text: string): number {

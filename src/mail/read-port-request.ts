@@ -13,7 +13,7 @@
 import { toE164 } from '../domain/phone.js';
 import { extractNumbers } from './extract-numbers.js';
 import { MAX_NUMBERS } from './limits.js';
-import { countPortFields, findInlinePon, readPortLabels, type PortKey } from './read-port-labels.js';
+import { countPortFields, findInlinePon, readPortLabels, readPortLabelsLoose, type PortKey } from './read-port-labels.js';
 import { readCsvNumbers } from './text/csv-numbers.js';
 import { parseRequestedDate } from './text/dates.js';
 import { findForwardedPart, findInlineForward, quotedOriginal, type ForwardedPart } from './text/forwards.js';
@@ -59,6 +59,18 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
       if (!read.text.trim()) continue;
       const text = pairLabelRows(read.text);
       const found = readPortLabels(text);
+      // A PDF's fields typed on rules without a colon: read loosely, only where nothing else was
+      // read, and only from short lines (a sentence is no field).
+      if (read.kind === 'pdf') {
+        const have = new Set(found.map((entry) => entry.key));
+        const lines = text.split(/\r?\n/);
+        for (const entry of readPortLabelsLoose(text)) {
+          const line = lines[entry.line] ?? '';
+          if (have.has(entry.key) || entry.value.length > 60 || line.split(/\s+/).length > 12) continue;
+          found.push(entry);
+          have.add(entry.key);
+        }
+      }
       joinAddressContinuation(text, found);
       fromAttachments.push({ fields: buildFields(found, notes), where: name, source: read.source === 'text' ? 'attachment' : read.source });
       numberTexts.push(blankOut(text, found.filter((entry) => entry.key === 'btn')));

@@ -27,7 +27,7 @@ import {
 } from '../../src/mail/limits.js';
 import { readCarrierNotice } from '../../src/mail/read-carrier-notice.js';
 import { readCsrRequest } from '../../src/mail/read-csr-request.js';
-import { readPortLabels } from '../../src/mail/read-port-labels.js';
+import { readPortLabels, readPortLabelsLoose } from '../../src/mail/read-port-labels.js';
 import { readPortRequest } from '../../src/mail/read-port-request.js';
 import { readReply } from '../../src/mail/read-reply.js';
 import { htmlToText } from '../../src/mail/text/html-to-text.js';
@@ -487,6 +487,7 @@ const PATHOLOGICAL: readonly (readonly [string, string])[] = [
 const FULL_SIZE_READERS: readonly (readonly [string, (text: string) => void])[] = [
   ['extractNumbers', checkExtracted],
   ['readPortLabels', (text) => checkLabels(readPortLabels, text)],
+  ['readPortLabelsLoose', (text) => checkLabels(readPortLabelsLoose, text)],
   ['compileLabelReader', (text) => checkLabels(readFewLabels, text)],
   ['cutQuotedAndSignature', checkCut],
   ['walkQuotedLines', (text) => checkWalk(text.split('\n'), true)],

@@ -44,10 +44,13 @@ const ANY_BARE_LABEL = /^[ \t]*[A-Za-z][A-Za-z0-9 #./()-]{0,40}:[ \t]*$/;
  * Compiles label variants into a reader. A line may carry several fields ("PON: X   VER: 01" or
  * the tab-separated cells of an HTML row); a label alone on its line takes the next line's value.
  */
-export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K>[]): LabelReader<K> {
+export function compileLabelReader<K extends string>(specs: readonly LabelSpec<K>[], options: { loose?: boolean } = {}): LabelReader<K> {
   const ordered = [...specs].sort((a, b) => b.pattern.length - a.pattern.length);
   const alternation = ordered.map((spec) => spec.pattern).join('|');
-  const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${SEPARATOR}`, 'i');
+  // Loose: a blank alone separates a label from its value too ("City Denver", typed on a form's
+  // rule). Only for form-like text, where a line is a field, never for the body of an e-mail.
+  const separator = options.loose ? `(?:${SEPARATOR}|[ \\t]+(?=\\S))` : SEPARATOR;
+  const lineRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}${separator}`, 'i');
   // `(?:[ \t]*[:=])?[ \t]*$` rather than `[ \t]*[:=]?[ \t]*$`: two adjacent blank runs would be
   // tried at every split of a long run of blanks, quadratic in its length.
   const bareLabelRe = new RegExp(`${BULLET}(${alternation})${AFTER_LABEL}(?:[ \\t]*[:=])?[ \\t]*$`, 'i');
