@@ -66,7 +66,7 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
         const lines = text.split(/\r?\n/);
         for (const entry of readPortLabelsLoose(text)) {
           const line = lines[entry.line] ?? '';
-          if (have.has(entry.key) || entry.value.length > 60 || line.split(/\s+/).length > 12) continue;
+          if (have.has(entry.key) || entry.value.length > 60 || line.split(/\s+/).length > 12 || !looseValueFits(entry)) continue;
           found.push(entry);
           have.add(entry.key);
         }
@@ -219,6 +219,28 @@ function isLabelCell(cell: string): boolean {
   if (!cell || cell.length > 40 || /\d{2}/.test(cell) || /:\s*\S/.test(cell)) return false;
   const label = cell.replace(/\s*:$/, '');
   return FORM_WORDS.test(label) || readPortLabels(`${label}: 1`).length > 0;
+}
+
+/**
+ * Without a colon, a one-word label may begin any line ("Customer Onboarding", "Business or
+ * residential name …"): a loosely read value counts only under a label of two words or more, or
+ * when it has the form of its field (a state code, a ZIP, a PIN, a short city name).
+ */
+function looseValueFits(entry: LabelledValue<PortKey>): boolean {
+  if (/[@·|]/.test(entry.value)) return false;
+  if (/\s/.test(entry.label.trim())) return true;
+  switch (entry.key) {
+    case 'state':
+      return /^[A-Z]{2}$/.test(entry.value);
+    case 'zip':
+      return /^\d{5}(?:-?\d{4})?$/.test(entry.value);
+    case 'pin':
+      return /^[A-Za-z0-9-]{3,12}$/.test(entry.value) && /\d/.test(entry.value);
+    case 'city':
+      return /^[A-Za-z][A-Za-z .'-]{1,30}$/.test(entry.value) && entry.value.split(' ').length <= 3;
+    default:
+      return false;
+  }
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */
