@@ -41,7 +41,9 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
     joinAddressContinuation(text, found);
     entries.push(...found);
     numberTexts.push(blankOut(text, found.filter((entry) => entry.key === 'btn')));
-    unlabelled.push(blankLabelled(text, found));
+    // Sentences are read around the labelled fields: a line may hold both ("… Requested due date:
+    // 04/06/2027. Authorized by …"), so only each label and its value are blanked.
+    unlabelled.push(blankOut(text, found));
   }
   const body: SourcedFields = { fields: buildFields(entries, notes), where: 'the message', source: 'label' };
 
@@ -72,6 +74,8 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
         }
       }
       joinAddressContinuation(text, found);
+      // A letter (an LOA written as one) states its fields in sentences.
+      if (read.source === 'text') unlabelled.push(blankOut(text, found));
       fromAttachments.push({ fields: buildFields(found, notes), where: name, source: read.source === 'text' ? 'attachment' : read.source });
       numberTexts.push(blankOut(text, found.filter((entry) => entry.key === 'btn')));
       notes.push(`attachment ${name} read (${read.kind}, ${read.source})`);
@@ -248,16 +252,6 @@ function proseFields(found: ProseFields): Partial<Record<MergedField, string>> {
   const out: Partial<Record<MergedField, string>> = { ...found };
   if (found.btn) out.btn = toE164(found.btn) ?? found.btn;
   return out;
-}
-
-/** The text with its labelled lines blanked: sentences are read for what labels did not say. */
-function blankLabelled(text: string, entries: Entries): string {
-  const labelled = new Set(entries.map((entry) => entry.line));
-  if (labelled.size === 0) return text;
-  return text
-    .split(/\r?\n/)
-    .map((line, i) => (labelled.has(i) ? '' : line))
-    .join('\n');
 }
 
 interface RequestSource {

@@ -11,7 +11,8 @@
  * taken for an account number or a PIN.
  *
  * The first reading of a field is kept unless a stronger cue gives another ("customer name is"
- * over "for"); a different second value is noted. Reading stops at the sender's sign-off.
+ * over "for"); a different second value is noted. "He signed the LOA" makes the customer the
+ * authorized name when the customer read is a person. Reading stops at the sender's sign-off.
  *
  * Linear in the text: it is cut at MAX_TEXT_CHARS, read sentence by sentence (at most
  * MAX_PROSE_SENTENCES, each at most MAX_LINE_CHARS), every pattern is a fixed phrase with bounded
@@ -75,6 +76,7 @@ function read(text: string, options: ProseOptions, notes: string[]): ProseReadin
   const chosen = new Map<ProseField, Finding>();
   const noted = new Set<ProseField>();
   const later: string[] = [];
+  let signedByCustomer: string | undefined;
   const note = (line: string): void => {
     if (later.length < MAX_PROSE_NOTES && !later.includes(line)) later.push(line);
   };
@@ -97,6 +99,9 @@ function read(text: string, options: ProseOptions, notes: string[]): ProseReadin
       noted.add(finding.field);
     },
     note,
+    signedByCustomer: (evidence) => {
+      signedByCustomer ??= evidence;
+    },
   };
 
   const budget = { tries: MAX_ADDRESS_TRIES };
@@ -106,6 +111,12 @@ function read(text: string, options: ProseOptions, notes: string[]): ProseReadin
     readIdentifiers(sentence, sink);
     readAddress(sentence, sink, budget);
     soon ??= readDates(sentence, today, sink).soon;
+  }
+
+  const customer = chosen.get('name');
+  if (signedByCustomer && customer && !chosen.has('authorizedName') && !noted.has('name')) {
+    const how = `the customer, read from ${quote(customer.evidence)}`;
+    chosen.set('authorizedName', { field: 'authorizedName', value: customer.value, evidence: signedByCustomer, strength: 1, how });
   }
 
   const fields: ProseFields = {};

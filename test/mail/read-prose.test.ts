@@ -101,6 +101,50 @@ const READS: [string, Field, string][] = [
   ['Schedule the port for 8 Jan 2027.', 'requestedDate', '2027-01-08'],
   ['Port them on Dec 1st, 2026.', 'requestedDate', '2026-12-01'],
   ['Jane Doe approved this port on 11/01/2026 and wants it done on 12/15/2026.', 'requestedDate', '2026-12-15'],
+  // A few plain words between the cue and its "is".
+  ['Their account with the old carrier is 5512-0098.', 'accountNumber', '5512-0098'],
+  ['The account number on the latest invoice is 77-4410-9.', 'accountNumber', '77-4410-9'],
+  ['The security PIN on file is 3927.', 'pin', '3927'],
+  ['The PIN they set with you was 44190.', 'pin', '44190'],
+  ['Our PON for this order is RX-4410.', 'pon', 'RX-4410'],
+  ['The billing telephone number for the account is (312) 555-0117.', 'btn', '(312) 555-0117'],
+  ['The number on the account is 88120 and the PIN on the account is 5061.', 'pin', '5061'],
+  ['Please port the lines for the account 88812 today.', 'accountNumber', '88812'],
+  // A comma after the cue; an account number written in groups of digits.
+  ['She gave us her passcode, 0815.', 'pin', '0815'],
+  ['Their account with you is 5512 0098 3341, as on the bill.', 'accountNumber', '5512 0098 3341'],
+  ['Account number 31 5520 1187 is on the bill.', 'accountNumber', '31 5520 1187'],
+  ['Account 88812 12 lines to port.', 'accountNumber', '88812'],
+  ['Account 88812 503 555 0100 is the main line.', 'accountNumber', '88812'],
+  // Businesses: names joined by "&", "Bros.", a client, a role "of" a business.
+  ['We write for our client, Ashworth & Lowe Architects, about two lines.', 'company', 'Ashworth & Lowe Architects'],
+  ['On behalf of Ortega & Wynn we ask for the port.', 'company', 'Ortega & Wynn'],
+  ['Port the lines for Delgado Bros. Roofing today.', 'company', 'Delgado Bros. Roofing'],
+  ['I, Kwame Mensah, president of Mensah Freight LLC, authorize the transfer.', 'company', 'Mensah Freight LLC'],
+  ['Our client Imogen Castellanos is moving two lines.', 'name', 'Imogen Castellanos'],
+  ['Please port for Client Services Group LLC.', 'company', 'Client Services Group LLC'],
+  // Who signed: a role before or after the name, set off by commas; a letter's "I, …, authorize".
+  ['The LOA was signed by the owner, Priya Raman-Holt, last week.', 'authorizedName', 'Priya Raman-Holt'],
+  ['It was approved by their office manager Dana Whitfield.', 'authorizedName', 'Dana Whitfield'],
+  ['The president, Tomasz Wierzbicki, authorized the port.', 'authorizedName', 'Tomasz Wierzbicki'],
+  ["Aoife O'Connell-Reyes, the co-owner, signed the letter of authorization.", 'authorizedName', "Aoife O'Connell-Reyes"],
+  ['Our customer, Bram de Wit, has signed the authorization.', 'authorizedName', 'Bram de Wit'],
+  ['I, Marguerite Duval, hereby authorize Summit Voice to port my numbers.', 'authorizedName', 'Marguerite Duval'],
+  ['I, Kwame Mensah, president of Mensah Freight LLC, authorize the transfer.', 'authorizedName', 'Kwame Mensah'],
+  // Lower-case mail.
+  ['please port 415-555-0190 for our customer jane whitaker.', 'name', 'jane whitaker'],
+  ['acct 4410 pin 2281, the account holder is dev patel.', 'name', 'dev patel'],
+  ['the loa was signed by the owner, ana ruiz, on monday.', 'authorizedName', 'ana ruiz'],
+  ['our client mark jones signed the loa.', 'authorizedName', 'mark jones'],
+  ['our client acme dental llc wants to port two lines.', 'company', 'acme dental llc'],
+  ['business name: blue heron cafe.', 'company', 'blue heron cafe'],
+  ['service address is 88 pine st apt 2 portland or 97205.', 'street', '88 pine st apt 2'],
+  ['service address is 88 pine st apt 2 portland or 97205.', 'city', 'portland'],
+  ['service address is 88 pine st apt 2 portland or 97205.', 'state', 'OR'],
+  // Dates and addresses.
+  ['We would like the port done on the 9th of April, 2027.', 'requestedDate', '2027-04-09'],
+  ['The lines are in service at 210 Elm St, Dayton, OH 45402.', 'street', '210 Elm St'],
+  ['40 Mill Rd, Suite 3 · Keene, NH 03431', 'street', '40 Mill Rd, Suite 3'],
 ];
 
 describe('readProse: one field from one sentence', () => {
@@ -153,6 +197,22 @@ const TAKES_NOTHING: [string, Field][] = [
   ['Please port on February 30, 2027.', 'requestedDate'],
   ['We have 24/7 support.', 'requestedDate'],
   ['Call 503-555-0123 about the port.', 'requestedDate'],
+  ['The PIN on the account is 2417.', 'accountNumber'],
+  ['The PIN for the account with you is 2417.', 'accountNumber'],
+  ['The account and PIN are 1234 and 5678.', 'accountNumber'],
+  ['The account and PIN are 1234 and 5678.', 'pin'],
+  ['The account holder is here and the PIN is pending.', 'pin'],
+  ['Type of service: X Business Residential', 'company'],
+  ['Dana Lee, porting manager at Summit Voice Networks, sent this.', 'company'],
+  ['Our customer, Hollyhock & Thyme Tea Room, has signed the LOA.', 'authorizedName'],
+  ['He signed the LOA yesterday.', 'authorizedName'],
+  ['I, the undersigned, authorize the port.', 'authorizedName'],
+  ['our client needs help with the port.', 'name'],
+  ['the customer is moving next week.', 'name'],
+  ['the company is closing its office.', 'company'],
+  ['please port it for next week.', 'name'],
+  ['yesterday mark jones signed the loa.', 'authorizedName'],
+  ['Please port 12 lines or 97201 more today.', 'state'],
 ];
 
 describe('readProse: what it leaves alone', () => {
@@ -176,6 +236,41 @@ describe('readProse: what it leaves alone', () => {
     expect(got).toEqual({});
     expect(notes).toContain("'on behalf of Summit Voice Networks' names a carrier or telephone company: not read as the customer");
     expect(notes).toContain("'reference 55123' is not said to be an order reference: not read as the PON");
+  });
+});
+
+describe('readProse: the customer who signed, named in another sentence', () => {
+  it('takes the customer for "He signed…" when the customer read is a person, and says so', () => {
+    const { fields: got, notes } = read('Our customer Nadia Rahman is moving her line to us. She signed the LOA yesterday.');
+    expect(got).toMatchObject({ name: 'Nadia Rahman', authorizedName: 'Nadia Rahman' });
+    expect(notes).toContain("authorized name read from prose: 'She signed the LOA' (the customer, read from 'customer Nadia Rahman')");
+  });
+
+  it('takes no one when the customer is a business, or when two customers were read', () => {
+    expect(fields('Our customer is Brightwater Dental LLC. He signed the LOA.').authorizedName).toBeUndefined();
+    expect(fields('Customer Ida Wells has two sites. Customer Otto Kahn has one. She signed the LOA.').authorizedName).toBeUndefined();
+  });
+
+  it('prefers a named signer to the customer', () => {
+    expect(fields('Customer Nadia Rahman is moving. She signed the LOA. The LOA was signed by Omar Haddad.').authorizedName).toBe('Omar Haddad');
+  });
+});
+
+describe('readProse: a letter of authorization written by the customer', () => {
+  it('reads the business, the signer, the account, the PIN and the address', () => {
+    const text = [
+      'To whom it may concern:',
+      'I, Lionel Achterberg, managing partner of Achterberg & Sloane Design LLC, authorize Summit Voice to',
+      'transfer the following telephone numbers from your company: 406-555-0140 and 406-555-0141.',
+      'Our account number with you is 7720-1180-33, and the PIN on the account is 8012. The numbers',
+      'are in service at 90 W Main St, Ste 4, Bozeman, MT 59715.',
+      'Sincerely,',
+      'Lionel Achterberg',
+    ].join('\n');
+    expect(fields(text)).toEqual({
+      company: 'Achterberg & Sloane Design LLC', accountNumber: '7720-1180-33', pin: '8012', street: '90 W Main St, Ste 4',
+      city: 'Bozeman', state: 'MT', zip: '59715', authorizedName: 'Lionel Achterberg',
+    });
   });
 });
 

@@ -6,7 +6,8 @@
  * with the one state table); then a house number not far before that, and addresser must parse
  * the whole of it. The street and city are kept as the sender wrote them (SPEC §2), addresser's
  * normalised form ("12 Oak St, Suite 5") goes in the note; the state becomes its two-letter code
- * and the ZIP its five digits.
+ * and the ZIP its five digits. In a sentence written all in lower case ("1550 blake st denver co
+ * 80202") the state's code may be in lower case too.
  *
  * addresser is costly (its patterns grow with the square of their input), so it is given one
  * candidate of at most MAX_ADDRESS_CHARS, and a reading gets a budget of tries.
@@ -24,7 +25,7 @@ const ZIP_RE = /(?<![\d-])\d{5}(?:-\d{4})?(?![\d-])/g;
 /** A house number: "12", "1200", "12B", not the tail of a phone number, a date or a unit ("#12"). */
 const HOUSE_NUMBER_RE = /(?<![\w\-/.#(])\d{1,6}[A-Za-z]?(?= [A-Za-z0-9#])/g;
 /** Words before the house number that say this is the service address. */
-const SERVICE_CUE_RE = /(?:service (?:address|location)|end[ -]?user address|(?:located|lives|installed|is) at|address (?:is|of)|address:?)\s{0,2}$/i;
+const SERVICE_CUE_RE = /(?:service (?:address|location)|end[ -]?user address|(?:located|lives|installed|service|is) at|address (?:is|of)|address:?)\s{0,2}$/i;
 /** The sender's own address is not the customer's. */
 const OWN_ADDRESS_RE = /\b(?:our|my) (?:office|offices|address|headquarters|hq)\b[^.]{0,20}$|\b(?:mailing|remit(?:tance)?|return) address\b[^.]{0,20}$/i;
 /** Words no street carries: a candidate with one started too early ("account 88812, 12 Oak St"). */
@@ -40,11 +41,12 @@ const MAX_ZIPS_PER_SENTENCE = 4;
 const MAX_STARTS_PER_ZIP = 3;
 
 export function readAddress(sentence: string, sink: ProseSink, budget: AddressBudget): void {
+  const lowerCase = !/[A-Z]/.test(sentence);
   let zips = 0;
   ZIP_RE.lastIndex = 0;
   for (const zip of sentence.matchAll(ZIP_RE)) {
     if ((zips += 1) > MAX_ZIPS_PER_SENTENCE || budget.tries <= 0) return;
-    const state = stateBefore(sentence, zip.index);
+    const state = stateBefore(sentence, zip.index, lowerCase);
     if (!state) continue;
     const restStart = Math.max(0, state.start - (MAX_ADDRESS_CHARS - 40));
     const rest = sentence.slice(restStart, state.start);
@@ -92,13 +94,16 @@ export function readAddress(sentence: string, sink: ProseSink, budget: AddressBu
 }
 
 /** The state just before a ZIP: "OR", "Oregon", "New York", "District of Columbia". */
-function stateBefore(sentence: string, zipIndex: number): { code: string; start: number } | undefined {
+function stateBefore(sentence: string, zipIndex: number, lowerCase: boolean): { code: string; start: number } | undefined {
   let end = zipIndex;
   while (end > 0 && zipIndex - end < 4 && /[ ,.]/.test(sentence[end - 1] ?? '')) end -= 1;
   const head = sentence.slice(Math.max(0, end - 40), end);
   const words = head.split(' ');
   const last = words[words.length - 1] ?? '';
-  if (/^[A-Z]{2}$/.test(last)) return STATE_CODES.has(last) ? { code: last, start: end - last.length } : undefined;
+  if (/^[A-Z]{2}$/.test(last) || (lowerCase && /^[a-z]{2}$/.test(last))) {
+    const code = last.toUpperCase();
+    return STATE_CODES.has(code) ? { code, start: end - last.length } : undefined;
+  }
   for (let n = Math.min(4, words.length); n >= 1; n -= 1) {
     const phrase = words.slice(words.length - n).join(' ');
     if (!/^[A-Za-z][A-Za-z ]*$/.test(phrase)) continue;
@@ -125,8 +130,16 @@ function splitStreetCity(candidate: string, streetAndCity: string, placeName: st
   return checked(streetAndCity.slice(0, streetAndCity.length - place.length).replace(/[ ,]+$/, ''), city);
 }
 
-/** A street starts with its number and has a name; a city has no digits and a few words at most. */
-function checked(street: string, city: string): { street: string; city: string } | undefined {
+/**
+ * A street starts with its number and has a name; a city has no digits and a few words at most.
+ * A separator a letterhead sets between street and city ("12 Oak St · Portland") is not the street's.
+ */
+function checked(written: string, city: string): { street: string; city: string } | undefined {
+  let end = written.length;
+  while (end > 0 && SEPARATORS.has(written[end - 1] ?? '')) end -= 1;
+  const street = written.slice(0, end);
   if (!/^\d\S* \S/.test(street) || !city || /\d/.test(city) || city.split(' ').length > 4) return undefined;
   return { street, city };
 }
+
+const SEPARATORS: ReadonlySet<string> = new Set([' ', ',', '·', '•', '|', '–', '—']);

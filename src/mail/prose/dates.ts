@@ -1,8 +1,8 @@
 /**
- * The requested port date in prose: "on March 14, 2027", "by 3/14/2027", "due date of 2027-03-14",
- * and "as soon as possible", which names no date. The date itself is read by parseRequestedDate
- * (text/dates.ts), month first; a month and day without a year ("on March 14") take the first year
- * in which that day is not past.
+ * The requested port date in prose: "on March 14, 2027", "on the 15th of March, 2027", "by
+ * 3/14/2027", "due date of 2027-03-14", and "as soon as possible", which names no date. The date
+ * itself is read by parseRequestedDate (text/dates.ts), month first; a month and day without a
+ * year ("on March 14") take the first year in which that day is not past.
  *
  * A sentence gives the requested date only when it speaks of the port's timing, and a date right
  * after "signed", "dated" or "LOA" is when something else happened, not when to port.
@@ -16,7 +16,7 @@ const WEEKDAY = String.raw`(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?
 const DATE_RE = new RegExp(
   [
     String.raw`\b${WEEKDAY}${MONTH} \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?(?![\d:])`,
-    String.raw`\b${WEEKDAY}\d{1,2}(?:st|nd|rd|th)? ${MONTH},? \d{4}\b`,
+    String.raw`\b${WEEKDAY}\d{1,2}(?:st|nd|rd|th)? (?:of )?${MONTH},? \d{4}\b`,
     String.raw`(?<![\d/.-])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d/-]|\.\d)`,
     String.raw`(?<![\d/.-])\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?![\d/-]|\.\d)`,
   ].join('|'),

@@ -37,6 +37,8 @@ export interface Finding {
 export interface ProseSink {
   found(finding: Finding): void;
   note(text: string): void;
+  /** "He signed the LOA": the customer signed, by the words quoted, without being named there. */
+  signedByCustomer?(evidence: string): void;
 }
 
 /** Words quoted in a note are cut here: a note is read at a glance. */

@@ -4,18 +4,43 @@
  * ("billing number is (503) 555-0100").
  *
  * Each is the first word after its cue once a few filler words are passed ("number", "is", "#",
- * ":"), so a cue never reaches across the sentence to a value that belongs to something else. A
- * telephone number is never taken for an account number or a PIN: carriers write the customer's
- * numbers in the same sentences, and a PIN is a secret that must match exactly.
+ * ":", ","), so a cue never reaches across the sentence to a value that belongs to something else.
+ * Where a few plain words stand between the cue and an "is" ("account number with you is 88812",
+ * "the PIN on file is 4412", "the billing number on the account is …"), the value is the word
+ * after that "is". An account number written in groups of digits ("2207 4419 0032") is read
+ * whole. A telephone number is never taken for an account number or a PIN: carriers write the
+ * customer's numbers in the same sentences, and a PIN is a secret that must match exactly.
  */
 import { toE164 } from '../../domain/phone.js';
 import { parseRequestedDate } from '../text/dates.js';
 import { quote, type ProseSink } from './finding.js';
 
 /** Filler between a cue and its value; at most MAX_FILLERS of them. */
-const FILLERS: ReadonlySet<string> = new Set(['number', 'num', 'nbr', 'no', 'id', 'code', 'is', 'was', 'will', 'be', 'of', 'set', 'to', '#', ':', '=', '-', '–']);
+const FILLERS: ReadonlySet<string> = new Set(['number', 'num', 'nbr', 'no', 'id', 'code', 'is', 'was', 'will', 'be', 'of', 'set', 'to', '#', ':', '=', '-', '–', ',']);
 const MAX_FILLERS = 4;
 const MAX_TOKEN_CHARS = 40;
+
+/**
+ * Plain words between a cue and its "is": "with you", "on file", "on their current bill", "they
+ * gave us", "for this request". At most MAX_ASIDE_WORDS of them, none of them a cue of another
+ * field or a conjunction ("account and PIN are …" gives neither).
+ */
+const ASIDE_WORD_RE = /^[A-Za-z][A-Za-z'’-]{0,19}$/;
+const ASIDE_STOPS: ReadonlySet<string> = new Set([
+  'pin', 'pins', 'passcode', 'password', 'pon', 'btn', 'and', 'or', 'but', 'not', 'no', 'yet',
+]);
+const ASIDE_VERBS: ReadonlySet<string> = new Set(['is', 'was', 'are', 'reads']);
+const MAX_ASIDE_WORDS = 6;
+
+/**
+ * "the PIN on the account is 2417", "the PIN for the account with you is 2417": "account" names
+ * what the PIN belongs to; its "is" is the PIN's. Only "for the account 88812" reads an account.
+ */
+const ACCOUNT_AS_OWNER_RE = /\b(?:on|for|of|under|with|to|from) (?:the|this|that|their|his|her|your|our|its|my) $/i;
+/** Groups after the first of an account number written in groups ("2207 4419 0032"). */
+const MAX_MORE_GROUPS = 4;
+const FIRST_GROUP_RE = /^\d{2,6}$/;
+const NEXT_GROUP_RE = /^\d{3,6}$/;
 
 const ACCOUNT_RE = /\b(?:account|acct|a\/c)(?=[\s#:.]|$)\.?/gi;
 const PIN_RE = /\b(?:pin|passcode|pass code|security code)\b/gi;
@@ -39,14 +64,18 @@ interface Token {
 
 export function readIdentifiers(sentence: string, sink: ProseSink): void {
   readValues(sentence, ACCOUNT_RE, (value, start, evidence, cueStart) => {
-    if (!isIdentifier(value, 3) || isDate(value)) return;
+    const said = evidence.slice(0, evidence.length - value.length);
+    if (ACCOUNT_AS_OWNER_RE.test(sentence.slice(Math.max(0, cueStart - 20), cueStart)) && /\b(?:is|was|are)\b/i.test(said)) return;
+    const grouped = moreGroups(sentence, start, value);
+    if (!isIdentifier(grouped?.replace(/ /g, '') ?? value, 3) || isDate(value)) return;
     const phoneEnd = phoneAt(sentence, start);
     if (phoneEnd !== undefined || isPlainPhone(value)) {
       const written = phoneEnd !== undefined ? sentence.slice(cueStart, phoneEnd) : evidence;
       sink.note(`${quote(written)} looks like a telephone number: not read as the account number`);
       return;
     }
-    sink.found({ field: 'accountNumber', value, evidence, strength: 2 });
+    if (grouped) sink.found({ field: 'accountNumber', value: grouped, evidence: sentence.slice(cueStart, start + grouped.length), strength: 2 });
+    else sink.found({ field: 'accountNumber', value, evidence, strength: 2 });
   });
 
   readValues(sentence, PIN_RE, (value, start, evidence) => {
@@ -82,11 +111,14 @@ export function readIdentifiers(sentence: string, sink: ProseSink): void {
   BTN_RE.lastIndex = 0;
   for (const match of sentence.matchAll(BTN_RE)) {
     const cueEnd = match.index + match[0].length;
-    const start = valueStart(sentence, cueEnd);
-    if (start === undefined) continue;
-    PHONE_AT_RE.lastIndex = start;
-    const phone = PHONE_AT_RE.exec(sentence);
-    if (phone) sink.found({ field: 'btn', value: phone[0], evidence: sentence.slice(match.index, start + phone[0].length), strength: 2 });
+    for (const start of [valueStart(sentence, cueEnd), asideStart(sentence, cueEnd)]) {
+      if (start === undefined) continue;
+      PHONE_AT_RE.lastIndex = start;
+      const phone = PHONE_AT_RE.exec(sentence);
+      if (!phone) continue;
+      sink.found({ field: 'btn', value: phone[0], evidence: sentence.slice(match.index, start + phone[0].length), strength: 2 });
+      break;
+    }
   }
 }
 
@@ -95,10 +127,17 @@ type Accept = (value: string, start: number, evidence: string, cueStart: number)
 function readValues(sentence: string, cue: RegExp, accept: Accept): void {
   cue.lastIndex = 0;
   for (const match of sentence.matchAll(cue)) {
-    const start = valueStart(sentence, match.index + match[0].length);
+    const cueEnd = match.index + match[0].length;
+    let start = valueStart(sentence, cueEnd);
     if (start === undefined) continue;
-    const token = tokenAt(sentence, start);
+    let token = tokenAt(sentence, start);
     if (!token) continue;
+    // A plain word where the value should be: perhaps an aside before an "is" ("PIN on file is").
+    if (!/\d/.test(token.text)) {
+      start = asideStart(sentence, cueEnd);
+      token = start === undefined ? undefined : tokenAt(sentence, start);
+      if (!token) continue;
+    }
     const value = cleanValue(token.text);
     if (!value) continue;
     // `start` is where the word starts as written, so "(503) 555-0187" is seen whole as a phone.
@@ -118,6 +157,46 @@ function valueStart(sentence: string, cueEnd: number): number | undefined {
     pos = token.start + token.text.length;
   }
   return undefined;
+}
+
+/**
+ * Where the value starts after a few plain words and an "is": "account number with you is 88812",
+ * "PIN they gave us is 4412". Undefined when no "is" comes within MAX_ASIDE_WORDS plain words.
+ */
+function asideStart(sentence: string, cueEnd: number): number | undefined {
+  let pos = cueEnd;
+  for (let words = 0; words <= MAX_ASIDE_WORDS; words += 1) {
+    const token = tokenAt(sentence, pos);
+    if (!token) return undefined;
+    const key = token.text.toLowerCase();
+    pos = token.start + token.text.length;
+    if (ASIDE_VERBS.has(key)) return words === 0 ? undefined : valueStart(sentence, pos);
+    if (words === MAX_ASIDE_WORDS) return undefined;
+    if (key.endsWith(':') && ASIDE_WORD_RE.test(token.text.slice(0, -1)) && words > 0) return valueStart(sentence, pos);
+    if (!ASIDE_WORD_RE.test(token.text) || ASIDE_STOPS.has(key)) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * "2207 4419 0032": the groups of digits after the first one, joined as written with single
+ * blanks; undefined when `value` is not such a group or none follows. A group that starts a
+ * telephone number ("account 88812 503 555 0100") is not taken.
+ */
+function moreGroups(sentence: string, start: number, value: string): string | undefined {
+  if (!FIRST_GROUP_RE.test(value) || sentence.slice(start, start + value.length) !== value) return undefined;
+  let end = start + value.length;
+  let groups = 0;
+  while (groups < MAX_MORE_GROUPS && sentence[end] === ' ') {
+    const token = tokenAt(sentence, end);
+    if (!token || token.start !== end + 1) break;
+    const group = cleanValue(token.text);
+    if (!NEXT_GROUP_RE.test(group) || !token.text.startsWith(group) || phoneAt(sentence, token.start) !== undefined) break;
+    end = token.start + group.length;
+    groups += 1;
+    if (group !== token.text) break;
+  }
+  return groups > 0 ? sentence.slice(start, end) : undefined;
 }
 
 /** The next blank-separated word from `pos`, at most a few blanks away and MAX_TOKEN_CHARS long. */

@@ -24,7 +24,7 @@ const ABBREVIATIONS: ReadonlySet<string> = new Set([
   'st', 'ave', 'av', 'rd', 'dr', 'blvd', 'ln', 'ct', 'pl', 'hwy', 'pkwy', 'cir', 'ter', 'mr', 'mrs', 'ms', 'mx', 'jr',
   'sr', 'inc', 'co', 'corp', 'ltd', 'no', 'nos', 'acct', 'apt', 'ste', 'bldg', 'fl', 'vs', 'mt', 'ft', 'dept', 'tel',
   'ext', 'ref', 'approx', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'mon',
-  'tue', 'tues', 'wed', 'thu', 'thurs', 'fri', 'sat', 'sun', 'ne', 'nw', 'se', 'sw', 'prof', 'llc',
+  'tue', 'tues', 'wed', 'thu', 'thurs', 'fri', 'sat', 'sun', 'ne', 'nw', 'se', 'sw', 'prof', 'llc', 'bros',
 ]);
 
 /** Longest first, so "thank you" is tried before "thanks" would fail on it. */

@@ -13,7 +13,8 @@ export const COMPANY_MARKERS: ReadonlySet<string> = new Set([
   'cafe', 'restaurant', 'church', 'school', 'academy', 'foundation', 'hospital', 'pharmacy', 'services', 'solutions',
   'consulting', 'construction', 'plumbing', 'electric', 'motors', 'farms', 'market', 'store', 'shop', 'hotel', 'inn',
   'club', 'center', 'centre', 'agency', 'firm', 'university', 'college', 'trust', 'bank', 'insurance', 'veterinary',
-  'pediatrics', 'chiropractic', 'properties', 'management', 'logistics', 'supply', 'sons',
+  'pediatrics', 'chiropractic', 'properties', 'management', 'logistics', 'supply', 'sons', 'bros', 'brothers',
+  'accounting', 'cpa', 'cpas',
 ]);
 
 /**
