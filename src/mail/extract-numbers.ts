@@ -79,7 +79,7 @@ const LABEL_BEFORE_RE =
 
 /** A line that offers a way to reach someone: a signature, a letterhead, a contact line. */
 const CONTACT_LINE_RE =
-  /\b(?:ext\.?\s*\d|extension|fax|cell|mobile|direct\s+line|help\s*line|support\s+line|call\s*back|contact\s+(?:number|phone)|daytime|reach\s+(?:me|us|her|him|them))\b|(?:^|[\s|•·])[pftmco]\.?\s*[:.]\s*\(?\d{3}|\b(?:account\s+executive|manager|coordinator|specialist|representative|director|analyst|technician|customer\s+support|lnp\s+(?:desk|team))\b/i;
+  /\b(?:ext\.?\s*\d|extension|(?:fax|cell(?:ular)?|mobile)(?=\s*(?:[:#(+]|\d|number|phone|line|is\b))|direct\s+line|help\s*line|support\s+line|call\s*back|contact\s+(?:number|phone)|daytime|reach\s+(?:me|us|her|him|them))\b|(?:^|[\s|•·])[pftmco]\.?\s*[:.]\s*\(?\d{3}|\b(?:account\s+executive|manager|coordinator|specialist|representative|director|analyst|technician|customer\s+support|lnp\s+(?:desk|team))\b/i;
 /** A sentence that says its numbers stay ("Please do not port …", "will stay", "KEEP"). */
 const KEEP_RE = /\b(?:do\s+not|don'?t|not\s+to|should\s+not|must\s+not|will\s+not|won'?t|never)\s+(?:be\s+)?(?:port(?:ed)?|transfer(?:red)?|mov(?:e|ed))\b|\bkeep(?:ing)?\b|\b(?:stays?|remains?)\s+(?:with|on|at)\b/i;
 /** Words that list numbers to port: a line with them is a request line, whatever else it says. */

@@ -358,7 +358,10 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
 
   assign('name', value('name'));
   assign('company', value('company'));
-  assign('accountNumber', value('accountNumber'));
+  // An account number is a code, not a sentence ("… on the account: (802) 555-0161, which is …").
+  const account = value('accountNumber');
+  if (account && account.length <= 30 && account.split(/\s+/).length <= 4 && /\d/.test(account)) assign('accountNumber', account);
+  else if (account) notes.push(`"${account.slice(0, 40)}" after an account label is no account number`);
   assign('pin', value('pin')?.replace(/\s+/g, ''));
   assign('authorizedName', value('authorizedName'));
   assign('pon', value('pon'));
