@@ -60,7 +60,8 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
   ...['city', `service${S}city`, `svc${S}city`, 'town'].map((pattern) => ({ key: 'city' as const, pattern })),
   ...['state', 'st', `service${S}state`, `svc${S}state`, 'province'].map((pattern) => ({ key: 'state' as const, pattern })),
   ...[`zip(?:${S}code)?`, 'zip\\+4', `postal${S}code`, `service${S}zip`, `svc${S}zip`].map((pattern) => ({ key: 'zip' as const, pattern })),
-  { key: 'cityStateZip', pattern: `city${S}[,/]?${S}(?:state|st)(?:${S}[,/]?${S}zip(?:${S}code)?)?` },
+  // Blanks only, never a TAB: "City<TAB>State" are two cells, not one "City State" label.
+  { key: 'cityStateZip', pattern: 'city(?: *[,/] *| +)(?:state|st)(?: *[,/]? *zip(?: *code)?)?' },
   { key: 'stateZip', pattern: `(?:state|st)${S}[,/&]${S}zip(?:${S}code)?` },
   ...[
     'pon', `p\\.${S}o\\.${S}n\\.?`, `purchase${S}order(?:${S}${NO})?`, `(?:port${S})?order${S}${NO}${S}\\(pon\\)`,

@@ -288,7 +288,8 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
   if (account && account.length <= 30 && account.split(/\s+/).length <= 4 && /\d/.test(account)) assign('accountNumber', account);
   else if (account) notes.push(`"${account.slice(0, 40)}" after an account label is no account number`);
   assign('pin', value('pin')?.replace(/\s+/g, ''));
-  assign('authorizedName', value('authorizedName'));
+  // "Teodoro Villaseñor, General Manager": the signer's title is not their name.
+  assign('authorizedName', value('authorizedName')?.replace(TITLE_AFTER_NAME, ''));
   assign('pon', value('pon'));
   assign('spid', value('spid'));
   assign('carrierName', value('carrierName') ?? value('ccna'));
@@ -350,6 +351,9 @@ function buildFields(entries: Entries, notes: string[]): PortRequestFields {
   }
   return fields;
 }
+
+const TITLE_AFTER_NAME =
+  /,\s*(?:(?:general|office|operations|managing|assistant|regional|it|the)\s+)?(?:owner|co-owner|manager|president|vice president|director|partner|ceo|cfo|coo|cto|principal|administrator|secretary|treasurer|officer|member|proprietor|controller|supervisor)\b[^,]{0,30}$/i;
 
 function readUnit(first: Map<PortKey, LabelledValue<PortKey>>): string | undefined {
   const unit = first.get('unit');

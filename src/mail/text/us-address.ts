@@ -36,7 +36,9 @@ export function splitCityStateZip(value: string): CityStateZip | undefined {
  * ("915 e pine st #3 seattle wa 98122") a US address parser says where the city starts; the
  * street is kept as written, before it.
  */
-export function splitAddress(value: string): { street: string } & Partial<CityStateZip> {
+export function splitAddress(given: string): { street: string } & Partial<CityStateZip> {
+  // "…, Missoula, MT 59802." — the sentence's full stop is not part of the ZIP.
+  const value = given.replace(/(\d)[.;]+\s*$/, '$1');
   const parts = value.split(',').map((part) => part.trim());
   for (let cut = parts.length - 1; cut >= 1; cut -= 1) {
     const tail = splitCityStateZip(parts.slice(cut).join(', '));
