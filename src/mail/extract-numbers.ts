@@ -80,8 +80,10 @@ const LABEL_BEFORE_RE =
 /** A line that offers a way to reach someone: a signature, a letterhead, a contact line. */
 const CONTACT_LINE_RE =
   /\b(?:ext\.?\s*\d|extension|(?:fax|cell(?:ular)?|mobile)(?=\s*(?:[:#(+]|\d|number|phone|line|is\b))|direct\s+line|help\s*line|support\s+line|call\s*back|contact\s+(?:number|phone)|daytime|reach\s+(?:me|us|her|him|them))\b|(?:^|[\s|•·])[pftmco]\.?\s*[:.]\s*\(?\d{3}|\b(?:account\s+executive|manager|coordinator|specialist|representative|director|analyst|technician|customer\s+support|lnp\s+(?:desk|team))\b/i;
+/** A letterhead or footer: parts between "·" or "|" with a phone cue ("Porting Desk · Phone …"). */
+const FOOTER_LINE_RE = /·[^\n]{0,120}\b(?:phone|tel|telephone|support|help(?:\s*desk)?|questions)\b|\b(?:phone|tel|telephone|support|help(?:\s*desk)?|questions)\b[^\n]{0,120}·|\|[^|\n]{0,80}\|[^\n]{0,120}\b(?:phone|tel|telephone)\b/i;
 /** A sentence that says its numbers stay ("Please do not port …", "will stay", "KEEP"). */
-const KEEP_RE = /\b(?:do\s+not|don'?t|not\s+to|should\s+not|must\s+not|will\s+not|won'?t|never)\s+(?:be\s+)?(?:port(?:ed)?|transfer(?:red)?|mov(?:e|ed))\b|\bkeep(?:ing)?\b|\b(?:stays?|remains?)\s+(?:with|on|at)\b/i;
+const KEEP_RE = /\be\.g\.|\b(?:do\s+not|don'?t|not\s+to|should\s+not|must\s+not|will\s+not|won'?t|never)\s+(?:be\s+)?(?:port(?:ed)?|transfer(?:red)?|mov(?:e|ed))\b|\bkeep(?:ing)?\b|\b(?:stays?|remains?)\s+(?:with|on|at)\b/i;
 /** Words that list numbers to port: a line with them is a request line, whatever else it says. */
 const PORT_LINE_RE =
   /\b(?:tns?|dids?|numbers?\s+to\s+(?:port|move|transfer)|to\s+(?:be\s+)?port(?:ed)?|port(?:ing)?\s+(?:the|their|our|my|these|this|all|both|numbers?|lines?|tns?|\(?\d)|port(?:ing)?\s+\w+\s+(?:\w+\s+)?(?:lines?|numbers?|tns?|dids?))\b|\b(?:tele)?phone\s+numbers?\s*[:=]/i;
@@ -100,7 +102,7 @@ function portableText(line: string): string {
   }
   // A row of a table (cells between TABs) is data: a "Fax" line type is still a number to port.
   if (text.includes('\t')) return text;
-  return CONTACT_LINE_RE.test(text) && !PORT_LINE_RE.test(text) ? '' : text;
+  return (CONTACT_LINE_RE.test(text) || FOOTER_LINE_RE.test(text)) && !PORT_LINE_RE.test(text) ? '' : text;
 }
 
 /** A number offered as a way to reach the sender ("Questions? Call our desk at …") is not a DID. */

@@ -3,7 +3,7 @@
  * rows of their values, and which loosely read values (no colon after the label) may count. For
  * the request reader (read-port-request.ts), on bodies and attachments' text alike.
  */
-import { readPortLabels, type PortKey } from './read-port-labels.js';
+import { isPortLabel, readPortLabels, type PortKey } from './read-port-labels.js';
 import type { LabelledValue } from './text/labels.js';
 
 /**
@@ -57,7 +57,9 @@ const FORM_WORDS = /^(?:title|date(?:\s+signed)?|signature|e-?mail|phone|fax|not
 function isLabelCell(cell: string): boolean {
   if (!cell || cell.length > 40 || /\d{2}/.test(cell) || /:\s*\S/.test(cell)) return false;
   const label = cell.replace(/\s*:$/, '');
-  return FORM_WORDS.test(label) || readPortLabels(`${label}: 1`).length > 0;
+  if (FORM_WORDS.test(label) || isPortLabel(label)) return true;
+  // A form's capitals may put words before the label ("PORT-OUT PASSCODE", "SUITE / UNIT").
+  return /[A-Z]/.test(label) && label === label.toUpperCase() && label.split(/\s+/).length <= 5 && readPortLabels(`${label}: 1`).length > 0;
 }
 
 /**
@@ -80,4 +82,19 @@ export function looseValueFits(entry: LabelledValue<PortKey>): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Bilingual labels ("Nom / Name: …", "Adresse / Address: …"): the half the desk knows is kept.
+ * Only when the first half is no request label, so "City / State / ZIP" stays whole.
+ */
+export function bilingualLabels(text: string): string {
+  if (!text.includes('/')) return text;
+  return text.replace(/^([ \t]*)([^:\t\n/]{2,30}?)[ \t]*\/[ \t]*([^:\t\n/]{2,40}?)([ \t]*:)/gm, (whole, lead: string, first: string, second: string, colon: string) =>
+    isKnownLabel(first) || !isKnownLabel(second) ? whole : `${lead}${second}${colon}`,
+  );
+}
+
+function isKnownLabel(text: string): boolean {
+  return isPortLabel(text);
 }

@@ -69,7 +69,7 @@ const PORT_LABELS: LabelSpec<PortKey>[] = [
     `order${S}reference`, `request${S}(?:id|number|no\\.?|#)`,
   ].map((pattern) => ({ key: 'pon' as const, pattern })),
   ...[
-    `desired${S}due${S}date`, 'ddd', `due${S}date`, 'due', `foc${S}requested`, `port${S}date${S}requested`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
+    `desired${S}due${S}date`, 'ddd', `due${S}date`, 'due', `foc${S}requested`, `port${S}date${S}requested`, `foc${S}date(?:${S}req(?:uested)?\\.?)?`, `requested${S}(?:due${S}|port${S})?date`, `port${S}date`,
     `desired${S}(?:port${S})?date`, `requested${S}foc(?:${S}date)?`,
   ].map((pattern) => ({ key: 'requestedDate' as const, pattern })),
   ...[
@@ -97,6 +97,17 @@ export const readPortLabels = compileLabelReader(PORT_LABELS);
  * "Service address 1650 Wynkoop St"): for a PDF's lines, where each line is a field.
  */
 export const readPortLabelsLoose = compileLabelReader(PORT_LABELS, { loose: true });
+
+/**
+ * Whether `text` is, as a whole, a request label ("Account #", "Service Address (street)"): not
+ * merely a text with a label in it ("Salt Lake City" holds "City").
+ */
+export function isPortLabel(text: string): boolean {
+  const label = text.trim().replace(/\s*:$/, '');
+  if (!label || label.includes(':')) return false;
+  const found = readPortLabels(`${label}: 1`)[0];
+  return found !== undefined && found.start === 0;
+}
 
 /** How many different port-request fields a text carries; the classifier uses it. */
 export function countPortFields(text: string): number {

@@ -19,7 +19,7 @@
  * Anything else is its rows, cells joined by TABs.
  */
 import { formatCount } from '../limits.js';
-import { readPortLabels } from '../read-port-labels.js';
+import { isPortLabel } from '../read-port-labels.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS } from './caps.js';
 
 export type RowsLayout = 'labels' | 'table' | 'cells';
@@ -97,7 +97,7 @@ function isLabel(cell: string): boolean {
   if (!isText(cell) || cell.length > MAX_LABEL_CHARS || /:\s*\S/.test(cell)) return false;
   if (/:\s*$/.test(cell) || OTHER_LABEL.test(cell)) return true;
   // The request's own label table decides: "Account #", "BTN", "Service Address (street)".
-  return readPortLabels(`${cell}: 1`).length > 0;
+  return isPortLabel(cell);
 }
 
 function nonEmpty(row: string[]): string[] {

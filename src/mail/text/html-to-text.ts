@@ -124,6 +124,14 @@ function nodeToText(top: Node): string {
       flush();
       return;
     }
+    // "<strong>Request ID</strong> CC-90412<br>": a bold label that starts its line, with no
+    // colon, is set off from its value by a TAB, as a table cell would be.
+    if ((tag === 'b' || tag === 'strong') && current.trim() === '') {
+      for (const child of element.childNodes) walk(child);
+      const label = current.trim();
+      if (label && label.length <= 40 && !/[:\d]/.test(label)) current = `${label}\t`;
+      return;
+    }
     if (tag === 'tr') {
       flush();
       const cells = element.childNodes
