@@ -80,6 +80,8 @@ const LABEL_BEFORE_RE =
 /** A line that offers a way to reach someone: a signature, a letterhead, a contact line. */
 const CONTACT_LINE_RE =
   /\b(?:ext\.?\s*\d|extension|(?:fax|cell(?:ular)?|mobile)(?=\s*(?:[:#(+]|\d|number|phone|line|is\b))|direct\s+line|help\s*line|support\s+line|call\s*back|contact\s+(?:number|phone)|daytime|reach\s+(?:me|us|her|him|them))\b|(?:^|[\s|•·])[pftmco]\.?\s*[:.]\s*\(?\d{3}|\b(?:account\s+executive|manager|coordinator|specialist|representative|director|analyst|technician|customer\s+support|lnp\s+(?:desk|team))\b/i;
+/** Longer than this, a line is a paragraph, not a signature's or letterhead's contact line. */
+const MAX_CONTACT_LINE_CHARS = 120;
 /** A letterhead or footer: parts between "·" or "|" with a phone cue ("Porting Desk · Phone …"). */
 const FOOTER_LINE_RE = /·[^\n]{0,120}\b(?:phone|tel|telephone|support|help(?:\s*desk)?|questions)\b|\b(?:phone|tel|telephone|support|help(?:\s*desk)?|questions)\b[^\n]{0,120}·|\|[^|\n]{0,80}\|[^\n]{0,120}\b(?:phone|tel|telephone)\b/i;
 /** A sentence that says its numbers stay ("Please do not port …", "will stay", "KEEP"). */
@@ -102,7 +104,10 @@ function portableText(line: string): string {
   }
   // A row of a table (cells between TABs) is data: a "Fax" line type is still a number to port.
   if (text.includes('\t')) return text;
-  return (CONTACT_LINE_RE.test(text) || FOOTER_LINE_RE.test(text)) && !PORT_LINE_RE.test(text) ? '' : text;
+  // A contact line is short (a signature, a letterhead); a long line is a paragraph, whose "fax"
+  // or "mobile" may be a line to port ("All three numbers go: the main line …, and the fax …").
+  const contact = (text.length <= MAX_CONTACT_LINE_CHARS && CONTACT_LINE_RE.test(text)) || FOOTER_LINE_RE.test(text);
+  return contact && !PORT_LINE_RE.test(text) ? '' : text;
 }
 
 /** A number offered as a way to reach the sender ("Questions? Call our desk at …") is not a DID. */
