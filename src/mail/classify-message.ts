@@ -66,7 +66,7 @@ const DAEMON_SENDER_RE = /^(?:mailer[-_.]?daemon|postmaster)(?:[+-][^@]*)?@/i;
 const DSN_TEXT_RE = /^(?:final-recipient|original-recipient|reporting-mta|diagnostic-code):|^action:\s*(?:failed|delayed)|^status:\s*[45]\.\d+\.\d+/im;
 
 const PORT_WORDING_RE =
-  /\bport[- ]?(?:out|ing)?\s+request\b|\bport[- ]out\b|\bporting\b|\blsr\b|\blocal service request\b|\bplease port\b|\brequest(?:ing)? to port\b|\bport (?:the |these |this |our |my )?(?:following )?(?:numbers?|tns?|dids?|lines?)\b|\bnumber portability\b|\bport away\b/i;
+  /\bport[- ]?(?:out|ing)?\s+request\b|\bport[- ]out\b|\bporting\b|\blsr\b|\blocal service request\b|\bplease port\b|\brequest(?:ing)? to port\b|\bport (?:the |these |this |our |my )?(?:following )?(?:numbers?|tns?|dids?|lines?)\b|\bnumber portability\b|\bport away\b|\b(?:move|moving|transfer(?:ring)?|bring(?:ing)?)\s+(?:\w+\s+){0,3}(?:numbers?|lines?|phone\s+service)\b|\b(?:the|a)\s+port\s+(?:on|for|date|by)\b/i;
 
 const COMPLETION_RE =
   /\bport(?:ing)?(?:[- ](?:out|in))?(?:\s+request)?\s+(?:has\s+been\s+|was\s+|is\s+(?:now\s+)?)?complet(?:ed?|ion)\b|\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:successfully\s+)?(?:ported|activated)\b|\bsuccessfully\s+(?:ported|activated)\b|\bactivation\s+(?:is\s+)?complete\b|(?<!\b(?:to|will|be|being|get|getting|wish to|want to)\s+)\b(?:ported|activated)\b(?!\s+(?:to|from|by|out by|for)\s+\w|\s+(?:numbers?|tns?|dids?|lines?)\b|\s*:)/i;
