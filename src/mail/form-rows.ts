@@ -98,3 +98,19 @@ export function bilingualLabels(text: string): string {
 function isKnownLabel(text: string): boolean {
   return isPortLabel(text);
 }
+
+/**
+ * Value and label the other way round ("DTX-8821<TAB>PON", "Detroit<TAB>City"), as some portals
+ * lay out their tables: when at least three two-cell lines end with a request label and start with
+ * something that is not one, each such line is turned round to "label<TAB>value".
+ */
+export function labelsOnTheRight(text: string): string {
+  if (!text.includes('\t')) return text;
+  const lines = text.split('\n');
+  const reversed = (line: string): boolean => {
+    const cells = line.split('\t');
+    return cells.length === 2 && cells[0]!.trim() !== '' && isPortLabel(cells[1]!) && !isPortLabel(cells[0]!);
+  };
+  if (lines.filter(reversed).length < 3) return text;
+  return lines.map((line) => (reversed(line) ? `${line.split('\t')[1]!.trim()}\t${line.split('\t')[0]!.trim()}` : line)).join('\n');
+}

@@ -21,7 +21,7 @@ import { htmlToText } from './text/html-to-text.js';
 import type { LabelledValue } from './text/labels.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
 import { readStateCode, splitAddress, splitCityStateZip } from './text/us-address.js';
-import { asciiTableRows, bilingualLabels, looseValueFits, pairLabelRows } from './form-rows.js';
+import { asciiTableRows, bilingualLabels, labelsOnTheRight, looseValueFits, pairLabelRows } from './form-rows.js';
 import { mergeFields, type MergedField, type SourcedFields } from './merge-fields.js';
 import { readProse, type ProseFields } from './read-prose.js';
 import type { InboundAttachment, InboundMessage, Mailbox, PortRequestFields, PortRequestReading } from './types.js';
@@ -37,7 +37,7 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   const numberTexts: string[] = [];
   const unlabelled: string[] = [];
   for (const given of source.texts) {
-    const text = pairLabelRows(asciiTableRows(bilingualLabels(given)));
+    const text = pairLabelRows(asciiTableRows(labelsOnTheRight(bilingualLabels(given))));
     const found = readPortLabels(text);
     joinAddressContinuation(text, found);
     entries.push(...found);
@@ -60,7 +60,7 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
     if (read) {
       notes.push(...read.notes);
       if (!read.text.trim()) continue;
-      const text = pairLabelRows(bilingualLabels(read.text));
+      const text = pairLabelRows(labelsOnTheRight(bilingualLabels(read.text)));
       const found = readPortLabels(text);
       // A PDF's fields typed on rules without a colon: read loosely, only where nothing else was
       // read, and only from short lines (a sentence is no field).

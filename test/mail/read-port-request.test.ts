@@ -97,6 +97,15 @@ describe('readPortRequest on messages built in the test', () => {
     expect(stacked.fields).toMatchObject({ city: 'New Orleans', state: 'LA', zip: '70130' });
   });
 
+  it('reads labels to the right of their values, bilingual labels, and an address over two lines in a sentence', async () => {
+    const right = readPortRequest(await build('DTX-1\tPON\nDetroit\tCity\nMI\tState\n48216\tZIP\nTN: 313-555-0170'));
+    expect(right.fields).toMatchObject({ pon: 'DTX-1', city: 'Detroit', state: 'MI', zip: '48216' });
+    const bilingual = readPortRequest(await build('Nom / Name: Gervais Sugarhouse\nNuméro de compte / Account Number: 300 417\nTN: 518-555-0101'));
+    expect(bilingual.fields).toMatchObject({ name: 'Gervais Sugarhouse', accountNumber: '300 417' });
+    const twoLines = readPortRequest(await build('Please port (860) 555-0155. Her service address is:\n\n19 Farmington Ave, Apt 5B\nHartford, CT 06105\n'));
+    expect(twoLines.fields).toMatchObject({ city: 'Hartford', state: 'CT', zip: '06105' });
+  });
+
   it('keeps a PIN out of its notes when it is given twice', async () => {
     const reading = readPortRequest(await build('PIN: 1111\nPIN: 2222\nTN: 425-555-0100'));
     expect(reading.fields.pin).toBe('1111');

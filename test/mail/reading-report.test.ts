@@ -46,7 +46,7 @@ const TARGET = 0.95;
  * readers, to measure them on styles they were not built for, and the readers do not reach the
  * target there yet. The floor keeps what they do read from slipping back.
  */
-const SECOND_BATCH_FLOOR = 0.9;
+const SECOND_BATCH_FLOOR = 0.92;
 const inSecondBatch = (name: string): boolean => name.startsWith('more-');
 
 interface CaseFile {
