@@ -20,7 +20,7 @@ import { findForwardedPart, findInlineForward, quotedOriginal, type ForwardedPar
 import { htmlToText } from './text/html-to-text.js';
 import type { LabelledValue } from './text/labels.js';
 import { cutQuotedAndSignature } from './text/quotes.js';
-import { readStateCode, splitAddress, splitCityStateZip } from './text/us-address.js';
+import { joinAddressLines, readStateCode, splitAddress, splitCityStateZip } from './text/us-address.js';
 import { asciiTableRows, bilingualLabels, labelsOnTheRight, looseValueFits, pairLabelRows } from './form-rows.js';
 import { mergeFields, type MergedField, type SourcedFields } from './merge-fields.js';
 import { readProse, type ProseFields } from './read-prose.js';
@@ -170,23 +170,6 @@ function onlyBesideBtnCue(texts: readonly string[], e164: string): boolean {
   const lines = texts.flatMap((text) => text.split(/\r?\n/)).filter((line) => /\d{3}/.test(line) && extractNumbers(line, { maxNumbers: 50 }).dids.includes(e164));
   const times = (line: string) => [...line.matchAll(/\(?\d{3}\)?[\s.-]{0,3}\d{3}[\s.-]{0,3}\d{4}/g)].filter((m) => m[0].replace(/\D/g, '') === digits).length;
   return lines.length > 0 && lines.every((line) => BTN_CUE.test(line) && times(line) <= 1);
-}
-
-/**
- * An address set out on two lines ("19 Farmington Ave, Apt 5B" over "Hartford, CT 06105") as one,
- * so the sentences reader sees it whole.
- */
-function joinAddressLines(text: string): string {
-  const lines = text.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 1) {
-    const street = (lines[i] ?? '').trim();
-    if (!/^\d{1,6}\s+\S/.test(street) || street.length > 80 || /[.!?]$/.test(street)) continue;
-    const next = (lines[i + 1] ?? '').trim();
-    if (!splitCityStateZip(next)) continue;
-    lines[i] = `${street}, ${next}`;
-    lines[i + 1] = '';
-  }
-  return lines.join('\n');
 }
 
 /** The prose reader's fields in the request's form: a BTN in E.164 when it is a number. */

@@ -55,3 +55,20 @@ export function splitAddress(given: string): { street: string } & Partial<CitySt
   }
   return { street: value };
 }
+
+/**
+ * An address set out on two lines ("19 Farmington Ave, Apt 5B" over "Hartford, CT 06105") as one,
+ * so the sentences reader sees it whole.
+ */
+export function joinAddressLines(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 1) {
+    const street = (lines[i] ?? '').trim();
+    if (!/^\d{1,6}\s+\S/.test(street) || street.length > 80 || /[.!?]$/.test(street)) continue;
+    const next = (lines[i + 1] ?? '').trim();
+    if (!splitCityStateZip(next)) continue;
+    lines[i] = `${street}, ${next}`;
+    lines[i + 1] = '';
+  }
+  return lines.join('\n');
+}
