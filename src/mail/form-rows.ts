@@ -91,12 +91,8 @@ export function looseValueFits(entry: LabelledValue<PortKey>): boolean {
 export function bilingualLabels(text: string): string {
   if (!text.includes('/')) return text;
   return text.replace(/^([ \t]*)([^:\t\n/]{2,30}?)[ \t]*\/[ \t]*([^:\t\n/]{2,40}?)([ \t]*:)/gm, (whole, lead: string, first: string, second: string, colon: string) =>
-    isKnownLabel(first) || !isKnownLabel(second) ? whole : `${lead}${second}${colon}`,
+    isPortLabel(first) || !isPortLabel(second) ? whole : `${lead}${second}${colon}`,
   );
-}
-
-function isKnownLabel(text: string): boolean {
-  return isPortLabel(text);
 }
 
 /**

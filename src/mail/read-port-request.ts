@@ -114,11 +114,12 @@ export function readPortRequest(msg: InboundMessage): PortRequestReading {
   }
   // A PON written in a sentence or only in the subject ("Port request - PON SF-270211").
   if (fields.pon === undefined) {
-    const inline = findInlinePon(unlabelled.join('\n')) ?? findInlinePon(source.subject);
+    const inText = findInlinePon(unlabelled.join('\n'));
+    const inline = inText ?? findInlinePon(source.subject);
     if (inline) {
       fields.pon = inline;
       merged.sources.pon = 'label';
-      notes.push(`PON ${inline} read from ${findInlinePon(unlabelled.join('\n')) ? 'the text' : 'the subject'}`);
+      notes.push(`PON ${inline} read from ${inText ? 'the text' : 'the subject'}`);
     }
   }
 
