@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs when they are missing, from Debian's
-# packages: Dovecot (the IMAP server the end-to-end tests start privately on loopback). The tests
-# never use the system-wide service, so it is stopped if the package started it.
+# packages: Dovecot (the IMAP server the end-to-end tests start privately on loopback) and
+# Chromium (the browser the end-to-end tests drive headless through playwright-core; Playwright's
+# own browser downloads are not used). The tests never use the system-wide Dovecot service, so it
+# is stopped if the package started it.
 # Run by `npm run test:ci` before the suite; as root, or as a user allowed `sudo -n`.
 set -euo pipefail
 
@@ -16,6 +18,7 @@ as_root() {
 
 missing=()
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-packages: installing ${missing[*]}" >&2

@@ -94,6 +94,20 @@ const EnvSchema = z.object({
   SMTP_USER: optionalText,
   SMTP_PASSWORD: optionalText,
   INBOUND_SMTP_PORT: port(2525),
+  HTTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  HTTP_PORT: port(8025),
+  PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(v), { message: 'must be an http(s) address like https://porting.example.com' }),
+  ),
+  LINK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  METRICS_FROM_ANYWHERE: bool(false),
   MAIL_FROM: email('porting@localhost'),
   SUPPORT_EMAIL: email('support@localhost'),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
@@ -251,6 +265,17 @@ export interface MailAuthConfig {
   trustedAuthservIds: string[];
 }
 
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** The console's address as written into e-mails, without a trailing slash. */
+  publicUrl: string;
+  /** LINK_SECRET when set; otherwise the one made on first start and kept in DATA_DIR. */
+  linkSecret?: string;
+  /** /metrics answers every client, not only the same host. */
+  metricsFromAnywhere: boolean;
+}
+
 export interface Config {
   imap?: ImapConfig;
   smtp?: SmtpConfig;
@@ -274,6 +299,8 @@ export interface Config {
   replySubaddress: boolean;
   limits: DeskLimits;
   mailAuth: MailAuthConfig;
+  /** The console, the one-click answers, /healthz and /metrics (SPEC §12); undefined: HTTP_PORT=0. */
+  http?: HttpConfig;
   /** How long a stop (SIGTERM) may take before the process exits without finishing it. */
   stopTimeout: Duration;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -367,6 +394,16 @@ export function loadConfig(
       authservId: e.AUTHSERV_ID ?? (e.MAIL_FROM.slice(e.MAIL_FROM.lastIndexOf('@') + 1) || 'localhost'),
       trustedAuthservIds: e.TRUSTED_AUTHSERV_IDS,
     },
+    http:
+      e.HTTP_PORT === 0
+        ? undefined
+        : {
+            host: e.HTTP_HOST,
+            port: e.HTTP_PORT,
+            publicUrl: (e.PUBLIC_URL ?? `http://${e.HTTP_HOST.includes(':') ? `[${e.HTTP_HOST}]` : e.HTTP_HOST}:${e.HTTP_PORT}`).replace(/\/+$/, ''),
+            ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
+            metricsFromAnywhere: e.METRICS_FROM_ANYWHERE,
+          },
     stopTimeout: e.STOP_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
@@ -378,5 +415,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     ...c,
     imap: c.imap ? { ...c.imap, password: '***' } : undefined,
     smtp: c.smtp ? { ...c.smtp, password: c.smtp.password ? '***' : undefined } : undefined,
+    http: c.http ? { ...c.http, linkSecret: c.http.linkSecret ? '***' : undefined } : undefined,
   };
 }

@@ -77,6 +77,14 @@ export const ERRORS = {
   REVIEW_NOTE_MISSING: permanent('a dismissal needs a note'),
   REVIEW_MAIL_MISSING: permanent('the parked message was not kept, so it cannot be handled again'),
 
+  // The console and one-click links (SPEC §12).
+  LINK_SECRET_INVALID: permanent('the key that signs answer links cannot be used'),
+  USER_INVALID: permanent('a console user name or password is not acceptable'),
+  USER_EXISTS: permanent('a console user of that name exists'),
+  USER_NOT_FOUND: permanent('no such console user'),
+  INPUT_INVALID: permanent('a value given is not acceptable'),
+  HTTP_LISTEN_FAILED: permanent('the console could not listen on HTTP_HOST:HTTP_PORT'),
+
   // The control socket between a command and the running daemon.
   CONTROL_BAD_REQUEST: permanent('the daemon did not understand the request'),
   CONTROL_UNSUPPORTED: permanent('the daemon does not offer this'),

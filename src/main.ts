@@ -37,6 +37,11 @@ import type { Mailer } from './ports/mailer.js';
 import type { MessageParser } from './ports/message-parser.js';
 import type { Pins } from './ports/pins.js';
 import type { MailSource } from './ports/mail-source.js';
+import { createAnswerLinks, type AnswerLinks } from './app/answer-links.js';
+import { loadLinkSecret } from './adapters/link-secret.js';
+import { createScryptPasswords } from './adapters/scrypt-passwords.js';
+import { createMetrics } from './adapters/web/metrics.js';
+import { startWebServer, type Health, type WebServer } from './adapters/web/server.js';
 
 export interface DaemonOptions {
   log: Logger;
@@ -54,6 +59,8 @@ export interface Daemon {
   inbound: string;
   /** Where mail goes out: `smtp://host:port` or the .eml directory. */
   outbound: string;
+  /** Where the console listens (`http://127.0.0.1:8025`); undefined with HTTP_PORT=0. */
+  console?: string;
   /** Runs every order job and an outbox pass now (what `portdesk jobs run` asks for); rejects when one fails. */
   runJobs(): Promise<unknown>;
   /** Finishes the message in hand, stops the jobs, flushes the store, releases the data directory. */
@@ -112,7 +119,19 @@ export function buildDesk(
     deliverOnQueue = true,
     pins = createScryptPins(),
     parser,
-  }: { store: FileStore; clock: Clock; log: Logger; deliverOnQueue?: boolean; pins?: Pins; parser?: MessageParser },
+    links,
+    onHandled,
+  }: {
+    store: FileStore;
+    clock: Clock;
+    log: Logger;
+    deliverOnQueue?: boolean;
+    pins?: Pins;
+    parser?: MessageParser;
+    /** Signs the one-click answer links written into verifications (loadAnswerLinks); unset: none written. */
+    links?: AnswerLinks;
+    onHandled?: (kind: string, outcome: string, seconds: number) => void;
+  },
 ) {
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
@@ -141,9 +160,21 @@ export function buildDesk(
     parkedMail: createParkedMailFiles(config.dataDir),
     pins,
     ...(parser ? { parser } : {}),
+    ...(links ? { answerLink: (orderId: string, token: string) => links.urlFor(orderId, token) } : {}),
+    ...(onHandled ? { onHandled } : {}),
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
   return { desk, delivery, mailer, outbound, resolver, pins };
+}
+
+/**
+ * The one-click answer links (SPEC §12) when the console is on: signed with LINK_SECRET, or the
+ * key made on the first start and kept in DATA_DIR. Undefined with HTTP_PORT=0: e-mails then say
+ * only how to answer by reply.
+ */
+export async function loadAnswerLinks(config: Config): Promise<AnswerLinks | undefined> {
+  if (!config.http) return undefined;
+  return createAnswerLinks(await loadLinkSecret(config.dataDir, config.http.linkSecret), config.http.publicUrl);
 }
 
 /**
@@ -191,7 +222,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     // Messages are read on threads of their own, with a time and a heap limit (SPEC §10).
     parser = createParsePool({ log: log.child({ role: 'reader' }) });
     parser.warm();
-    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, { store, clock, log, pins, parser });
+    const links = await loadAnswerLinks(config);
+    const metrics = config.http ? createMetrics(store) : undefined;
+    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, {
+      store,
+      clock,
+      log,
+      pins,
+      parser,
+      ...(links ? { links } : {}),
+      ...(metrics ? { onHandled: (kind: string, outcome: string, seconds: number) => metrics.observeMessage(kind, outcome, seconds) } : {}),
+    });
     const readers = parser;
 
     const openStore = store;
@@ -258,8 +299,48 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       unlockPin: (accountId, carrier, by) => unlockPin(desk.core, accountId, carrier, by),
     });
 
+    // What /healthz says: the store until it fails, IMAP by its session events, SMTP by the outbox.
+    let storeHealth: Health['store'] = 'ok';
+    void failed.then(() => (storeHealth = 'failed'));
+    let imapHealth: Health['imap'] = source instanceof ImapSource ? 'down' : 'listening';
+    if (source instanceof ImapSource) {
+      source.on('ready', () => (imapHealth = 'ok'));
+      source.on('disconnected', () => (imapHealth = 'down'));
+    }
+    const health = (): Health => ({
+      store: storeHealth,
+      imap: imapHealth,
+      smtp: !config.smtp ? 'files' : openStore.listQueuedOutbox().some((e) => e.attempts > 0 && e.lastError) ? 'retrying' : 'ok',
+    });
+
     await source.start((raw, meta) => desk.handleMessage(raw, meta));
     if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
+
+    let web: WebServer | undefined;
+    if (config.http && links && metrics) {
+      try {
+        web = await startWebServer({
+          config: config.http,
+          desk,
+          store: openStore,
+          links,
+          passwords: createScryptPasswords(),
+          clock,
+          log: log.child({ role: 'http' }),
+          timezone: config.timezone,
+          supportEmail: config.supportEmail,
+          health,
+          metrics,
+          parkedMail: createParkedMailFiles(config.dataDir),
+          parser: readers,
+        });
+      } catch (err) {
+        await source.stop();
+        for (const t of tasks) await t.stop();
+        await control.close();
+        throw err;
+      }
+    }
 
     // Catch up at once after downtime: what fell due while the desk was down, and the outbox.
     void runScheduledJobs();
@@ -269,6 +350,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping');
+        // No new clicks or actions; a request in hand finishes first.
+        await web?.close();
         const sourceStopped = source.stop();
         // A message still being read is not waited for: it stays in the mailbox (IMAP) or is
         // refused with 451 (SMTP), and is read again after the restart.
@@ -285,7 +368,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
         log.info('stopped');
       })());
 
-    return { desk, store: openStore, inbound, outbound, runJobs, stop, failed };
+    return { desk, store: openStore, inbound, outbound, ...(web ? { console: web.address } : {}), runJobs, stop, failed };
   } catch (err) {
     await parser?.close();
     await store?.close().catch(() => undefined);

@@ -8,6 +8,7 @@ import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Desk } from '../app/desk.js';
+import { putUser, removeUser } from '../app/users.js';
 import { DeskError, summarizeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../domain/records.js';
@@ -20,7 +21,10 @@ export type ControlRequest =
   | { cmd: 'import-accounts'; accounts: Account[] }
   | { cmd: 'unlock-pin'; accountId: string; carrier?: string; by?: string }
   | { cmd: 'review-dismiss'; id: string; note: string; by?: string }
-  | { cmd: 'review-reprocess'; id: string; by?: string };
+  | { cmd: 'review-reprocess'; id: string; by?: string }
+  /** A console user: the password hash, made by the command (no password crosses the socket). */
+  | { cmd: 'users-put'; name: string; passwordHash: string; replace?: boolean }
+  | { cmd: 'users-remove'; name: string };
 
 /** A failure carries its code from src/errors.ts (or node's, for an error that has no desk code). */
 export type ControlResponse = { ok: true; result?: unknown } | { ok: false; error: { code: string; message: string } };
@@ -64,6 +68,10 @@ export async function startControlServer(
         return deps.desk.dismissReview(req.id, req.note, req.by);
       case 'review-reprocess':
         return deps.desk.reprocessReview(req.id, req.by);
+      case 'users-put':
+        return putUser(deps.desk.core, req.name, req.passwordHash, { replace: req.replace === true });
+      case 'users-remove':
+        return removeUser(deps.desk.core, req.name);
       case 'import-accounts':
         if (!deps.importAccounts) throw new DeskError('CONTROL_UNSUPPORTED', 'import is not available');
         return deps.importAccounts(req.accounts);

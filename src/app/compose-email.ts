@@ -18,6 +18,11 @@ export interface DeskIdentity {
   adminFee: string;
   verificationWindow: Duration;
   replySubaddress: boolean;
+  /**
+   * The one-click answer link of an order (SPEC §12), written into the e-mails that ask the
+   * customer to answer; unset when the console is off (HTTP_PORT=0).
+   */
+  answerLink?: (orderId: string, orderToken: string) => string;
 }
 
 /** `porting@example.com` + token → `porting+token@example.com`. */
@@ -34,6 +39,7 @@ export function deskIdentity(c: DeskIdentity): DeskIdentity {
     adminFee: c.adminFee,
     verificationWindow: c.verificationWindow,
     replySubaddress: c.replySubaddress,
+    ...(c.answerLink ? { answerLink: c.answerLink } : {}),
   };
 }
 
@@ -52,7 +58,10 @@ export function composeEmail(
   deps: { renderer: Renderer; ids: Ids; desk: DeskIdentity; now: Date },
 ): OutboxEntry {
   const { renderer, ids, desk, now } = deps;
-  const rendered = renderer.render(effect.template, { ...effect.data, desk: deskData(desk) });
+  // Only an e-mail that asks the account holder to answer (it carries the order's reply token)
+  // gets the link: it is a secret of that order, like the token.
+  const answerLink = effect.replyToToken && effect.orderId && desk.answerLink ? desk.answerLink(effect.orderId, effect.replyToToken) : undefined;
+  const rendered = renderer.render(effect.template, { ...effect.data, desk: deskData(desk), ...(answerLink ? { answerLink } : {}) });
   const replyTo = effect.replyToToken && desk.replySubaddress ? subaddress(desk.mailFrom, effect.replyToToken) : undefined;
   return buildOutboxEntry({
     id: ids.recordId('mail'),

@@ -55,6 +55,10 @@ export interface DeskDeps {
   parkedMail?: ParkedMail;
   /** Checks carriers' PINs against the stored hashes (SPEC §10); unset: no PIN ever matches (tests of other rules). */
   pins?: Pins;
+  /** Signs one-click answer links for the e-mails that ask the customer (SPEC §12); unset: none written. */
+  answerLink?: (orderId: string, orderToken: string) => string;
+  /** Called once a message's outcome is recorded (for /metrics): its kind, its disposition, the seconds it took. */
+  onHandled?: (kind: string, outcome: string, seconds: number) => void;
   /** Called after a commit that queued e-mails, so delivery starts at once. */
   onQueued?: () => void;
 }
@@ -70,7 +74,7 @@ export class DeskCore {
   private throttle: AlertThrottle | undefined;
 
   constructor(readonly deps: DeskDeps) {
-    this.desk = deskIdentity(deps.config);
+    this.desk = deskIdentity({ ...deps.config, ...(deps.answerLink ? { answerLink: deps.answerLink } : {}) });
     this.deskAddresses = [deps.config.mailFrom.toLowerCase()];
     this.usage = new UsageCounters(deps.store, deps.clock);
     this.limits = deps.config.limits ?? DEFAULT_LIMITS;
@@ -142,5 +146,5 @@ export class DeskCore {
 const NO_PIN_MATCHES: PinCheck = { matches: () => false };
 
 function isEmpty(c: Changes): boolean {
-  return !c.accounts?.length && !c.orders?.length && !c.csrRequests?.length && !c.inbound?.length && !c.outbox?.length && !c.cursors;
+  return !c.accounts?.length && !c.orders?.length && !c.csrRequests?.length && !c.inbound?.length && !c.outbox?.length && !c.cursors && !c.users?.length;
 }

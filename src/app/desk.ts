@@ -19,8 +19,9 @@ export interface Desk {
   sendDigest(opts?: { onlyIfMissedSince?: number }): Promise<JobResult>;
   /** The order jobs, in the order they make sense: reminders before expiry, then overdue. */
   runOrderJobs(): Promise<JobResult[]>;
-  completeOrder(id: string): Promise<PortOrder>;
-  cancelOrder(id: string, reason: string, code?: string): Promise<PortOrder>;
+  /** `by`: who did it, for the order's history (a console user). */
+  completeOrder(id: string, by?: string): Promise<PortOrder>;
+  cancelOrder(id: string, reason: string, code?: string, by?: string): Promise<PortOrder>;
   /** Closes a Review item with a note (`by`: who, for the record). */
   dismissReview(id: string, note: string, by?: string): Promise<ReviewItem>;
   /** Hands a parked message to the desk again. */
@@ -39,8 +40,8 @@ export function createDesk(deps: DeskDeps): Desk {
     cancelOverdue: () => cancelOverdue(core),
     sendDigest: (opts) => sendDigest(core, opts),
     runOrderJobs: async () => [await sendReminders(core), await expireVerifications(core), await cancelOverdue(core)],
-    completeOrder: (id) => completeOrder(core, id),
-    cancelOrder: (id, reason, code) => cancelOrder(core, id, reason, code),
+    completeOrder: (id, by) => completeOrder(core, id, by),
+    cancelOrder: (id, reason, code, by) => cancelOrder(core, id, reason, code, by),
     dismissReview: (id, note, by) => dismissReview(core, id, note, by),
     reprocessReview: (id, by) => reprocessReview(core, id, by),
     idle: () => core.queue.idle(),

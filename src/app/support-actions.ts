@@ -10,6 +10,7 @@ import { REASON_CODES, type ReasonCode } from '../domain/reason-codes.js';
 import type { PinLock, PortOrder } from '../domain/records.js';
 import { DeskError } from '../errors.js';
 import type { DeskCore } from './desk-core.js';
+import { annotateLastEvent } from './inbound/handled.js';
 
 /** Why support's action was refused; every code is permanent (src/errors.ts). */
 export class ActionError extends DeskError<'ORDER_NOT_FOUND' | 'ACCOUNT_NOT_FOUND' | 'INVALID_TRANSITION' | 'BAD_REASON_CODE'> {
@@ -19,7 +20,8 @@ export class ActionError extends DeskError<'ORDER_NOT_FOUND' | 'ACCOUNT_NOT_FOUN
   }
 }
 
-async function act(core: DeskCore, orderId: string, event: OrderEvent): Promise<PortOrder> {
+/** `by`: the person (a console user, or the command line's operator), named in the order's history. */
+async function act(core: DeskCore, orderId: string, event: OrderEvent, by?: string): Promise<PortOrder> {
   return core.queue.run(async () => {
     const store = core.deps.store;
     const order = store.getOrder(orderId.trim().toUpperCase());
@@ -30,21 +32,22 @@ async function act(core: DeskCore, orderId: string, event: OrderEvent): Promise<
     const outcome = transition(order, account, event, core.context(now));
     if (outcome.refused) throw new ActionError('INVALID_TRANSITION', `${order.id}: ${outcome.refused.message}`);
     const effects: Effect[] = outcome.effects;
-    await core.commit({ orders: [outcome.order] }, effects, now);
-    core.deps.log.info({ orderId: order.id, state: outcome.order.state }, `order ${event.type} by support`);
-    return outcome.order;
+    const next = by ? annotateLastEvent(outcome.order, `by ${by}`) : outcome.order;
+    await core.commit({ orders: [next] }, effects, now);
+    core.deps.log.info({ orderId: order.id, state: next.state, by }, `order ${event.type} by support`);
+    return next;
   });
 }
 
-export function completeOrder(core: DeskCore, orderId: string): Promise<PortOrder> {
-  return act(core, orderId, { type: 'complete', by: 'support' });
+export function completeOrder(core: DeskCore, orderId: string, by?: string): Promise<PortOrder> {
+  return act(core, orderId, { type: 'complete', by: 'support' }, by);
 }
 
-export function cancelOrder(core: DeskCore, orderId: string, reason: string, code: string = 'CARRIER_CANCELED'): Promise<PortOrder> {
+export function cancelOrder(core: DeskCore, orderId: string, reason: string, code: string = 'CARRIER_CANCELED', by?: string): Promise<PortOrder> {
   if (!(REASON_CODES as readonly string[]).includes(code)) {
     return Promise.reject(new ActionError('BAD_REASON_CODE', `unknown reason code ${code}; one of ${REASON_CODES.join(', ')}`));
   }
-  return act(core, orderId, { type: 'cancel', by: 'support', reasonCodes: [code as ReasonCode], note: reason });
+  return act(core, orderId, { type: 'cancel', by: 'support', reasonCodes: [code as ReasonCode], note: reason }, by);
 }
 
 export interface PinUnlock {

@@ -25,12 +25,13 @@ export function addStartCommand(program: Command): void {
         'portdesk is running.',
         `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,
         `  mail out:  ${daemon.outbound}${cfg.smtp ? '' : '   (.eml files; set SMTP_HOST to send)'}`,
+        `  console:   ${daemon.console ? `${daemon.console}   (users: portdesk users add NAME; links in e-mails: ${cfg.http!.publicUrl})` : 'off (HTTP_PORT=0)'}`,
         `  data:      ${cfg.dataDir}`,
         `  jobs:      ${cfg.jobsSchedule}   digest: ${cfg.digestSchedule} (${cfg.timezone})`,
         'Stop with Ctrl-C or SIGTERM.',
       ];
       process.stderr.write(`${banner.join('\n')}\n`);
-      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
+      log.info({ inbound: daemon.inbound, outbound: daemon.outbound, console: daemon.console, dataDir: cfg.dataDir, config: describeConfig(cfg) }, 'started');
       const failure = await runUntilStopped(daemon, log, durationMs(cfg.stopTimeout));
       // A restart (systemd's Restart=on-failure) reloads the records from disk.
       if (failure) throw new CliError(`stopped: ${failure.message}`);

@@ -13,6 +13,7 @@ import { addOrdersCommands } from './orders-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type ExitCodeSink } from './output.js';
 import { addToolCommands } from './tool-commands.js';
+import { addUsersCommands } from './users-commands.js';
 
 export function buildProgram(exit: ExitCodeSink = { exitCode: EXIT_OK }): Command {
   const program = new Command('portdesk')
@@ -35,6 +36,7 @@ export function buildProgram(exit: ExitCodeSink = { exitCode: EXIT_OK }): Comman
   addOrdersCommands(program);
   addReviewCommands(program);
   addJobsCommands(program);
+  addUsersCommands(program);
   addToolCommands(program, exit);
   showUsageAfterErrors(program);
   return program;

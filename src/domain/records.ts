@@ -317,6 +317,20 @@ export const OutboxEntrySchema = z.object({
 });
 export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
 
+/** A console user's name: what they sign in with and what history records (lower case). */
+export const UserName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1–64 lower-case letters, digits, dots, dashes or underscores');
+
+/** Someone who may sign in to the console (SPEC §12). A removed user stays, so history can name them. */
+export const ConsoleUserSchema = z.object({
+  name: UserName,
+  /** `scrypt$N$r$p$salt$hash` of the password; never the password. */
+  passwordHash: z.string().min(1),
+  createdAt: IsoInstant,
+  passwordChangedAt: IsoInstant.optional(),
+  removedAt: IsoInstant.optional(),
+});
+export type ConsoleUser = z.infer<typeof ConsoleUserSchema>;
+
 /** Where the IMAP source is in a mailbox, persisted so a restart resumes and a resync is noticed. */
 export const MailboxCursorSchema = z.object({
   uidValidity: z.string(),

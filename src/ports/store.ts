@@ -1,5 +1,6 @@
 import type {
   Account,
+  ConsoleUser,
   CsrRequest,
   InboundEntry,
   MailboxCursor,
@@ -20,6 +21,8 @@ export interface Changes {
   inbound?: InboundEntry[];
   outbox?: OutboxEntry[];
   cursors?: Record<string, MailboxCursor>;
+  /** Console users, upserted by name (a removed user is kept with removedAt). */
+  users?: ConsoleUser[];
 }
 
 export interface OrderFilter {
@@ -72,6 +75,10 @@ export interface Store {
   listOutbox(): OutboxEntry[];
 
   getCursor(mailbox: string): MailboxCursor | undefined;
+
+  /** A console user by name, removed ones included. */
+  getUser(name: string): ConsoleUser | undefined;
+  listUsers(): ConsoleUser[];
 
   commit(changes: Changes): Promise<void>;
   /** Resolves when every change committed so far is durable; rejects if the store failed. */

@@ -12,7 +12,7 @@ import { sendControlRequest, type ControlRequest } from '../adapters/control-ser
 import { acquireDataDirLock } from '../adapters/data-dir-lock.js';
 import { openFileStore, type FileStore } from '../adapters/file-store.js';
 import { createScryptPins } from '../adapters/scrypt-pins.js';
-import { buildDesk, prepareDataDir } from '../main.js';
+import { buildDesk, loadAnswerLinks, prepareDataDir } from '../main.js';
 import { systemClock } from '../ports/clock.js';
 import type { Pins } from '../ports/pins.js';
 
@@ -64,7 +64,13 @@ async function openOfflineDesk(cfg: Config, log: Logger): Promise<OfflineDesk & 
     await lock.release();
     throw err;
   }
-  const { desk, delivery, mailer, resolver } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false, pins });
+  // Reminders sent by `portdesk jobs run` carry the answer link as the daemon's would.
+  const links = await loadAnswerLinks(cfg).catch(async (err: unknown) => {
+    await store.close();
+    await lock.release();
+    throw err;
+  });
+  const { desk, delivery, mailer, resolver } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false, pins, ...(links ? { links } : {}) });
   return {
     desk,
     store,

@@ -98,6 +98,8 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
       TIMEZONE: 'America/New_York',
       JOBS_SCHEDULE: '* * * * * *',
       LOG_LEVEL: 'silent',
+      // The console off unless the test asks for it (a free HTTP_PORT).
+      HTTP_PORT: '0',
       ...opts.env,
     },
     { dotenv: false },

@@ -7,6 +7,7 @@
  */
 import {
   AccountSchema,
+  ConsoleUserSchema,
   CsrRequestSchema,
   InboundEntrySchema,
   MailboxCursorSchema,
@@ -14,6 +15,7 @@ import {
   OutboxEntrySchema,
   PortOrderSchema,
   type Account,
+  type ConsoleUser,
   type CsrRequest,
   type InboundEntry,
   type MailboxCursor,
@@ -39,6 +41,7 @@ export class MemoryStore implements Store {
   private readonly inbound = new Map<string, InboundEntry>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly cursors = new Map<string, MailboxCursor>();
+  private readonly users = new Map<string, ConsoleUser>();
   /** Every successful commit, in order, as given (for tests that count writes). */
   readonly commits: Changes[] = [];
   /** When set, the next commit rejects with this error and changes nothing. */
@@ -129,6 +132,14 @@ export class MemoryStore implements Store {
     return this.cursors.get(mailbox);
   }
 
+  getUser(name: string): ConsoleUser | undefined {
+    return this.users.get(name);
+  }
+
+  listUsers(): ConsoleUser[] {
+    return [...this.users.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   async commit(changes: Changes): Promise<void> {
     if (this.closed) throw new Error('memory store: commit after close');
     const failure = this.failNextCommit;
@@ -156,6 +167,7 @@ export class MemoryStore implements Store {
       inbound: (changes.inbound ?? []).map((i) => InboundEntrySchema.parse(i)),
       outbox: (changes.outbox ?? []).map((e) => OutboxEntrySchema.parse(e)),
       cursors: Object.entries(changes.cursors ?? {}).map(([k, c]) => [k, MailboxCursorSchema.parse(c)] as [string, MailboxCursor]),
+      users: (changes.users ?? []).map((u) => ConsoleUserSchema.parse(u)),
     };
   }
 
@@ -166,5 +178,6 @@ export class MemoryStore implements Store {
     for (const i of p.inbound) this.inbound.set(i.key, deepFreeze(i));
     for (const e of p.outbox) this.outbox.set(e.id, deepFreeze(e));
     for (const [k, c] of p.cursors) this.cursors.set(k, deepFreeze(c));
+    for (const u of p.users) this.users.set(u.name, deepFreeze(u));
   }
 }

@@ -22,9 +22,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The bare environment a child gets: a PATH to find node and npm, a HOME for npm, and `env`. */
+/** The bare environment a child gets: a PATH to find node and npm, a HOME for npm, the console off, and `env`. */
 export function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir() };
+  // The console off unless a test asks for it (HTTP_PORT): parallel daemons would all want 8025.
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), HTTP_PORT: '0' };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
   return base;
 }

@@ -8,7 +8,7 @@
  * than a change that silently never reaches the disk.
  */
 import { isOpen } from '../../domain/order-lifecycle.js';
-import type { Account, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
+import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
 import { OUTBOX_STATUS_FIELDS, STORE_FORMAT_VERSION, type JournalChanges, type Snapshot } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
@@ -43,6 +43,7 @@ export class DeskState {
   readonly outbox = new Map<string, OutboxEntry>();
   readonly queuedOutboxIds = new Set<string>();
   readonly cursors = new Map<string, MailboxCursor>();
+  readonly users = new Map<string, ConsoleUser>();
 
   static fromSnapshot(snapshot: Snapshot): DeskState {
     const state = new DeskState();
@@ -68,6 +69,7 @@ export class DeskState {
       this.putOutbox(deepFreeze({ ...(rest as Omit<OutboxEntry, (typeof OUTBOX_STATUS_FIELDS)[number]>), ...u }));
     }
     for (const [mailbox, cursor] of Object.entries(changes.cursors ?? {})) this.cursors.set(mailbox, deepFreeze(cursor));
+    for (const u of changes.users ?? []) this.users.set(u.name, deepFreeze(u));
   }
 
   private putAccount(account: Account): void {
@@ -137,6 +139,7 @@ export class DeskState {
       csrRequests: [...this.csrRequests.values()],
       inbound: [...this.inbound.values()],
       outbox: [...this.outbox.values()],
+      users: [...this.users.values()],
       cursors: Object.fromEntries(this.cursors),
     };
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AccountSchema,
+  ConsoleUserSchema,
   CsrRequestSchema,
   InboundEntrySchema,
   MailboxCursorSchema,
@@ -32,6 +33,7 @@ export const ChangesSchema = z.object({
   inbound: z.array(InboundEntrySchema).optional(),
   outbox: z.array(OutboxEntrySchema).optional(),
   cursors: z.record(z.string(), MailboxCursorSchema).optional(),
+  users: z.array(ConsoleUserSchema).optional(),
 });
 export type ParsedChanges = z.infer<typeof ChangesSchema>;
 
@@ -50,11 +52,11 @@ export const JournalChangesSchema = ChangesSchema.extend({ outboxStatus: z.array
 export type JournalChanges = z.infer<typeof JournalChangesSchema>;
 
 /**
- * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`. A line
+ * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`; 3 adds `changes.users`. A line
  * is written as 1 whenever it can be, so an older portdesk reads what it understands and refuses
  * (STORE_VERSION) what it does not, instead of dropping the outcomes of deliveries.
  */
-export const JOURNAL_LINE_VERSION = 2;
+export const JOURNAL_LINE_VERSION = 3;
 
 const SNAPSHOT_RECORDS = {
   accounts: AccountSchema,
@@ -62,6 +64,7 @@ const SNAPSHOT_RECORDS = {
   csrRequests: CsrRequestSchema,
   inbound: InboundEntrySchema,
   outbox: OutboxEntrySchema,
+  users: ConsoleUserSchema,
 } as const;
 
 /** The snapshot's frame; the records in its arrays are checked one by one (see parseSnapshot). */
@@ -74,6 +77,8 @@ const SnapshotFrameSchema = z.object({
   csrRequests: z.array(z.unknown()),
   inbound: z.array(z.unknown()),
   outbox: z.array(z.unknown()),
+  // Snapshots written before the console had users have none.
+  users: z.array(z.unknown()).default([]),
   cursors: z.record(z.string(), MailboxCursorSchema),
 });
 
@@ -117,6 +122,7 @@ export const SnapshotSchema = z.object({
   csrRequests: z.array(CsrRequestSchema),
   inbound: z.array(InboundEntrySchema),
   outbox: z.array(OutboxEntrySchema),
+  users: z.array(ConsoleUserSchema).default([]),
   cursors: z.record(z.string(), MailboxCursorSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
@@ -129,7 +135,7 @@ export const JournalLineSchema = z.object({
 export type JournalLine = z.infer<typeof JournalLineSchema>;
 
 export function emptySnapshot(): Snapshot {
-  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], cursors: {} };
+  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], users: [], cursors: {} };
 }
 
 /** `accounts.3.email: Invalid email address; …` — the first few problems, each with its path. */

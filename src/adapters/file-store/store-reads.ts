@@ -3,7 +3,7 @@
  * never scans), then from the archives for finished records (see archives.ts). The file store
  * adds loading, writing and compaction on top.
  */
-import type { Account, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
+import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
 import type { OrderFilter } from '../../ports/store.js';
 import { Archives } from './archives.js';
 import { DeskState } from './desk-state.js';
@@ -123,6 +123,14 @@ export abstract class StoreReads {
 
   getCursor(mailbox: string): MailboxCursor | undefined {
     return this.state.cursors.get(mailbox);
+  }
+
+  getUser(name: string): ConsoleUser | undefined {
+    return this.state.users.get(name);
+  }
+
+  listUsers(): ConsoleUser[] {
+    return [...this.state.users.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 }
 

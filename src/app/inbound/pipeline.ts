@@ -35,6 +35,7 @@ const SUPPORT_TEMPLATES = new Set(['support-alert', 'csr-needs-review']);
  * parsing, mail authentication and the disk write overlap with the decisions on the others.
  */
 export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMeta, reprocess?: Reprocess): Promise<Disposition> {
+  const started = performance.now();
   // Over the size the source reads, only the message's first bytes are here: nothing to check.
   const oversize = meta.oversize;
   const parsing =
@@ -51,6 +52,7 @@ export async function handleMessage(core: DeskCore, raw: Buffer, meta: SourceMet
   const decided = core.queue.run(async () => decide(core, await parsing, await authenticating, meta, reprocess));
   const { disposition, durable, key } = await decided;
   await durable;
+  core.deps.onHandled?.(core.deps.store.getInbound(key)?.kind ?? 'other', disposition, (performance.now() - started) / 1000);
   await keepParked(core, key, raw, disposition, reprocess !== undefined);
   return disposition;
 }

@@ -1,0 +1,63 @@
+/**
+ * /metrics (SPEC §12) in the Prometheus text format, with prom-client: orders by state and the
+ * outbox counted from the store when scraped, messages by kind and outcome and the handling
+ * latency observed as the desk handles them (since the process started), and node's own.
+ */
+import client from 'prom-client';
+import { ORDER_STATES, type OrderState } from '../../domain/records.js';
+import type { Store } from '../../ports/store.js';
+
+export interface Metrics {
+  /** One message handled: what it was read as, what became of it, how long it took. */
+  observeMessage(kind: string, outcome: string, seconds: number): void;
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbox' | 'listOutbox'>): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'portdesk_process_' });
+  new client.Gauge({
+    name: 'portdesk_orders',
+    help: 'Orders by state (live records; finished orders older than 30 days are archived)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<OrderState, number>(ORDER_STATES.map((s) => [s, 0]));
+      for (const o of store.listOrders()) counts.set(o.state, (counts.get(o.state) ?? 0) + 1);
+      for (const [state, n] of counts) this.set({ state }, n);
+    },
+  });
+  new client.Gauge({
+    name: 'portdesk_outbox',
+    help: 'E-mails in the outbox: queued (waiting or retrying) and failed for good (live records)',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      this.set({ status: 'queued' }, store.listQueuedOutbox().length);
+      let failed = 0;
+      for (const e of store.listOutbox()) if (e.status === 'failed') failed++;
+      this.set({ status: 'failed' }, failed);
+    },
+  });
+  const messages = new client.Counter({
+    name: 'portdesk_messages_total',
+    help: 'Inbound messages handled since start, by what they were read as and what became of them',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const latency = new client.Histogram({
+    name: 'portdesk_message_handling_seconds',
+    help: 'Time from taking a message to its outcome being recorded',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  return {
+    observeMessage(kind, outcome, seconds) {
+      messages.inc({ kind, outcome });
+      latency.observe(seconds);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

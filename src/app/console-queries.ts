@@ -1,0 +1,157 @@
+/**
+ * What the console shows (SPEC §12), read from the store: counts for the overview, a page of
+ * orders for a search, one order with every e-mail in and out, accounts by search. Nothing here
+ * changes a record. Secrets stay out, as from the command line (cli/format-records.ts): no order
+ * token, no Message-ID of an e-mail to the customer, no answer link, no PIN or PIN hash.
+ */
+import { ORDER_STATES, type Account, type InboundEntry, type OrderState, type OutboxEntry, type PortOrder } from '../domain/records.js';
+import { reasonsOf } from '../domain/order-views.js';
+import { canTransition } from '../domain/order-lifecycle.js';
+import { toE164 } from '../domain/phone.js';
+import type { Store } from '../ports/store.js';
+import { listReview, reviewIdOf } from './review.js';
+
+/** `porting+k3j…@`, `/v/PO-ABC123.sig…` → masked: the secrets of rule 4 never reach a page. */
+export function maskSecrets(text: string): string {
+  return text.replace(/\+[A-Za-z0-9_-]{12,}@/g, '+…@').replace(/\/v\/PO-[0-9A-Z]{6}\.[A-Za-z0-9_-]+/g, '/v/…');
+}
+
+export interface Overview {
+  states: { state: OrderState; count: number }[];
+  reviewWaiting: number;
+  outbox: { queued: number; retrying: number; failed: number; problems: OutboxEntry[] };
+  activity: { totalIn: number; totalOut: number; hours: { start: number; in: number; out: number }[] };
+}
+
+export function overview(store: Store, now: Date): Overview {
+  const counts = new Map<OrderState, number>(ORDER_STATES.map((s) => [s, 0]));
+  for (const o of store.listOrders()) counts.set(o.state, (counts.get(o.state) ?? 0) + 1);
+  const queued = store.listQueuedOutbox();
+  const all = store.listOutbox();
+  const failed = all.filter((e) => e.status === 'failed');
+  const retrying = queued.filter((e) => e.attempts > 0);
+  const hourMs = 3_600_000;
+  const end = Math.ceil(now.getTime() / hourMs) * hourMs;
+  const hours = Array.from({ length: 24 }, (_, i) => ({ start: end - (24 - i) * hourMs, in: 0, out: 0 }));
+  const bucket = (iso: string | undefined) => {
+    if (!iso) return undefined;
+    const i = Math.floor((Date.parse(iso) - (end - 24 * hourMs)) / hourMs);
+    return i >= 0 && i < 24 ? hours[i] : undefined;
+  };
+  for (const e of store.listInbound()) {
+    const h = bucket(e.at);
+    if (h) h.in++;
+  }
+  for (const e of all) {
+    const h = e.status === 'sent' ? bucket(e.sentAt) : undefined;
+    if (h) h.out++;
+  }
+  return {
+    states: ORDER_STATES.map((state) => ({ state, count: counts.get(state) ?? 0 })),
+    reviewWaiting: listReview(store).length,
+    outbox: {
+      queued: queued.length,
+      retrying: retrying.length,
+      failed: failed.length,
+      problems: [...failed, ...retrying]
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .slice(0, 20)
+        .map((e) => ({ ...e, text: '', html: '' })),
+    },
+    activity: { totalIn: hours.reduce((n, h) => n + h.in, 0), totalOut: hours.reduce((n, h) => n + h.out, 0), hours },
+  };
+}
+
+export interface OrderSearch {
+  q?: string;
+  state?: OrderState;
+  page?: number;
+  pageSize?: number;
+}
+
+/** The test a search term puts to an order: its id, account, carrier (name, address, domain), PON or a number. */
+function orderMatcher(q: string): (o: PortOrder) => boolean {
+  const term = q.trim().toLowerCase();
+  const digits = term.replace(/\D/g, '');
+  const e164 = digits.length >= 7 ? toE164(term) : undefined;
+  const looksLikeNumber = digits.length >= 4 && /^[\d\s()+.-]+$/.test(term);
+  return (o) => {
+    if (o.id.toLowerCase() === term || o.accountId.toLowerCase() === term) return true;
+    if (looksLikeNumber && o.dids.some((d) => (e164 ? d === e164 : d.includes(digits)))) return true;
+    if (o.carrier.pon && o.carrier.pon.toLowerCase().includes(term)) return true;
+    return o.carrier.name.toLowerCase().includes(term) || o.carrier.email.toLowerCase().includes(term);
+  };
+}
+
+/** Newest first, a page at a time. */
+export function searchOrders(store: Store, s: OrderSearch): { orders: PortOrder[]; total: number; page: number; pages: number } {
+  const pageSize = s.pageSize ?? 50;
+  const list = store.listOrders(s.state ? { state: s.state } : {});
+  const matches = s.q?.trim() ? orderMatcher(s.q) : undefined;
+  // listOrders is oldest first: walk it backwards, keeping only the page asked for.
+  const page = Math.max(1, s.page ?? 1);
+  const from = (page - 1) * pageSize;
+  const orders: PortOrder[] = [];
+  let total = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const o = list[i]!;
+    if (matches && !matches(o)) continue;
+    if (total >= from && orders.length < pageSize) orders.push(o);
+    total++;
+  }
+  return { orders, total, page, pages: Math.max(1, Math.ceil(total / pageSize)) };
+}
+
+export interface OrderDetail {
+  order: PortOrder;
+  account?: Account;
+  inbound: (InboundEntry & { reviewId?: string })[];
+  outbox: OutboxEntry[];
+  canComplete: boolean;
+  canCancel: boolean;
+  reasons: { code: string; text: string }[];
+}
+
+export function orderDetail(store: Store, id: string): OrderDetail | undefined {
+  const order = store.getOrder(id.trim().toUpperCase());
+  if (!order) return undefined;
+  const inbound = store
+    .listInbound()
+    .filter((e) => e.orderIds.includes(order.id) || order.sourceMessageIds.includes(e.key))
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .map((e) => ({ ...e, ...(e.reviewReason ? { reviewId: reviewIdOf(e.key) } : {}) }));
+  const outbox = store
+    .listOutbox()
+    .filter((e) => e.orderId === order.id)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((e) => ({ ...e, text: maskSecrets(e.text), html: '', messageId: '', replyTo: undefined }) as OutboxEntry);
+  const account = store.getAccount(order.accountId);
+  return {
+    order,
+    ...(account ? { account } : {}),
+    inbound,
+    outbox,
+    canComplete: canTransition(order.state, 'complete'),
+    canCancel: canTransition(order.state, 'cancel'),
+    reasons: order.decision ? reasonsOf(order.decision.reasonCodes) : [],
+  };
+}
+
+/** Accounts whose id, name, company, e-mail, account number or a number matches; by id. */
+export function searchAccounts(store: Store, q: string | undefined, limit = 100): { accounts: Account[]; total: number } {
+  const term = (q ?? '').trim().toLowerCase();
+  const all = store.listAccounts();
+  if (!term) return { accounts: all.slice(0, limit), total: all.length };
+  const byNumber = toE164(term);
+  const hit = byNumber ? store.findAccountByDid(byNumber) : undefined;
+  const found = all.filter(
+    (a) =>
+      a === hit ||
+      a.id.toLowerCase().includes(term) ||
+      a.name.toLowerCase().includes(term) ||
+      (a.company ?? '').toLowerCase().includes(term) ||
+      a.email.toLowerCase().includes(term) ||
+      a.accountNumber.toLowerCase() === term,
+  );
+  return { accounts: found.slice(0, limit), total: found.length };
+}
