@@ -8,12 +8,33 @@ import { ORDER_STATES, type Account, type InboundEntry, type OrderState, type Ou
 import { reasonsOf } from '../domain/order-views.js';
 import { canTransition } from '../domain/order-lifecycle.js';
 import { toE164 } from '../domain/phone.js';
+import type { InboundMessage } from '../mail/types.js';
 import type { Store } from '../ports/store.js';
 import { listReview, reviewIdOf } from './review.js';
 
 /** `porting+k3j…@`, `/v/PO-ABC123.sig…` → masked: the secrets of rule 4 never reach a page. */
 export function maskSecrets(text: string): string {
   return text.replace(/\+[A-Za-z0-9_-]{12,}@/g, '+…@').replace(/\/v\/PO-[0-9A-Z]{6}\.[A-Za-z0-9_-]+/g, '/v/…');
+}
+
+/** A parked message as support reads it (Review): its first lines as text, secrets masked. */
+export interface ParkedMessageText {
+  from?: string;
+  date?: string;
+  subject: string;
+  text: string;
+  truncated: boolean;
+}
+
+export function parkedMessageText(msg: Pick<InboundMessage, 'from' | 'date' | 'subject' | 'text'>, maxLines: number): ParkedMessageText {
+  const lines = maskSecrets(msg.text).split(/\r?\n/);
+  return {
+    ...(msg.from ? { from: msg.from.address } : {}),
+    ...(msg.date ? { date: msg.date.toISOString() } : {}),
+    subject: maskSecrets(msg.subject),
+    text: lines.slice(0, maxLines).join('\n'),
+    truncated: lines.length > maxLines,
+  };
 }
 
 export interface Overview {

@@ -47,9 +47,16 @@ export function addToolCommands(program: Command, exit: ExitCodeSink): void {
     .command('demo')
     .description('play the whole lifecycle on the embedded defaults, in a temporary directory, and print what happened')
     .option('--json', 'machine-readable output: the steps, the timeline, every e-mail and the final orders')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--keep', 'after the steps, keep the desk and its console running (a user and password are printed) until Ctrl-C')
+    .action(async (opts: { json?: boolean; keep?: boolean }) => {
       const { runDemo } = await import('../tools/run-demo.js');
-      const report = await runDemo(opts.json ? {} : { log: (line) => process.stdout.write(`${line}\n`) });
+      const keep = opts.keep
+        ? new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          })
+        : undefined;
+      const report = await runDemo({ ...(opts.json ? {} : { log: (line: string) => process.stdout.write(`${line}\n`) }), ...(keep ? { keep } : {}) });
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (!report.ok) {
         const failed = report.steps.find((s) => !s.ok);

@@ -59,6 +59,8 @@ type VerificationData = {
   deadline: string;
   approveWord: 'APPROVE';
   rejectWord: 'REJECT';
+  /** The one-click answer page (SPEC §12), added when the e-mail is composed; unset with the console off. */
+  answerLink?: string;
 };
 
 /** The data of each template, without `desk` (see TemplateData). Its keys are the template names. */

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { findReview, listReview, type ReviewItem } from '../app/review.js';
+import { parkedMessageText, type ParkedMessageText } from '../app/console-queries.js';
 import { createParkedMailFiles } from '../adapters/parked-mail-files.js';
 import { parseMessage } from '../mail/parse-message.js';
 import { readRecords } from './read-records.js';
@@ -19,28 +20,14 @@ export function listReviewItems(cfg: Config, all: boolean): Promise<ReviewItem[]
 export interface ReviewDetail {
   item: ReviewItem;
   /** The parked message as text, when a copy was kept. */
-  message?: { from?: string; date?: string; subject: string; text: string; truncated: boolean };
+  message?: ParkedMessageText;
 }
 
 export async function showReviewItem(cfg: Config, id: string): Promise<ReviewDetail> {
   const item = await readRecords(cfg, (store) => findReview(store, id));
   const raw = await createParkedMailFiles(cfg.dataDir).load(item.key);
   if (!raw) return { item };
-  const msg = await parseMessage(raw);
-  const lines = maskTokens(msg.text).split(/\r?\n/);
-  return {
-    item,
-    message: {
-      ...(msg.from ? { from: msg.from.address } : {}),
-      ...(msg.date ? { date: msg.date.toISOString() } : {}),
-      subject: msg.subject,
-      text: lines.slice(0, MAX_LINES).join('\n'),
-      truncated: lines.length > MAX_LINES,
-    },
-  };
+  return { item, message: parkedMessageText(await parseMessage(raw), MAX_LINES) };
 }
 
-/** `porting+k3j…@example.com` → `porting+…@example.com`. */
-export function maskTokens(text: string): string {
-  return text.replace(/\+[A-Za-z0-9_-]{12,}@/g, '+…@');
-}
+

@@ -3,13 +3,15 @@
  * otherwise); here each connection and directory is tried, and every failure says how to fix it.
  */
 import { access, mkdir, writeFile, rm, constants } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.js';
 import { createDnsResolver, systemDnsServers } from '../adapters/dns-resolver.js';
 import type { Logger } from '../logger.js';
-import { buildRenderer } from '../main.js';
+import { buildRenderer, loadAnswerLinks } from '../main.js';
+import { sendControlRequest } from '../adapters/control-server.js';
 
 export interface CheckResult {
   name: string;
@@ -151,7 +153,48 @@ async function checkMailAuth(cfg: Config): Promise<CheckResult> {
   }
 }
 
+/**
+ * The console (SPEC §12): the port is free (or this desk's daemon holds it), the link key can be
+ * read or made, and PUBLIC_URL is an address customers can reach from their mail.
+ */
+async function checkConsole(cfg: Config): Promise<CheckResult> {
+  const name = 'console';
+  const http = cfg.http;
+  if (!http) return { name, ok: true, detail: 'off (HTTP_PORT=0): e-mails carry no one-click link' };
+  try {
+    await loadAnswerLinks(cfg);
+  } catch (err) {
+    return { name, ok: false, detail: `the answer-link key: ${(err as Error).message}`, fix: 'set LINK_SECRET (32 characters or more), or let the desk make one in DATA_DIR' };
+  }
+  const ownDaemon = (await sendControlRequest(cfg.dataDir, { cmd: 'ping' }, 2_000).catch(() => undefined))?.ok === true;
+  if (!ownDaemon) {
+    const free = await new Promise<Error | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once('error', (err) => resolve(err));
+      server.listen(http.port, http.host, () => server.close(() => resolve(undefined)));
+    });
+    if (free) {
+      return {
+        name,
+        ok: false,
+        detail: `${http.host}:${http.port}: ${(free as NodeJS.ErrnoException).code ?? free.message}`,
+        fix: 'set HTTP_PORT to a free port (or HTTP_PORT=0 to turn the console off), or HTTP_HOST to an address of this machine',
+      };
+    }
+  }
+  const host = new URL(http.publicUrl).hostname;
+  if (/^(127\.|localhost$|\[?::1\]?$|0\.0\.0\.0$|\[?::\]?$)/.test(host)) {
+    return {
+      name,
+      ok: true,
+      detail: `serving ${http.host}:${http.port}${ownDaemon ? ' (the running daemon)' : ''}; but PUBLIC_URL is ${http.publicUrl}, which customers cannot open from their mail`,
+      fix: 'set PUBLIC_URL to the address customers reach the console at (e.g. https://porting.example.com behind your proxy)',
+    };
+  }
+  return { name, ok: true, detail: `serving ${http.host}:${http.port}${ownDaemon ? ' (the running daemon)' : ''}; links in e-mails go to ${http.publicUrl}` };
+}
+
 export async function runChecks(cfg: Config, { log }: { log: Logger }): Promise<CheckResult[]> {
   const config: CheckResult = { name: 'configuration', ok: true, detail: `valid (match fields: ${cfg.matchPreset ?? cfg.matchFields.join(',')}; time zone ${cfg.timezone})` };
-  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg)];
+  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg), await checkConsole(cfg)];
 }

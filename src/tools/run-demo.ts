@@ -1,12 +1,16 @@
 /**
  * `portdesk demo` (SPEC §9): plays the whole lifecycle against the real daemon, in this process, on
  * the embedded defaults — mail in through the embedded SMTP listener, mail out as .eml files — in a
- * temporary data directory with windows of seconds. A carrier sends three port-out requests for the
- * sample accounts; one customer approves, one rejects, one stays silent until the window expires
- * and the details are auto-matched; the carrier then reports the approved port completed. Every step
- * is checked against what the SPEC promises, and the report names the first one that did not hold.
+ * temporary data directory with windows of seconds. A carrier sends four port-out requests for the
+ * sample accounts; one customer approves by reply, one rejects, one approves with the one-click link
+ * of the console (SPEC §12), one stays silent until the window expires and the details are
+ * auto-matched; the carrier then reports the approved port completed. Every step is checked against
+ * what the SPEC promises, and the report names the first one that did not hold. With `keep`, the
+ * desk then runs on with a console user until the process is interrupted.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
@@ -15,6 +19,7 @@ import type { PortOrder } from '../domain/records.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { applyAccountImport, formatImportErrors, parseAccountsFile } from '../app/import-accounts.js';
 import { openFileStore } from '../adapters/file-store.js';
+import { createScryptPasswords } from '../adapters/scrypt-passwords.js';
 import { startDaemon, type Daemon } from '../main.js';
 import { ADMIN_FEE, CARRIER, DESK, demoConfig, SCENARIOS, SUPPORT, type Scenario } from './demo/demo-scenarios.js';
 import { addressesOf, isTo, orderIdIn, OutboxReader, StepFailure } from './demo/outbox-reader.js';
@@ -60,6 +65,25 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** The daemon's own logger; silent by default so the timeline stays readable. */
   daemonLog?: Logger;
+  /**
+   * After the steps, keep the desk running with a console user (its password printed) until
+   * `keep` resolves — the command line resolves it on Ctrl-C — so a newcomer can click around.
+   */
+  keep?: Promise<void>;
+}
+
+/** 8025 when it is free, so the printed addresses are the usual ones; any free port otherwise. */
+async function pickHttpPort(): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const a = server.address();
+        server.close(() => resolve(a && typeof a === 'object' ? a.port : undefined));
+      });
+    });
+  return (await tryPort(8025)) ?? (await tryPort(0)) ?? 8025;
 }
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1).padStart(5)}s`;
@@ -87,7 +111,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-demo-'));
   const outboxDir = path.join(dataDir, 'outbox-files');
-  const config = demoConfig(dataDir);
+  const config = demoConfig(dataDir, await pickHttpPort());
   const outbox = new OutboxReader(outboxDir, elapsed, (atMs, m) =>
     noteMail({ atMs, direction: 'out', from: addressesOf(m.from)[0] ?? '?', to: addressesOf(m.to), cc: addressesOf(m.cc), subject: m.subject ?? '' }),
   );
@@ -188,7 +212,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       if (!port) throw new StepFailure(`the desk reports no listener port (${daemon.inbound})`);
       transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
       outbox.start();
-      return `listening on ${daemon.inbound}; e-mails written to ${outboxDir}; verification window 3s, reminder after 1s, jobs every second`;
+      return `listening on ${daemon.inbound}; console at ${daemon.console}; e-mails written to ${outboxDir}; verification window 3s, reminder after 1s, jobs every second`;
     });
 
     await step(SCENARIOS.approve.step, SCENARIOS.approve.title, async () => {
@@ -234,6 +258,33 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       return `${orderId} rejected (CUSTOMER_REJECTED); carrier and customer told`;
     });
 
+    await step(SCENARIOS.link.step, SCENARIOS.link.title, async () => {
+      await sendRequest(SCENARIOS.link);
+      ids.link = await expectIntake(SCENARIOS.link);
+      return `${ids.link.orderId} is pending_verification; ${SCENARIOS.link.customer} asked to confirm, with a one-click link`;
+    });
+
+    await step('customer-approves-by-link', 'Aiko Tanaka opens the link in the verification and presses Approve', async () => {
+      const { orderId, verification } = ids.link!;
+      const link = /https?:\/\/\S+\/v\/\S+/.exec(verification.text ?? '')?.[0];
+      if (!link) throw new StepFailure('the verification carries no answer link');
+      // A mail scanner fetching the link decides nothing.
+      const page = await fetch(link);
+      const html = await page.text();
+      expectState(orderId, 'pending_verification');
+      const formToken = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+      if (page.status !== 200 || !formToken) throw new StepFailure(`the link's page answered ${page.status} without its buttons`);
+      const pressed = await fetch(link, { method: 'POST', body: new URLSearchParams({ _csrf: formToken, decision: 'approve' }) });
+      if (pressed.status !== 200) throw new StepFailure(`pressing Approve answered ${pressed.status}`);
+      await outbox.take('the approval with the completion date to the carrier', (m) => isTo(CARRIER.email, m) && orderIdIn(m.subject) === orderId && /approved/i.test(m.subject ?? ''));
+      const o = expectState(orderId, 'approved');
+      if (!o.history.some((h) => /via link/.test(h.detail ?? ''))) throw new StepFailure(`the history of ${orderId} does not say the decision came by link`);
+      const again = await fetch(link, { method: 'POST', body: new URLSearchParams({ _csrf: formToken, decision: 'approve' }) });
+      if (again.status !== 410) throw new StepFailure(`pressing Approve again answered ${again.status}, expected 410`);
+      note(`   the link: ${link.replace(/\.[A-Za-z0-9_-]+$/, '.…')} (the part after the order id is a signature only the desk can make)`);
+      return `${orderId} approved by the customer via link (the page's GET changed nothing; a second press changed nothing)`;
+    });
+
     await step(SCENARIOS.silent.step, SCENARIOS.silent.title, async () => {
       await sendRequest(SCENARIOS.silent);
       ids.silent = await expectIntake(SCENARIOS.silent);
@@ -276,6 +327,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       if (!(done.text ?? '').includes(ADMIN_FEE)) throw new StepFailure(`the completion e-mail does not explain the ${ADMIN_FEE} admin fee for an account with no numbers left`);
       return `${orderId} completed; the number is marked ported-out and the customer is told of the ${ADMIN_FEE} monthly admin fee`;
     });
+
+    if (opts.keep && !failed && daemon?.console) {
+      const password = randomBytes(12).toString('base64url');
+      await daemon.store.commit({ users: [{ name: 'demo', passwordHash: await createScryptPasswords().hash(password), createdAt: new Date().toISOString() }] });
+      note('── the desk keeps running (--keep): click around, then press Ctrl-C');
+      note(`   console:  ${daemon.console}   user demo, password ${password}`);
+      note(`   link:     the verification e-mails in ${outboxDir} carry the customers' links`);
+      note(`   mail in:  ${daemon.inbound} (send it a port request to see a new order)`);
+      await opts.keep;
+    }
 
     await step('outbox', 'every e-mail went out once', async () => {
       const pairs = outbox.mails.map((m) => m.parsed.messageId ?? m.file);

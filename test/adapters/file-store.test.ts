@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireDataDirLock, LOCK_FILE } from '../../src/adapters/data-dir-lock.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, StoreError, openFileStore, type FileStore } from '../../src/adapters/file-store.js';
+import { JOURNAL_LINE_VERSION } from '../../src/adapters/file-store/schemas.js';
 import { testPins } from '../support/test-pins.js';
 import { T0, daysBefore, makeAccount, makeCsr, makeInbound, makeOrder, makeOutbox, manualClock, orderId } from './store-records.js';
 
@@ -405,7 +406,7 @@ describe('file store: damaged files', () => {
 
   it('refuses a journal line from a newer format version', async () => {
     await seed();
-    appendFileSync(path.join(dir, JOURNAL_FILE), '{"v":3,"seq":99,"changes":{}}\n');
+    appendFileSync(path.join(dir, JOURNAL_FILE), `{"v":${JOURNAL_LINE_VERSION + 1},"seq":99,"changes":{}}\n`);
     await expectStoreError(openFileStore(dir), 'STORE_VERSION');
   });
 

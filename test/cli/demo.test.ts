@@ -36,6 +36,8 @@ describe('portdesk demo', () => {
       'request-reject',
       'forged-approval',
       'customer-rejects',
+      'request-link',
+      'customer-approves-by-link',
       'request-silent',
       'reminder',
       'auto-match',
@@ -49,9 +51,10 @@ describe('portdesk demo', () => {
       expect(timeline, step.name).toContain(step.title);
     }
 
-    // Which e-mails went where: requests, replies and a notice in; acknowledgements, verifications,
-    // a reminder, decisions and a completion out — each a timeline line with from → to and subject.
-    expect(report.mails.filter((m) => m.direction === 'in')).toHaveLength(7);
+    // Which e-mails went where: requests, replies and a notice in (an answer by link is no e-mail);
+    // acknowledgements, verifications, a reminder, decisions and a completion out — each a
+    // timeline line with from → to and subject.
+    expect(report.mails.filter((m) => m.direction === 'in')).toHaveLength(8);
     expect(report.mails.filter((m) => m.direction === 'out').length).toBeGreaterThanOrEqual(14);
     for (const m of report.mails) expect(timeline).toContain(`${m.from} → ${m.to[0]}`);
     expect(timeline).toMatch(/mail out {2}porting@desk\.example\.test → dan@brooks-hardware\.example\.test {2}"\[PO-[0-9A-Z]{6}\] Reminder/);
@@ -60,9 +63,13 @@ describe('portdesk demo', () => {
     expect(timeline).toMatch(/mail out {2}porting@desk\.example\.test → support@desk\.example\.test {2}"\[PO-[0-9A-Z]{6}\] Port-out desk alert: Needs review: it reads as a decision but carries no secret/);
     expect(timeline).toContain('→ porting+TOKEN@desk.example.test');
     expect(timeline).not.toMatch(/porting\+(?!TOKEN@)[a-z0-9]+@/);
+    // The answer link is shown without its signature.
+    expect(timeline).toMatch(/the link: http:\/\/127\.0\.0\.1:\d+\/v\/PO-[0-9A-Z]{6}\.…/);
+    expect(timeline).not.toMatch(/\/v\/PO-[0-9A-Z]{6}\.[A-Za-z0-9_-]/);
 
     expect(report.orders.map((o) => [o.state, o.decidedBy]).sort()).toEqual([
       ['approved', 'auto-match'],
+      ['approved', 'customer'],
       ['completed', 'customer'],
       ['rejected', 'customer'],
     ]);

@@ -67,6 +67,7 @@ export const TEMPLATE_SAMPLES: { [N in TemplateName]: TemplateData<N> } = {
     deadline: 'Friday, December 4, 2026 at 3:00 PM UTC',
     approveWord: 'APPROVE',
     rejectWord: 'REJECT',
+    answerLink: 'https://porting.example.test/v/PO-7K3F9Q.sample-signature',
   },
   'customer-reminder': {
     desk: SAMPLE_DESK,

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setPortOutLock, setPortOutPin } from '../../app/account-actions.js';
-import { orderDetail, overview, maskSecrets, searchAccounts, searchOrders } from '../../app/console-queries.js';
+import { orderDetail, overview, maskSecrets, parkedMessageText, searchAccounts, searchOrders } from '../../app/console-queries.js';
+import { parseMessage } from '../../mail/parse-message.js';
 import { findReview, listReview } from '../../app/review.js';
 import { unlockPin } from '../../app/support-actions.js';
 import { activeUser } from '../../app/users.js';
@@ -344,15 +345,7 @@ function describeAuth(auth: { by: string; dkim: string; spf: string; dmarc: stri
 async function parkedMessage(ctx: WebContext, key: string) {
   const raw = await ctx.parkedMail?.load(key);
   if (!raw) return undefined;
-  const msg = ctx.parser ? await ctx.parser.parse(raw) : await (await import('../../mail/parse-message.js')).parseMessage(raw);
-  const lines = maskSecrets(msg.text).split(/\r?\n/);
-  return {
-    from: msg.from?.address,
-    date: msg.date?.toISOString(),
-    subject: maskSecrets(msg.subject),
-    text: lines.slice(0, MESSAGE_LINES).join('\n'),
-    truncated: lines.length > MESSAGE_LINES,
-  };
+  return parkedMessageText(ctx.parser ? await ctx.parser.parse(raw) : await parseMessage(raw), MESSAGE_LINES);
 }
 
 /** The overview's activity as bars in a 760×160 SVG: messages in and e-mails out per hour. */

@@ -9,6 +9,7 @@ import { answerByLink } from '../../app/answer-by-link.js';
 import { isExpired } from '../../domain/order-machine.js';
 import type { PortOrder } from '../../domain/records.js';
 import { cleanCarrierName } from '../../domain/carrier-text.js';
+import { domainOf } from '../../domain/free-mail.js';
 import type { WebContext } from './server.js';
 
 const STATE_WORDS: Record<PortOrder['state'], string> = {
@@ -102,8 +103,4 @@ export function registerLinkRoutes(app: FastifyInstance, ctx: WebContext): void 
       `If this was a mistake, contact us at ${ctx.supportEmail}.`,
     ]);
   });
-}
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }

@@ -1,5 +1,5 @@
 /**
- * The demo's cast and script: the desk's addresses, the carrier, and the three port-out requests
+ * The demo's cast and script: the desk's addresses, the carrier, and the four port-out requests
  * it sends, each written for one of the sample accounts; and the configuration the demo runs the
  * desk with (windows of seconds, jobs every second, everything on loopback).
  */
@@ -53,6 +53,22 @@ export const SCENARIOS = {
       'Telephone Numbers: 206-555-0100, 206-555-0101',
     ],
   },
+  link: {
+    step: 'request-link',
+    title: 'Northwind asks to port one number of Bayview Design Studio',
+    accountId: 'ACC-1006',
+    customer: 'aiko@bayview-design.example.test',
+    pon: 'NW-24104',
+    lines: [
+      'Customer Name: Aiko Tanaka',
+      'Business Name: Bayview Design Studio',
+      'Service Address: 2201 Mission St, Ste 5',
+      'City: San Francisco',
+      'State: CA',
+      'ZIP: 94110',
+      'Telephone Numbers: (415) 555-0192',
+    ],
+  },
   silent: {
     step: 'request-silent',
     title: 'Northwind asks to port one number of Brooks Hardware',
@@ -71,12 +87,15 @@ export const SCENARIOS = {
   },
 } satisfies Record<string, Scenario>;
 
-export function demoConfig(dataDir: string): Config {
+/** `httpPort`: where the console and the answer links are served (the demo picks a free one). */
+export function demoConfig(dataDir: string, httpPort: number): Config {
   return loadConfig(
     {
       DATA_DIR: dataDir,
       TEMPLATES_DIR: BUILTIN_TEMPLATES_DIR,
       INBOUND_SMTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(httpPort),
       MAIL_FROM: DESK,
       SUPPORT_EMAIL: SUPPORT,
       TIMEZONE: 'UTC',
