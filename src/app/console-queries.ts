@@ -8,14 +8,12 @@ import { ORDER_STATES, type Account, type InboundEntry, type OrderState, type Ou
 import { reasonsOf } from '../domain/order-views.js';
 import { canTransition } from '../domain/order-lifecycle.js';
 import { toE164 } from '../domain/phone.js';
+import { maskSecrets } from '../domain/secret-text.js';
 import type { InboundMessage } from '../mail/types.js';
 import type { Store } from '../ports/store.js';
 import { listReview, reviewIdOf } from './review.js';
 
-/** `porting+k3j…@`, `/v/PO-ABC123.sig…` → masked: the secrets of rule 4 never reach a page. */
-export function maskSecrets(text: string): string {
-  return text.replace(/\+[A-Za-z0-9_-]{12,}@/g, '+…@').replace(/\/v\/PO-[0-9A-Z]{6}\.[A-Za-z0-9_-]+/g, '/v/…');
-}
+export { maskSecrets };
 
 /** A parked message as support reads it (Review): its first lines as text, secrets masked. */
 export interface ParkedMessageText {
@@ -52,7 +50,8 @@ export function overview(store: Store, now: Date): Overview {
   const failed = all.filter((e) => e.status === 'failed');
   const retrying = queued.filter((e) => e.attempts > 0);
   const hourMs = 3_600_000;
-  const end = Math.ceil(now.getTime() / hourMs) * hourMs;
+  // The 24 hours ending with the current one (a message read this very instant counts).
+  const end = Math.floor(now.getTime() / hourMs) * hourMs + hourMs;
   const hours = Array.from({ length: 24 }, (_, i) => ({ start: end - (24 - i) * hourMs, in: 0, out: 0 }));
   const bucket = (iso: string | undefined) => {
     if (!iso) return undefined;

@@ -6,6 +6,7 @@
 import type { Effect } from '../domain/effects.js';
 import { isExpired, isOverdue, isReminderDue, transition, type DeskContext, type OrderEvent } from '../domain/order-machine.js';
 import { ORDER_STATES, type Account, type PortOrder } from '../domain/records.js';
+import { maskSecrets } from '../domain/secret-text.js';
 import type { DeliveryResult, OutboxDelivery } from './deliver-outbox.js';
 import type { Desk } from './desk.js';
 import type { DeskCore } from './desk-core.js';
@@ -137,7 +138,7 @@ export async function sendDigest(core: DeskCore, { onlyIfMissedSince }: { onlyIf
     const heldAlerts = held.slice(0, MAX_HELD_LISTED).map((e) => ({
       at: ctx.calendar.formatInstant(new Date(e.at)),
       from: e.from ?? '(no sender)',
-      subject: (e.subject ?? '').slice(0, 120),
+      subject: maskSecrets((e.subject ?? '').slice(0, 120)),
       reason: `${e.reviewReason ?? e.outcome}: ${(e.reason ?? '').slice(0, 200)}`,
     }));
     await core.commit(

@@ -53,10 +53,11 @@ export const cookieOf = (res: LightMyRequestResponse, name: string): string | un
 
 export const hiddenField = (html: string, name: string): string | undefined => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
 
-export async function startTestConsole({ log = silentLogger() }: { log?: Logger } = {}): Promise<TestConsole> {
+export async function startTestConsole({ log = silentLogger(), publicUrl = PUBLIC_URL }: { log?: Logger; publicUrl?: string } = {}): Promise<TestConsole> {
   const store = new MemoryStore({ accounts: sampleAccounts() });
   const clock = new FixedClock('2026-03-02T15:00:00.000Z');
-  const links = createAnswerLinks(Buffer.from('k'.repeat(64)), PUBLIC_URL);
+  const links = createAnswerLinks(Buffer.from('k'.repeat(64)), publicUrl);
+  const metrics = createMetrics(store);
   const parkedMail = new MemoryParkedMail();
   const desk = createDesk(
     testDeskDeps({
@@ -67,12 +68,13 @@ export async function startTestConsole({ log = silentLogger() }: { log?: Logger 
       pins: testPins,
       parkedMail,
       answerLink: (orderId, token) => links.urlFor(orderId, token),
+      onHandled: (kind, outcome, seconds) => metrics.observeMessage(kind, outcome, seconds),
     }),
   );
   const passwords = createScryptPasswords({ N: 2 ** 4, r: 8, p: 1 });
   const health: Health = { store: 'ok', imap: 'ok', smtp: 'ok' };
   const app = await buildWebApp({
-    config: { host: '127.0.0.1', port: 8025, publicUrl: PUBLIC_URL, metricsFromAnywhere: false },
+    config: { host: '127.0.0.1', port: 8025, publicUrl, metricsFromAnywhere: false },
     desk,
     store,
     links,
@@ -82,7 +84,7 @@ export async function startTestConsole({ log = silentLogger() }: { log?: Logger 
     timezone: 'America/New_York',
     supportEmail: 'support@desk.example.test',
     health: () => health,
-    metrics: createMetrics(store),
+    metrics,
     parkedMail,
   });
   let requests = 0;

@@ -217,7 +217,9 @@ export function registerConsoleRoutes(app: FastifyInstance, ctx: WebContext, { s
     const s = signedIn(request, reply);
     if (!s) return reply;
     const all = (request.query as { all?: string }).all === '1';
-    const items = listReview(ctx.store, { all }).reverse();
+    const items = listReview(ctx.store, { all })
+      .reverse()
+      .map((i) => ({ ...i, detail: maskSecrets(i.detail), ...(i.subject ? { subject: maskSecrets(i.subject) } : {}) }));
     return page(reply, s, 'review', { title: 'Review', nav: 'review', items, all });
   });
 
@@ -330,9 +332,13 @@ export function registerConsoleRoutes(app: FastifyInstance, ctx: WebContext, { s
   });
 }
 
-/** Only a path of this site: `next=https://evil.example` or `//evil.example` goes to the overview. */
+/**
+ * Only a path of this site: `next=https://evil.example`, `//evil.example` — or `/<TAB>/evil.example`,
+ * which browsers read as `//evil.example` — goes to the overview. A path is printable ASCII without
+ * spaces or backslashes, and not `//`.
+ */
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.includes('\\') && next.length <= 500 ? next : '/';
 }
 
 function describeAuth(auth: { by: string; dkim: string; spf: string; dmarc: string; aligned?: boolean } | undefined): string {

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import type { InboundMessage } from '../../mail/types.js';
 import type { Disposition, SmtpEnvelope } from '../../ports/mail-source.js';
 import type { Changes } from '../../ports/store.js';
+import { maskSecrets } from '../../domain/secret-text.js';
 import type { DeskCore } from '../desk-core.js';
 
 export interface InboundInput {
@@ -63,7 +64,7 @@ export function alertSupport(core: DeskCore, title: string, lines: string[], ord
 export function describeMessage(msg: InboundMessage, auth?: AuthResult): string[] {
   return [
     `From: ${msg.from?.address ?? '(none)'}`,
-    `Subject: ${msg.subject.slice(0, 200) || '(none)'}`,
+    `Subject: ${maskSecrets(msg.subject.slice(0, 200)) || '(none)'}`,
     `Message-ID: ${msg.messageId ?? '(none)'}`,
     ...(auth ? [`Authentication: ${describeAuthForSupport(auth)}`] : []),
   ];
