@@ -32,7 +32,7 @@ async function act(core: DeskCore, orderId: string, event: OrderEvent, by?: stri
     const outcome = transition(order, account, event, core.context(now));
     if (outcome.refused) throw new ActionError('INVALID_TRANSITION', `${order.id}: ${outcome.refused.message}`);
     const effects: Effect[] = outcome.effects;
-    const next = by ? annotateLastEvent(outcome.order, `by ${by}`) : outcome.order;
+    const next = by ? annotateLastEvent(outcome.order, `support user: ${by}`) : outcome.order;
     await core.commit({ orders: [next] }, effects, now);
     core.deps.log.info({ orderId: order.id, state: next.state, by }, `order ${event.type} by support`);
     return next;

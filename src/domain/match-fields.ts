@@ -22,6 +22,21 @@ export const MATCH_FIELD_NAMES = [
 
 export type MatchField = (typeof MATCH_FIELD_NAMES)[number];
 
+/** Each field as a person reads it (the console's match report). */
+export const MATCH_FIELD_LABELS: Record<MatchField, string> = {
+  nameOrCompany: 'Name or company',
+  name: 'Name',
+  company: 'Company',
+  street: 'Street',
+  city: 'City',
+  state: 'State',
+  zip: 'ZIP',
+  accountNumber: 'Account number',
+  pin: 'PIN',
+  dids: 'Numbers',
+  btn: 'Billing number',
+};
+
 export const MATCH_PRESETS = {
   'account-info': ['nameOrCompany', 'street', 'zip', 'dids'],
   'simple-port': ['accountNumber', 'zip', 'pin', 'dids'],

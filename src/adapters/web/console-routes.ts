@@ -11,6 +11,7 @@ import { parseMessage } from '../../mail/parse-message.js';
 import { findReview, listReview } from '../../app/review.js';
 import { unlockPin } from '../../app/support-actions.js';
 import { activeUser } from '../../app/users.js';
+import { isMatchField, MATCH_FIELD_LABELS } from '../../domain/match-fields.js';
 import { ORDER_STATES, type OrderState } from '../../domain/records.js';
 import { DeskError, isDeskError } from '../../errors.js';
 import type { WebContext } from './server.js';
@@ -186,7 +187,17 @@ export function registerConsoleRoutes(app: FastifyInstance, ctx: WebContext, { s
       nav: 'orders',
       ...detail,
       provided,
-      matchReport: detail.order.decision?.matchReport,
+      ...(detail.order.decision
+        ? { decisionWord: detail.order.decision.reasonCodes.length ? (detail.order.state === 'canceled' ? 'canceled' : 'rejected') : 'approved' }
+        : {}),
+      ...(detail.order.decision?.matchReport
+        ? {
+            matchReport: {
+              ...detail.order.decision.matchReport,
+              fields: detail.order.decision.matchReport.fields.map((f) => ({ ...f, label: isMatchField(f.field) ? MATCH_FIELD_LABELS[f.field] : f.field })),
+            },
+          }
+        : {}),
       inbound: detail.inbound.map((e) => ({ ...e, subject: e.subject ? maskSecrets(e.subject) : e.subject, auth: describeAuth(e.auth) })),
     });
   });
@@ -358,7 +369,7 @@ async function parkedMessage(ctx: WebContext, key: string) {
 function chart(a: { totalIn: number; totalOut: number; hours: { start: number; in: number; out: number }[] }, timezone: string) {
   const width = 760;
   const height = 160;
-  const base = height - 10;
+  const base = height - 18;
   const max = Math.max(1, ...a.hours.map((h) => Math.max(h.in, h.out)));
   const slot = width / a.hours.length;
   const w = Math.max(2, Math.floor(slot / 2) - 3);
@@ -370,6 +381,8 @@ function chart(a: { totalIn: number; totalOut: number; hours: { start: number; i
     base,
     totalIn: a.totalIn,
     totalOut: a.totalOut,
+    ticks: a.hours.flatMap((h, i) => (i % 4 === 0 ? [{ x: Math.round(i * slot + 3), y: height - 5, text: hourOf.format(new Date(h.start)) }] : [])),
+    max,
     bars: a.hours.map((h, i) => ({
       x: Math.round(i * slot + 3),
       x2: Math.round(i * slot + 3 + w + 1),

@@ -85,7 +85,9 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+    // page's own forms. Either way an answer link's address never goes to another site.
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
@@ -175,9 +177,12 @@ function isLoopback(ip: string | undefined): boolean {
  * "cross-site" is refused whatever the Origin.
  */
 function sameOrigin(request: FastifyRequest, publicOrigin: string): boolean {
-  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return false;
   const origin = request.headers.origin;
   if (origin === undefined) return true;
+  // A browser that hides the origin (a no-referrer policy) still says where the form came from.
+  if (origin === 'null') return site === 'same-origin';
   if (origin === publicOrigin) return true;
   const host = request.headers.host;
   return !!host && (origin === `http://${host}` || origin === `https://${host}`);

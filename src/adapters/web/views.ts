@@ -29,7 +29,8 @@ export function createViews({ timezone }: { timezone: string }): Views {
   hb.registerHelper('when', (iso: unknown) => when(iso, 'yyyy-LL-dd HH:mm'));
   hb.registerHelper('day', (iso: unknown) => when(iso, 'ccc d LLL yyyy'));
   hb.registerHelper('number', (e164: unknown) => (typeof e164 === 'string' ? formatNumber(e164) : ''));
-  hb.registerHelper('words', (code: unknown) => (typeof code === 'string' ? code.replace(/_/g, ' ') : ''));
+  hb.registerHelper('words', (code: unknown) => (typeof code === 'string' ? code.replace(/[_-]/g, ' ') : ''));
+  hb.registerHelper('whenZone', (iso: unknown) => when(iso, 'ccc d LLL yyyy, HH:mm ZZZZ'));
   hb.registerHelper('plural', (n: unknown, one: string, many: string) => (n === 1 ? one : many));
 
   for (const file of readdirSync(path.join(WEB_TEMPLATES_DIR, 'partials'))) {

@@ -254,7 +254,7 @@ describe('one order', () => {
     expect(shown).not.toMatch(/porting\+[A-Za-z0-9_-]{8,}@/);
   });
 
-  it('cancel: the reason and "by alice" in the history, the same e-mails as `portdesk orders cancel`', async () => {
+  it('cancel: the reason and the user in the history, the same e-mails as `portdesk orders cancel`', async () => {
     const viaConsole = (await tc.openOrder()).order;
     const viaCli = (await tc.openOrder({ account: singleNumberAccount() })).order;
 
@@ -274,11 +274,11 @@ describe('one order', () => {
     expect(done.state).toBe('canceled');
     expect(done.state).toBe(order(viaCli.id).state);
     expect(done.decision?.note).toBe('customer called to stop it');
-    expect(done.history.at(-1)?.detail).toContain(`by ${TEST_USER}`);
+    expect(done.history.at(-1)?.detail).toContain(`support user: ${TEST_USER}`);
     // The page it comes back to says so.
     const html = await page(res.headers.location as string);
     expect(html).toMatch(/class="flash ok"[^>]*>[^<]*canceled/);
-    expect(html).toContain(`by ${TEST_USER}`);
+    expect(html).toContain(`support user: ${TEST_USER}`);
   });
 
   it('cancel without a reason changes nothing and says why', async () => {
@@ -291,7 +291,7 @@ describe('one order', () => {
     expect(await page(`/orders/${o.id}`)).toMatch(/class="flash error"[^>]*>[^<]*needs a reason/);
   });
 
-  it('complete: "by alice" in the history, the same e-mails as `portdesk orders complete`', async () => {
+  it('complete: the user in the history, the same e-mails as `portdesk orders complete`', async () => {
     const viaConsole = await tc.openOrder();
     const viaCli = await tc.openOrder({ account: singleNumberAccount() });
     await approveByLink(viaConsole.path);
@@ -310,7 +310,7 @@ describe('one order', () => {
     expect(consoleMails.length).toBeGreaterThan(0);
     const done = order(viaConsole.order.id);
     expect(done.state).toBe('completed');
-    expect(done.history.at(-1)?.detail).toContain(`by ${TEST_USER}`);
+    expect(done.history.at(-1)?.detail).toContain(`support user: ${TEST_USER}`);
     expect(account(done.accountId).dids.every((d) => d.status === 'ported-out')).toBe(true);
   });
 

@@ -507,7 +507,7 @@ describe('response headers', () => {
     expect(csp, where).toContain("frame-ancestors 'none'");
     expect(res.headers['x-frame-options'], where).toBe('DENY');
     expect(res.headers['x-content-type-options'], where).toBe('nosniff');
-    expect(res.headers['referrer-policy'], where).toBe('no-referrer');
+    expect(res.headers['referrer-policy'], where).toBe('same-origin');
     expect(res.headers['cache-control'], where).toBe('no-store');
   }
 
