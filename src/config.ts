@@ -108,6 +108,14 @@ const EnvSchema = z.object({
     z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   ),
   METRICS_FROM_ANYWHERE: bool(false),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\//i.test(v), { message: 'must be a PostgreSQL URL like postgres://portdesk@db.example.com/portdesk' }),
+  ),
+  FAILOVER_AFTER: duration('15s'),
   MAIL_FROM: email('porting@localhost'),
   SUPPORT_EMAIL: email('support@localhost'),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
@@ -301,6 +309,8 @@ export interface Config {
   mailAuth: MailAuthConfig;
   /** The console, the one-click answers, /healthz and /metrics (SPEC §12); undefined: HTTP_PORT=0. */
   http?: HttpConfig;
+  /** PostgreSQL (SPEC §13): the records live there, shared by every daemon on it; undefined: the file store. */
+  database?: { url: string; failoverAfter: Duration };
   /** How long a stop (SIGTERM) may take before the process exits without finishing it. */
   stopTimeout: Duration;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -404,9 +414,15 @@ export function loadConfig(
             ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
             metricsFromAnywhere: e.METRICS_FROM_ANYWHERE,
           },
+    ...(e.DATABASE_URL ? { database: { url: e.DATABASE_URL, failoverAfter: e.FAILOVER_AFTER } } : {}),
     stopTimeout: e.STOP_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** `postgres://desk:secret@db/x` → `postgres://desk:***@db/x`. */
+export function maskUrlPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
 
 /** The configuration with secrets masked, for `check` and start-up logs. */
@@ -416,5 +432,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     imap: c.imap ? { ...c.imap, password: '***' } : undefined,
     smtp: c.smtp ? { ...c.smtp, password: c.smtp.password ? '***' : undefined } : undefined,
     http: c.http ? { ...c.http, linkSecret: c.http.linkSecret ? '***' : undefined } : undefined,
+    database: c.database ? { ...c.database, url: maskUrlPassword(c.database.url) } : undefined,
   };
 }

@@ -38,6 +38,10 @@ export const ERRORS = {
   // The desk could not record anything: the message in hand is not at fault and stays where it is.
   STORE_IO: transient('the store could not write its journal'),
   STORE_CLOSED: transient('the store is closed'),
+  // PostgreSQL (SPEC §13): another daemon took the lease; this one must stop acting at once.
+  STORE_FENCED: permanent('another daemon is active on the database; this one may no longer write'),
+  // The database cannot be reached or refused the statement; tried again, then the desk stops.
+  STORE_DB: transient('the database could not be reached or refused the write'),
 
   // Templates: the same data fails the same way.
   TEMPLATE_ERROR: permanent('a template is missing or failed to render'),

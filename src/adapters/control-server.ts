@@ -37,24 +37,20 @@ export function controlSocketPath(dataDir: string): string {
   return path.join(dataDir, 'portdesk.sock');
 }
 
-export async function startControlServer(
-  dataDir: string,
-  deps: {
-    desk: Desk;
-    /** Runs the jobs now; rejects when one fails, and the command then fails with that error. */
-    runJobs: () => Promise<unknown>;
-    afterChange: () => void;
-    log: Logger;
-    importAccounts?: (accounts: Account[]) => Promise<unknown>;
-    /** Clears a PIN lock (`portdesk accounts unlock-pin`). */
-    unlockPin?: (accountId: string, carrier?: string, by?: string) => Promise<unknown>;
-  },
-): Promise<ControlServer> {
-  const socketPath = controlSocketPath(dataDir);
-  // A socket file left by a killed daemon; the data-directory lock already proved none runs.
-  await rm(socketPath, { force: true });
+export interface ControlDeps {
+  desk: Desk;
+  /** Runs the jobs now; rejects when one fails, and the command then fails with that error. */
+  runJobs: () => Promise<unknown>;
+  afterChange: () => void;
+  log: Logger;
+  importAccounts?: (accounts: Account[]) => Promise<unknown>;
+  /** Clears a PIN lock (`portdesk accounts unlock-pin`). */
+  unlockPin?: (accountId: string, carrier?: string, by?: string) => Promise<unknown>;
+}
 
-  const handle = async (req: ControlRequest): Promise<unknown> => {
+/** What the daemon does for one request, whichever way it came (this socket, or the database's commands table). */
+export function createControlHandler(deps: ControlDeps): (req: ControlRequest) => Promise<unknown> {
+  return async (req) => {
     switch (req.cmd) {
       case 'ping':
         return { pid: process.pid };
@@ -82,6 +78,13 @@ export async function startControlServer(
         throw new DeskError('CONTROL_BAD_REQUEST', `unknown command ${(req as { cmd?: unknown }).cmd}`);
     }
   };
+}
+
+export async function startControlServer(dataDir: string, deps: ControlDeps): Promise<ControlServer> {
+  const socketPath = controlSocketPath(dataDir);
+  // A socket file left by a killed daemon; the data-directory lock already proved none runs.
+  await rm(socketPath, { force: true });
+  const handle = createControlHandler(deps);
 
   const server = net.createServer((socket) => {
     let buffer = '';

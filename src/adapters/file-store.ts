@@ -56,6 +56,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Pins } from '../ports/pins.js';
 import type { Changes, Store } from '../ports/store.js';
 import { acquireDataDirLock, holdsDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { Archives } from './file-store/archives.js';
 import { compact } from './file-store/compaction.js';
 import { DeskState } from './file-store/desk-state.js';
 import { SequenceGap, applyJournalLines, parseJournal, readJournalFrom } from './file-store/journal.js';
@@ -116,7 +117,7 @@ export interface FileStore extends Store {
   reload(): Promise<void>;
 }
 
-class FileStoreImpl extends StoreReads implements FileStore {
+class FileStoreImpl extends StoreReads<Archives> implements FileStore {
   readonly readOnly: boolean;
   private readonly clock: Clock;
   private readonly compactBytes: number;
@@ -143,7 +144,7 @@ class FileStoreImpl extends StoreReads implements FileStore {
     readonly dataDir: string,
     opts: FileStoreOptions,
   ) {
-    super(path.join(dataDir, ARCHIVE_DIR), !(opts.readOnly ?? false));
+    super(new Archives(path.join(dataDir, ARCHIVE_DIR), !(opts.readOnly ?? false)));
     this.readOnly = opts.readOnly ?? false;
     this.clock = opts.clock ?? systemClock;
     this.onFailure = opts.onFailure;

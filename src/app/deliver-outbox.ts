@@ -25,7 +25,7 @@ import type { DeskInfo } from './template-names.js';
 export const OUTBOX_BACKOFF: Omit<BackoffOptions, 'random'> = { baseMs: 30_000, maxMs: 3_600_000, jitter: 0.5 };
 
 export interface OutboxDeliveryOptions {
-  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush'>;
+  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush' | 'claimOutbox'>;
   mailer: Mailer;
   clock: Clock;
   log: Logger;
@@ -124,6 +124,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
         // Re-read: a command working on the same data may have sent or changed it since the list.
         const entry = store.getOutbox(due[next++]!.id);
         if (!entry || entry.status !== 'queued') continue;
+        if (store.claimOutbox && !(await store.claimOutbox(entry.id).catch(() => false))) continue;
         const outcome = await attempt(entry);
         const change = settle(entry, outcome, clock.now());
         if (settled.length === 0) oldestSettledAt = performance.now();

@@ -81,6 +81,12 @@ export interface Store {
   listUsers(): ConsoleUser[];
 
   commit(changes: Changes): Promise<void>;
+  /**
+   * Asked just before an e-mail is sent: may this process send it now? Unset (the file store, one
+   * process): yes. The PostgreSQL store locks the row and checks that this process still holds
+   * the lease, so a daemon that lost it, or a second process, sends nothing (SPEC §13).
+   */
+  claimOutbox?(id: string): Promise<boolean>;
   /** Resolves when every change committed so far is durable; rejects if the store failed. */
   flush(): Promise<void>;
   /** Writes everything pending and releases files. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { InboundEntrySchema, OutboxEntrySchema, PortOrderSchema, type InboundEntry, type OutboxEntry, type PortOrder } from '../../domain/records.js';
 import { ArchiveFile } from './archive-file.js';
 import { KeyHashIndex } from './key-hash-index.js';
+import type { ColdRecordKind, ColdRecords } from './store-reads.js';
 
 /** Archive bytes indexed per scan step: about a millisecond of work. */
 const INDEX_STEP_BYTES = 1024 * 1024;
@@ -30,7 +31,7 @@ interface OutboxHeader {
   oid?: string;
 }
 
-type ArchiveName = 'orders' | 'inbound' | 'outbox';
+type ArchiveName = ColdRecordKind;
 /** Background indexing order: what a new message needs first (the inbound log), the bulk last. */
 const ARCHIVE_NAMES: readonly ArchiveName[] = ['inbound', 'orders', 'outbox'];
 
@@ -38,7 +39,7 @@ const str = (v: unknown): v is string => typeof v === 'string';
 const asObject = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-export class Archives {
+export class Archives implements ColdRecords {
   private readonly orderOffsets = new Map<string, number>();
   /** Order lines by token, and by their verification e-mail's Message-ID. */
   private readonly orderOffsetsByToken = new KeyHashIndex();

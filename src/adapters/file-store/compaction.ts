@@ -11,8 +11,8 @@ import type { JournalWriter } from './journal-writer.js';
 import type { SnapshotWriter } from './snapshot-file.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** How long finished records stay live before compaction archives them. */
-const ARCHIVE_AFTER = { finishedOrderMs: 30 * DAY_MS, sentOutboxMs: 7 * DAY_MS, inboundMs: 7 * DAY_MS };
+/** How long finished records stay live before compaction archives them (the PostgreSQL store keeps the same live set). */
+export const ARCHIVE_AFTER = { finishedOrderMs: 30 * DAY_MS, sentOutboxMs: 7 * DAY_MS, inboundMs: 7 * DAY_MS };
 
 interface Archivable {
   orders: PortOrder[];

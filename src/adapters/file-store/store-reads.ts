@@ -1,21 +1,34 @@
 /**
- * The Store's reads for the file store: from memory first (every live record, indexed so a read
- * never scans), then from the archives for finished records (see archives.ts). The file store
- * adds loading, writing and compaction on top.
+ * The Store's reads, shared by the file store and the PostgreSQL store: from memory first (every
+ * live record, indexed so a read never scans), then from the cold records — finished ones kept
+ * out of the live set: the file store's archive files (archives.ts), the database's older rows
+ * (pg-store/cold-rows.ts). Each store adds loading and writing on top.
  */
 import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
 import type { OrderFilter } from '../../ports/store.js';
-import { Archives } from './archives.js';
 import { DeskState } from './desk-state.js';
 
-export abstract class StoreReads {
-  /** Replaced as a whole when the store (re)loads from disk. */
-  protected state = new DeskState();
-  protected readonly archives: Archives;
+export type ColdRecordKind = 'orders' | 'inbound' | 'outbox';
 
-  constructor(archiveDir: string, writable: boolean) {
-    this.archives = new Archives(archiveDir, writable);
-  }
+/** Finished records out of the live set, read synchronously (the Store's reads are). */
+export interface ColdRecords {
+  getOrder(id: string): PortOrder | undefined;
+  /** Every cold order whose id `isLive` does not claim. */
+  forEachOrder(isLive: (id: string) => boolean, visit: (order: PortOrder) => void): void;
+  orderIdByToken(token: string): string | undefined;
+  orderIdByVerificationId(messageId: string): string | undefined;
+  orderIdByOutboxMessageId(messageId: string): string | undefined;
+  /** Builds the indexes of these kinds now if they are built lazily. */
+  ensureIndexed(...kinds: ColdRecordKind[]): void;
+  getInbound(key: string): InboundEntry | undefined;
+  getOutbox(id: string): OutboxEntry | undefined;
+}
+
+export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
+  /** Replaced as a whole when the store (re)loads. */
+  protected state = new DeskState();
+
+  constructor(protected archives: C) {}
 
   getAccount(id: string): Account | undefined {
     return this.state.accounts.get(id);
