@@ -3,6 +3,7 @@
  * Only this file and the tools beside it (src/tools/: the demo, the checks, what a command does
  * while no daemon runs) build adapters; only config.ts reads the environment.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -30,7 +31,15 @@ import { createScryptPins } from './adapters/scrypt-pins.js';
 import type { MailAuthenticator } from './ports/mail-authenticator.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
-import { startControlServer, type ControlServer } from './adapters/control-server.js';
+import { createControlHandler, startControlServer, type ControlDeps, type ControlServer } from './adapters/control-server.js';
+import { Lease, createPgPool, newHolderName, openPgStore, type PgStore } from './adapters/pg-store.js';
+import { startCommandPoller } from './adapters/pg-store/commands.js';
+import { createParkedMailRows } from './adapters/pg-store/parked-mail-rows.js';
+import { migrate } from './adapters/pg-store/schema.js';
+import { DeskError } from './errors.js';
+import type { ParkedMail } from './ports/parked-mail.js';
+import type { Store } from './ports/store.js';
+import type pg from 'pg';
 import type { Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
@@ -50,11 +59,13 @@ export interface DaemonOptions {
   imapResyncIntervalMs?: number;
   /** For tests: how often the IMAP source hands deferred messages over again (default: the resync interval). */
   imapRetryDeferredIntervalMs?: number;
+  /** With DATABASE_URL: a lease already held (waitForLease); unset, the daemon waits for it as a standby. */
+  lease?: HeldLease;
 }
 
 export interface Daemon {
   desk: Desk;
-  store: FileStore;
+  store: Store;
   /** Where mail comes in, for the banner: `imap://user@host:port/INBOX` or `smtp://127.0.0.1:2525`. */
   inbound: string;
   /** Where mail goes out: `smtp://host:port` or the .eml directory. */
@@ -121,8 +132,9 @@ export function buildDesk(
     parser,
     links,
     onHandled,
+    parkedMail = createParkedMailFiles(config.dataDir),
   }: {
-    store: FileStore;
+    store: Store;
     clock: Clock;
     log: Logger;
     deliverOnQueue?: boolean;
@@ -131,6 +143,8 @@ export function buildDesk(
     /** Signs the one-click answer links written into verifications (loadAnswerLinks); unset: none written. */
     links?: AnswerLinks;
     onHandled?: (kind: string, outcome: string, seconds: number) => void;
+    /** Where parked messages are kept: files under DATA_DIR, or the database's rows. */
+    parkedMail?: ParkedMail;
   },
 ) {
   const renderer = buildRenderer(config);
@@ -157,7 +171,7 @@ export function buildDesk(
     log: log.child({ role: 'desk' }),
     config,
     ...(authenticator ? { authenticator } : {}),
-    parkedMail: createParkedMailFiles(config.dataDir),
+    parkedMail,
     pins,
     ...(parser ? { parser } : {}),
     ...(links ? { answerLink: (orderId: string, token: string) => links.urlFor(orderId, token) } : {}),
@@ -199,16 +213,36 @@ function mailDomain(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
 }
 
+/** How the daemon is told its store can record nothing more (see Daemon.failed). */
+function failureSignal(): { failed: Promise<Error>; fail: (err: Error) => void } {
+  let fail!: (err: Error) => void;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
+  return { failed, fail };
+}
+
+/** What the desk runs on: the store and what goes with it (the file store's lock, or the database's lease). */
+interface Backing {
+  store: Store;
+  pins: Pins;
+  failed: Promise<Error>;
+  /** The key that signs answer links (LINK_SECRET, or the one kept in DATA_DIR or the database). */
+  linkKey(): Promise<Buffer>;
+  parkedMail: ParkedMail;
+  /** How commands reach this daemon: the local socket, or the database's commands table. */
+  startControl(deps: ControlDeps): Promise<ControlServer>;
+  /** Closes the store and gives up the lock or lease; the last step of a stop. */
+  release(): Promise<void>;
+}
+
 export async function startDaemon(config: Config, opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
   await prepareDataDir(config.dataDir, log);
+  if (config.database) return startOnDatabase(config, opts);
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
   const pins = createScryptPins();
+  const { failed, fail } = failureSignal();
   let store: FileStore | undefined;
-  let parser: ParsePool | undefined;
-  let storeFailed!: (err: Error) => void;
-  const failed = new Promise<Error>((resolve) => (storeFailed = resolve));
   try {
     store = await openFileStore(config.dataDir, {
       clock,
@@ -216,163 +250,290 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       log: log.child({ role: 'store' }),
       onFailure: (err) => {
         log.fatal({ err: { code: err.code, message: err.message } }, 'the store cannot write its journal; nothing more can be recorded');
-        storeFailed(err);
+        fail(err);
       },
     });
-    // Messages are read on threads of their own, with a time and a heap limit (SPEC §10).
-    parser = createParsePool({ log: log.child({ role: 'reader' }) });
-    parser.warm();
-    const links = await loadAnswerLinks(config);
-    const metrics = config.http ? createMetrics(store) : undefined;
-    const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, {
-      store,
-      clock,
-      log,
+    const open = store;
+    return await runDesk(config, opts, {
+      store: open,
       pins,
-      parser,
-      ...(links ? { links } : {}),
-      ...(metrics ? { onHandled: (kind: string, outcome: string, seconds: number) => metrics.observeMessage(kind, outcome, seconds) } : {}),
-    });
-    const readers = parser;
-
-    const openStore = store;
-    let source: MailSource;
-    let inbound: string;
-    if (config.imap) {
-      source = new ImapSource({
-        config: config.imap,
-        cursors: {
-          get: (mailbox) => openStore.getCursor(mailbox),
-          save: (mailbox, cursor) => openStore.commit({ cursors: { [mailbox]: cursor } }),
-        },
-        log: log.child({ role: 'imap' }),
-        checkIntervalMs: config.imap.checkIntervalMs,
-        // The desk decides one message at a time in arrival order; a batch in flight lets parsing
-        // and the journal's group commit overlap those decisions.
-        handlerConcurrency: 100,
-        ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
-        ...(opts.imapRetryDeferredIntervalMs ? { retryDeferredIntervalMs: opts.imapRetryDeferredIntervalMs } : {}),
-      });
-      inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;
-    } else {
-      const smtp = new SmtpSource({ port: config.inboundSmtpPort, host: '127.0.0.1', log: log.child({ role: 'smtp-in' }) });
-      source = smtp;
-      inbound = `smtp://127.0.0.1:${config.inboundSmtpPort}`;
-    }
-
-    // Jobs: node-cron's noOverlap keeps a slow run from starting twice; each job is also safe to
-    // run twice by construction (it decides from the records and the clock alone). A failure
-    // reaches whoever asked (`portdesk jobs run` exits 1); the schedule logs it and runs again at
-    // its next tick.
-    const jobLog = log.child({ role: 'jobs' });
-    const runJobs = () => runJobsOnce(desk, delivery);
-    const runScheduledJobs = () => runJobs().catch((err: unknown) => jobLog.error({ err }, 'job run failed'));
-    const runDigest = async () => {
-      try {
-        await desk.sendDigest();
-        delivery.kick();
-      } catch (err) {
-        jobLog.error({ err }, 'digest failed');
-      }
-    };
-    const tasks: ScheduledTask[] = [
-      cron.schedule(config.jobsSchedule, runScheduledJobs, { name: 'order-jobs', noOverlap: true, timezone: config.timezone }),
-      cron.schedule(config.digestSchedule, runDigest, { name: 'daily-digest', noOverlap: true, timezone: config.timezone }),
-    ];
-
-    const control: ControlServer = await startControlServer(config.dataDir, {
-      desk,
-      // The command prints no counts for a run in the daemon: it is told success or the error.
-      runJobs: async () => {
-        await runJobs();
-      },
-      afterChange: () => delivery.kick(),
-      log: log.child({ role: 'control' }),
-      // Runs in the desk's queue so an import never interleaves with a message being decided. The
-      // result, refused rows included, goes back to the command, which reports it as it would
-      // have run the import itself. PINs still in clear are hashed first, outside the queue (on
-      // the thread pool): the command hashes them itself, but another client may not have.
-      importAccounts: async (accounts) => {
-        const sealed = await hashImportedPins(openStore, accounts, pins);
-        return desk.core.queue.run(() => applyAccountImport(openStore, sealed, { pins, now: clock.now() }));
-      },
-      unlockPin: (accountId, carrier, by) => unlockPin(desk.core, accountId, carrier, by),
-    });
-
-    // What /healthz says: the store until it fails, IMAP by its session events, SMTP by the outbox.
-    let storeHealth: Health['store'] = 'ok';
-    void failed.then(() => (storeHealth = 'failed'));
-    let imapHealth: Health['imap'] = source instanceof ImapSource ? 'down' : 'listening';
-    if (source instanceof ImapSource) {
-      source.on('ready', () => (imapHealth = 'ok'));
-      source.on('disconnected', () => (imapHealth = 'down'));
-    }
-    const health = (): Health => ({
-      store: storeHealth,
-      imap: imapHealth,
-      smtp: !config.smtp ? 'files' : openStore.listQueuedOutbox().some((e) => e.attempts > 0 && e.lastError) ? 'retrying' : 'ok',
-    });
-
-    await source.start((raw, meta) => desk.handleMessage(raw, meta));
-    if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
-
-    let web: WebServer | undefined;
-    if (config.http && links && metrics) {
-      try {
-        web = await startWebServer({
-          config: config.http,
-          desk,
-          store: openStore,
-          links,
-          passwords: createScryptPasswords(),
-          clock,
-          log: log.child({ role: 'http' }),
-          timezone: config.timezone,
-          supportEmail: config.supportEmail,
-          health,
-          metrics,
-          parkedMail: createParkedMailFiles(config.dataDir),
-          parser: readers,
-        });
-      } catch (err) {
-        await source.stop();
-        for (const t of tasks) await t.stop();
-        await control.close();
-        throw err;
-      }
-    }
-
-    // Catch up at once after downtime: what fell due while the desk was down, and the outbox.
-    void runScheduledJobs();
-    void desk.sendDigest({ onlyIfMissedSince: durationMs({ amount: 25, unit: 'h' }) }).catch((err) => jobLog.error({ err }, 'digest catch-up failed'));
-
-    let stopping: Promise<void> | undefined;
-    const stop = () =>
-      (stopping ??= (async () => {
-        log.info('stopping');
-        // No new clicks or actions; a request in hand finishes first.
-        await web?.close();
-        const sourceStopped = source.stop();
-        // A message still being read is not waited for: it stays in the mailbox (IMAP) or is
-        // refused with 451 (SMTP), and is read again after the restart.
-        await readers.close();
-        await sourceStopped;
-        for (const t of tasks) await t.stop();
-        await control.close();
-        await desk.idle();
-        await delivery.idle();
-        await mailer.close();
-        resolver?.close();
-        await openStore.close();
+      failed,
+      linkKey: () => loadLinkSecret(config.dataDir, config.http?.linkSecret),
+      parkedMail: createParkedMailFiles(config.dataDir),
+      startControl: (deps) => startControlServer(config.dataDir, deps),
+      release: async () => {
+        await open.close();
         await lock.release();
-        log.info('stopped');
-      })());
-
-    return { desk, store: openStore, inbound, outbound, ...(web ? { console: web.address } : {}), runJobs, stop, failed };
+      },
+    });
   } catch (err) {
-    await parser?.close();
     await store?.close().catch(() => undefined);
     await lock.release();
+    throw err;
+  }
+}
+
+/** The database and this process's lease on it, once a standby became the active daemon. */
+export interface HeldLease {
+  pool: pg.Pool;
+  lease: Lease;
+}
+
+/**
+ * With DATABASE_URL (SPEC §13): stands by until this process holds the lease — at once when no
+ * daemon is active, or once the active one stopped renewing it for FAILOVER_AFTER. Resolves
+ * undefined when `stopped` resolves first (SIGTERM while standing by: a clean stop).
+ */
+export async function waitForLease(config: Config, { log, clock = systemClock, stopped }: { log: Logger; clock?: Clock; stopped?: Promise<unknown> }): Promise<HeldLease | undefined> {
+  const db = config.database!;
+  const ttlMs = durationMs(db.failoverAfter);
+  const pool = createPgPool(db.url, { idleInTransactionMs: Math.max(1_000, Math.min(5_000, Math.floor(ttlMs / 2))) });
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  const lease = new Lease(pool, newHolderName(), clock, ttlMs);
+  const pollMs = Math.max(200, Math.min(1_000, Math.floor(ttlMs / 10)));
+  let stop = false;
+  void stopped?.then(() => (stop = true));
+  let announced = false;
+  while (!stop) {
+    const held = await lease.tryAcquire().catch((err: unknown) => {
+      log.warn({ err: { message: (err as Error).message } }, 'the database cannot be reached; standing by');
+      return false;
+    });
+    if (held) return { pool, lease };
+    if (!announced) {
+      const state = await lease.read().catch(() => undefined);
+      log.info({ active: state?.holder, until: state?.expiresAt }, 'standing by: another daemon is active on the database');
+      announced = true;
+    }
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, pollMs)), stopped]);
+  }
+  await pool.end().catch(() => undefined);
+  return undefined;
+}
+
+async function startOnDatabase(config: Config, opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const held = opts.lease ?? (await waitForLease(config, { log, clock }));
+  if (!held) throw new DeskError('STORE_CLOSED', 'stopped while standing by');
+  const { pool, lease } = held;
+  const pins = createScryptPins();
+  const { failed, fail } = failureSignal();
+  let store: PgStore | undefined;
+  let renewing: NodeJS.Timeout | undefined;
+  const giveUp = async () => {
+    clearInterval(renewing);
+    await store?.close().catch(() => undefined);
+    await lease.release().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  };
+  try {
+    store = await openPgStore(pool, {
+      clock,
+      pins,
+      lease,
+      migrate: false,
+      log: log.child({ role: 'store' }),
+      onFailure: (err) => {
+        log.fatal({ err: { code: err.code, message: err.message } }, 'the store can write nothing more to the database');
+        fail(err);
+      },
+    });
+    log.info({ holder: lease.holder, generation: lease.holding?.generation }, 'active on the database');
+    // Renewed three times a lease: a renewal lost to a blip is made up by the next. A lease that
+    // moved on, or one that ended while the database could not be reached, stops the desk.
+    renewing = setInterval(() => {
+      lease.renew().then(
+        (ok) => {
+          if (!ok) fail(new DeskError('STORE_FENCED', 'the lease moved on to another daemon'));
+        },
+        (err: unknown) => {
+          if (clock.now().getTime() >= lease.validUntil) fail(new DeskError('STORE_DB', `the lease ended while the database could not be reached: ${(err as Error).message}`));
+          else log.warn({ err: { message: (err as Error).message } }, 'the lease could not be renewed; trying again');
+        },
+      );
+    }, Math.max(250, Math.floor(lease.ttlMs / 3)));
+    renewing.unref();
+    const open = store;
+    return await runDesk(config, opts, {
+      store: open,
+      pins,
+      failed,
+      linkKey: async () => Buffer.from(config.http?.linkSecret ?? (await open.putSettingOnce('link-secret', randomBytes(32).toString('hex'))), 'utf8'),
+      parkedMail: createParkedMailRows(pool),
+      startControl: (deps) => startCommandPoller(pool, createControlHandler(deps), { holder: lease.holder, log: deps.log, afterChange: deps.afterChange }),
+      release: giveUp,
+    });
+  } catch (err) {
+    await giveUp();
+    throw err;
+  }
+}
+
+/** Everything the daemon runs over an open store: readers, desk, mail source, jobs, control, console. */
+async function runDesk(config: Config, opts: DaemonOptions, backing: Backing): Promise<Daemon> {
+  const { log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const { store, pins } = backing;
+  // Messages are read on threads of their own, with a time and a heap limit (SPEC §10).
+  const parser = createParsePool({ log: log.child({ role: 'reader' }) });
+  try {
+  parser.warm();
+  const links = config.http ? createAnswerLinks(await backing.linkKey(), config.http.publicUrl) : undefined;
+  const metrics = config.http ? createMetrics(store) : undefined;
+  const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, {
+    store,
+    clock,
+    log,
+    pins,
+    parser,
+    parkedMail: backing.parkedMail,
+    ...(links ? { links } : {}),
+    ...(metrics ? { onHandled: (kind: string, outcome: string, seconds: number) => metrics.observeMessage(kind, outcome, seconds) } : {}),
+  });
+  const readers = parser;
+
+  const openStore = store;
+  const { failed } = backing;
+  let source: MailSource;
+  let inbound: string;
+  if (config.imap) {
+    source = new ImapSource({
+      config: config.imap,
+      cursors: {
+        get: (mailbox) => openStore.getCursor(mailbox),
+        save: (mailbox, cursor) => openStore.commit({ cursors: { [mailbox]: cursor } }),
+      },
+      log: log.child({ role: 'imap' }),
+      checkIntervalMs: config.imap.checkIntervalMs,
+      // The desk decides one message at a time in arrival order; a batch in flight lets parsing
+      // and the journal's group commit overlap those decisions.
+      handlerConcurrency: 100,
+      ...(opts.imapResyncIntervalMs ? { resyncIntervalMs: opts.imapResyncIntervalMs } : {}),
+      ...(opts.imapRetryDeferredIntervalMs ? { retryDeferredIntervalMs: opts.imapRetryDeferredIntervalMs } : {}),
+    });
+    inbound = `imap://${config.imap.user}@${config.imap.host}:${config.imap.port}/${config.imap.mailbox}`;
+  } else {
+    const smtp = new SmtpSource({ port: config.inboundSmtpPort, host: '127.0.0.1', log: log.child({ role: 'smtp-in' }) });
+    source = smtp;
+    inbound = `smtp://127.0.0.1:${config.inboundSmtpPort}`;
+  }
+
+  // Jobs: node-cron's noOverlap keeps a slow run from starting twice; each job is also safe to
+  // run twice by construction (it decides from the records and the clock alone). A failure
+  // reaches whoever asked (`portdesk jobs run` exits 1); the schedule logs it and runs again at
+  // its next tick.
+  const jobLog = log.child({ role: 'jobs' });
+  const runJobs = () => runJobsOnce(desk, delivery);
+  const runScheduledJobs = () => runJobs().catch((err: unknown) => jobLog.error({ err }, 'job run failed'));
+  const runDigest = async () => {
+    try {
+      await desk.sendDigest();
+      delivery.kick();
+    } catch (err) {
+      jobLog.error({ err }, 'digest failed');
+    }
+  };
+  const tasks: ScheduledTask[] = [
+    cron.schedule(config.jobsSchedule, runScheduledJobs, { name: 'order-jobs', noOverlap: true, timezone: config.timezone }),
+    cron.schedule(config.digestSchedule, runDigest, { name: 'daily-digest', noOverlap: true, timezone: config.timezone }),
+  ];
+
+  const control: ControlServer = await backing.startControl({
+    desk,
+    // The command prints no counts for a run in the daemon: it is told success or the error.
+    runJobs: async () => {
+      await runJobs();
+    },
+    afterChange: () => delivery.kick(),
+    log: log.child({ role: 'control' }),
+    // Runs in the desk's queue so an import never interleaves with a message being decided. The
+    // result, refused rows included, goes back to the command, which reports it as it would
+    // have run the import itself. PINs still in clear are hashed first, outside the queue (on
+    // the thread pool): the command hashes them itself, but another client may not have.
+    importAccounts: async (accounts) => {
+      const sealed = await hashImportedPins(openStore, accounts, pins);
+      return desk.core.queue.run(() => applyAccountImport(openStore, sealed, { pins, now: clock.now() }));
+    },
+    unlockPin: (accountId, carrier, by) => unlockPin(desk.core, accountId, carrier, by),
+  });
+
+  // What /healthz says: the store until it fails, IMAP by its session events, SMTP by the outbox.
+  let storeHealth: Health['store'] = 'ok';
+  void failed.then(() => (storeHealth = 'failed'));
+  let imapHealth: Health['imap'] = source instanceof ImapSource ? 'down' : 'listening';
+  if (source instanceof ImapSource) {
+    source.on('ready', () => (imapHealth = 'ok'));
+    source.on('disconnected', () => (imapHealth = 'down'));
+  }
+  const health = (): Health => ({
+    store: storeHealth,
+    imap: imapHealth,
+    smtp: !config.smtp ? 'files' : openStore.listQueuedOutbox().some((e) => e.attempts > 0 && e.lastError) ? 'retrying' : 'ok',
+  });
+
+  await source.start((raw, meta) => desk.handleMessage(raw, meta));
+  if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
+
+  let web: WebServer | undefined;
+  if (config.http && links && metrics) {
+    try {
+      web = await startWebServer({
+        config: config.http,
+        desk,
+        store: openStore,
+        links,
+        passwords: createScryptPasswords(),
+        clock,
+        log: log.child({ role: 'http' }),
+        timezone: config.timezone,
+        supportEmail: config.supportEmail,
+        health,
+        metrics,
+        parkedMail: backing.parkedMail,
+        parser: readers,
+      });
+    } catch (err) {
+      await source.stop();
+      for (const t of tasks) await t.stop();
+      await control.close();
+      throw err;
+    }
+  }
+
+  // Catch up at once after downtime: what fell due while the desk was down, and the outbox.
+  void runScheduledJobs();
+  void desk.sendDigest({ onlyIfMissedSince: durationMs({ amount: 25, unit: 'h' }) }).catch((err) => jobLog.error({ err }, 'digest catch-up failed'));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('stopping');
+      // No new clicks or actions; a request in hand finishes first.
+      await web?.close();
+      const sourceStopped = source.stop();
+      // A message still being read is not waited for: it stays in the mailbox (IMAP) or is
+      // refused with 451 (SMTP), and is read again after the restart.
+      await readers.close();
+      await sourceStopped;
+      for (const t of tasks) await t.stop();
+      await control.close();
+      await desk.idle();
+      await delivery.idle();
+      await mailer.close();
+      resolver?.close();
+      await backing.release();
+      log.info('stopped');
+    })());
+
+  return { desk, store: openStore, inbound, outbound, ...(web ? { console: web.address } : {}), runJobs, stop, failed };
+  } catch (err) {
+    await parser.close();
     throw err;
   }
 }

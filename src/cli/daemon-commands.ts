@@ -1,6 +1,6 @@
 /** `portdesk start` and `portdesk jobs run`. */
 import type { Command } from 'commander';
-import { describeConfig, loadConfig } from '../config.js';
+import { describeConfig, loadConfig, maskUrlPassword } from '../config.js';
 import { durationMs } from '../domain/duration.js';
 import { createCommandLogger, createLogger } from '../logger.js';
 import { CliError, print } from './output.js';
@@ -12,8 +12,25 @@ export function addStartCommand(program: Command): void {
     .action(async () => {
       const cfg = loadConfig();
       const log = createLogger(cfg.logLevel);
-      const { runUntilStopped, startDaemon } = await import('../main.js');
-      const daemon = await startDaemon(cfg, { log }).catch((err: Error & { code?: string }) => {
+      const { runUntilStopped, startDaemon, waitForLease } = await import('../main.js');
+      let lease: Awaited<ReturnType<typeof waitForLease>>;
+      if (cfg.database) {
+        // With PostgreSQL, one daemon is active; the others stand by until its lease ends. A
+        // signal while standing by is a clean stop (exit 0), as it is for the active one.
+        let onSignal!: () => void;
+        const stopped = new Promise<void>((resolve) => (onSignal = resolve));
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        process.stderr.write(`portdesk: on the database ${maskUrlPassword(cfg.database.url)}; active at once, or standing by while another daemon is\n`);
+        lease = await waitForLease(cfg, { log, stopped });
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        if (!lease) {
+          log.info('stopped while standing by');
+          return;
+        }
+      }
+      const daemon = await startDaemon(cfg, { log, ...(lease ? { lease } : {}) }).catch((err: Error & { code?: string }) => {
         if (err.code === 'EADDRINUSE' && !cfg.imap) {
           throw new CliError(
             `127.0.0.1:${cfg.inboundSmtpPort} is already in use, so the embedded SMTP listener cannot start; stop what listens there or set INBOUND_SMTP_PORT to a free port`,
@@ -26,7 +43,7 @@ export function addStartCommand(program: Command): void {
         `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,
         `  mail out:  ${daemon.outbound}${cfg.smtp ? '' : '   (.eml files; set SMTP_HOST to send)'}`,
         `  console:   ${daemon.console ? `${daemon.console}   (users: portdesk users add NAME; links in e-mails: ${cfg.http!.publicUrl})` : 'off (HTTP_PORT=0)'}`,
-        `  data:      ${cfg.dataDir}`,
+        `  data:      ${cfg.database ? `${maskUrlPassword(cfg.database.url)} (this daemon is the active one)` : cfg.dataDir}`,
         `  jobs:      ${cfg.jobsSchedule}   digest: ${cfg.digestSchedule} (${cfg.timezone})`,
         'Stop with Ctrl-C or SIGTERM.',
       ];

@@ -10,11 +10,11 @@ import type { Config } from '../config.js';
 import { DeskError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { applyAccountImport, formatImportErrors, hashImportedPins, parseAccountsFile, type ImportAccountsResult } from '../app/import-accounts.js';
-import { openFileStore } from '../adapters/file-store.js';
 import { createScryptPins } from '../adapters/scrypt-pins.js';
 import type { Account } from '../domain/records.js';
 import { systemClock } from '../ports/clock.js';
 import { runAsWriter } from './desk-writer.js';
+import { openReadStore } from './read-records.js';
 
 export interface ImportedFile {
   /** Accounts in the file. */
@@ -47,7 +47,7 @@ function indent(lines: string[]): string {
 /** The accounts with hashed PINs; the store is read (not locked) to keep the hashes of PINs that did not change. */
 async function hashPins(cfg: Config, accounts: Account[]): Promise<Account[]> {
   if (!accounts.some((a) => a.portOutPin !== undefined)) return accounts;
-  const store = await openFileStore(cfg.dataDir, { readOnly: true }).catch(() => undefined);
+  const store = await openReadStore(cfg, { missingOk: true }).catch(() => undefined);
   try {
     return await hashImportedPins(store, accounts, createScryptPins());
   } finally {

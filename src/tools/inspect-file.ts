@@ -9,17 +9,18 @@ import type { Config } from '../config.js';
 import { DeskError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { inspectMessage, type Inspection } from '../app/inspect-message.js';
-import { openFileStore, type FileStore } from '../adapters/file-store.js';
+import type { Store } from '../ports/store.js';
+import { openReadStore } from './read-records.js';
 import { buildAuthenticator } from '../main.js';
 
 export async function inspectFile(cfg: Config, file: string): Promise<Inspection> {
   const raw = await readFile(file).catch((err: Error) => {
     throw new DeskError('FILE_UNREADABLE', `cannot read ${file}: ${err.message}`, { cause: err });
   });
-  let store: FileStore | undefined;
+  let store: Store | undefined;
   if (existsSync(path.join(cfg.dataDir, 'desk.json')) || existsSync(path.join(cfg.dataDir, 'journal.jsonl'))) {
     // Records that cannot be read only cost the "does this order exist" note.
-    store = await openFileStore(cfg.dataDir, { readOnly: true }).catch(() => undefined);
+    store = await openReadStore(cfg, { missingOk: true }).catch(() => undefined);
   }
   const { authenticator, resolver } = buildAuthenticator(cfg, silentLogger());
   try {

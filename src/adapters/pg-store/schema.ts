@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { StoreError } from '../file-store/store-error.js';
 
 export const MIGRATIONS: readonly string[] = [
-  // 1: the records, the lease, shared settings and the commands queue.
+  // 1: the records, the lease, shared settings, parked messages and the commands queue.
   `
   CREATE SEQUENCE portdesk_commit_seq;
   CREATE TABLE accounts (
@@ -68,6 +68,7 @@ export const MIGRATIONS: readonly string[] = [
     renewed_at timestamptz
   );
   INSERT INTO lease (name, holder, generation) VALUES ('desk', NULL, 0);
+  CREATE TABLE parked_mail (key text PRIMARY KEY, raw bytea NOT NULL, at timestamptz NOT NULL);
   CREATE TABLE commands (
     id bigserial PRIMARY KEY,
     request jsonb NOT NULL,
