@@ -55,6 +55,7 @@ import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Pins } from '../ports/pins.js';
 import type { Changes, Store } from '../ports/store.js';
+import type { MailboxCursor } from '../domain/records.js';
 import { acquireDataDirLock, holdsDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { Archives } from './file-store/archives.js';
 import { compact } from './file-store/compaction.js';
@@ -115,6 +116,8 @@ export interface FileStore extends Store {
   stats(): FileStoreStats;
   /** Picks up what another process committed since the last read. */
   reload(): Promise<void>;
+  /** Every record, live and archived (the newest version of each), as one Changes: what `portdesk migrate --from-dir` copies. */
+  exportAll(): Required<Omit<Changes, 'cursors'>> & { cursors: Record<string, MailboxCursor> };
 }
 
 class FileStoreImpl extends StoreReads<Archives> implements FileStore {
@@ -254,6 +257,24 @@ class FileStoreImpl extends StoreReads<Archives> implements FileStore {
       this.journalBytes = chunk.validEnd;
       this.journalLines += chunk.lineCount;
     });
+  }
+
+  exportAll() {
+    const s = this.state;
+    const archived = this.archives.readAllEntries();
+    const inbound = new Map(archived.inbound);
+    for (const [k, v] of s.inbound) inbound.set(k, v);
+    const outbox = new Map(archived.outbox);
+    for (const [k, v] of s.outbox) outbox.set(k, v);
+    return {
+      accounts: [...s.accounts.values()],
+      orders: this.listOrders({ includeArchived: true }),
+      csrRequests: [...s.csrRequests.values()],
+      inbound: [...inbound.values()],
+      outbox: [...outbox.values()],
+      users: [...s.users.values()],
+      cursors: Object.fromEntries(s.cursors),
+    };
   }
 
   stats(): FileStoreStats {

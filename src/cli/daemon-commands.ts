@@ -55,6 +55,26 @@ export function addStartCommand(program: Command): void {
     });
 }
 
+export function addMigrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description('bring the database (DATABASE_URL) up to date; with --from-dir, copy a file store into it')
+    .option('--from-dir <dir>', 'a data directory to copy into the (empty) database; its counts are checked')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { fromDir?: string; json?: boolean }) => {
+      const cfg = loadConfig();
+      if (!cfg.database) throw new CliError('DATABASE_URL is not set: `portdesk migrate` works on a PostgreSQL database', 2);
+      const { migrateStore } = await import('../tools/migrate-store.js');
+      const report = await migrateStore(cfg, createCommandLogger(cfg.logLevel), opts.fromDir);
+      print(opts.json, report, () =>
+        [
+          report.schema.from === report.schema.to ? `schema up to date (version ${report.schema.to})` : `schema upgraded from version ${report.schema.from} to ${report.schema.to}`,
+          ...Object.entries(report.copied ?? {}).map(([kind, c]) => `  ${kind.padEnd(12)} ${c.source} copied, ${c.database} in the database`),
+        ].join('\n'),
+      );
+    });
+}
+
 export function addJobsCommands(program: Command): void {
   program
     .command('jobs')

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isDeskError } from '../errors.js';
 import { addAccountsCommands } from './accounts-commands.js';
-import { addJobsCommands, addStartCommand } from './daemon-commands.js';
+import { addJobsCommands, addMigrateCommand, addStartCommand } from './daemon-commands.js';
 import { addOrdersCommands } from './orders-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type ExitCodeSink } from './output.js';
@@ -37,6 +37,7 @@ export function buildProgram(exit: ExitCodeSink = { exitCode: EXIT_OK }): Comman
   addReviewCommands(program);
   addJobsCommands(program);
   addUsersCommands(program);
+  addMigrateCommand(program);
   addToolCommands(program, exit);
   showUsageAfterErrors(program);
   return program;

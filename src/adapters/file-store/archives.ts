@@ -210,6 +210,22 @@ export class Archives implements ColdRecords {
     return found;
   }
 
+  /** Every archived inbound entry and outbox entry, the newest line of each (for a migration). */
+  readAllEntries(): { inbound: Map<string, InboundEntry>; outbox: Map<string, OutboxEntry> } {
+    this.ensureIndexed('inbound', 'outbox');
+    const inbound = new Map<string, InboundEntry>();
+    const outbox = new Map<string, OutboxEntry>();
+    this.files.inbound.forEachLine((_offset, _header, readRecord) => {
+      const e = readRecord() as InboundEntry;
+      inbound.set(e.key, e);
+    });
+    this.files.outbox.forEachLine((_offset, _header, readRecord) => {
+      const e = readRecord() as OutboxEntry;
+      outbox.set(e.id, e);
+    });
+    return { inbound, outbox };
+  }
+
   counts(): { orders: number; inbound: number; outbox: number } {
     this.ensureIndexed();
     return { orders: this.orderOffsets.size, inbound: this.inboundOffsets.size, outbox: this.outboxLines };
