@@ -7,7 +7,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import type { Config } from '../config.js';
+import { maskUrlPassword, type Config } from '../config.js';
+import { createPgPool } from '../adapters/pg-store.js';
+import { MIGRATIONS } from '../adapters/pg-store/schema.js';
 import { createDnsResolver, systemDnsServers } from '../adapters/dns-resolver.js';
 import type { Logger } from '../logger.js';
 import { buildRenderer, loadAnswerLinks } from '../main.js';
@@ -162,7 +164,8 @@ async function checkConsole(cfg: Config): Promise<CheckResult> {
   const http = cfg.http;
   if (!http) return { name, ok: true, detail: 'off (HTTP_PORT=0): e-mails carry no one-click link' };
   try {
-    await loadAnswerLinks(cfg);
+    // With a database the key is kept there (checked with the database).
+    if (!cfg.database) await loadAnswerLinks(cfg);
   } catch (err) {
     return { name, ok: false, detail: `the answer-link key: ${(err as Error).message}`, fix: 'set LINK_SECRET (32 characters or more), or let the desk make one in DATA_DIR' };
   }
@@ -194,7 +197,30 @@ async function checkConsole(cfg: Config): Promise<CheckResult> {
   return { name, ok: true, detail: `serving ${http.host}:${http.port}${ownDaemon ? ' (the running daemon)' : ''}; links in e-mails go to ${http.publicUrl}` };
 }
 
+/** The database (SPEC §13): reachable, its schema this desk's, and who is active on it. */
+async function checkDatabase(cfg: Config): Promise<CheckResult> {
+  const name = 'database';
+  if (!cfg.database) return { name, ok: true, detail: `none (DATABASE_URL unset): records in ${cfg.dataDir}` };
+  const pool = createPgPool(cfg.database.url);
+  try {
+    const schema = await pool.query<{ version: number }>('SELECT version FROM portdesk_schema').catch(() => undefined);
+    const version = schema?.rows[0]?.version ?? 0;
+    if (version < MIGRATIONS.length) {
+      return { name, ok: true, detail: `reachable; schema version ${version}, ${MIGRATIONS.length} expected`, fix: 'the first daemon to start brings it up to date (or run `portdesk migrate`)' };
+    }
+    if (version > MIGRATIONS.length) return { name, ok: false, detail: `schema version ${version} is newer than this portdesk (${MIGRATIONS.length})`, fix: 'run the newer portdesk that wrote it' };
+    const lease = await pool.query<{ holder: string | null; expires_at: Date | null }>("SELECT holder, expires_at FROM lease WHERE name = 'desk'");
+    const row = lease.rows[0];
+    const active = row?.holder && row.expires_at && row.expires_at.getTime() > Date.now() ? `active: ${row.holder} (lease until ${row.expires_at.toISOString()})` : 'no daemon active';
+    return { name, ok: true, detail: `reachable, schema version ${version}; ${active}` };
+  } catch (err) {
+    return { name, ok: false, detail: `${maskUrlPassword(cfg.database.url)}: ${(err as Error).message}`, fix: 'check DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from this machine' };
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
 export async function runChecks(cfg: Config, { log }: { log: Logger }): Promise<CheckResult[]> {
   const config: CheckResult = { name: 'configuration', ok: true, detail: `valid (match fields: ${cfg.matchPreset ?? cfg.matchFields.join(',')}; time zone ${cfg.timezone})` };
-  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg), await checkConsole(cfg)];
+  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg), await checkConsole(cfg), await checkDatabase(cfg)];
 }
