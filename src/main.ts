@@ -326,8 +326,10 @@ async function startOnDatabase(config: Config, opts: DaemonOptions): Promise<Dae
   const { failed, fail } = failureSignal();
   let store: PgStore | undefined;
   let renewing: NodeJS.Timeout | undefined;
+  let cooling: NodeJS.Timeout | undefined;
   const giveUp = async () => {
     clearInterval(renewing);
+    clearInterval(cooling);
     await store?.close().catch(() => undefined);
     await lease.release().catch(() => undefined);
     await pool.end().catch(() => undefined);
@@ -360,6 +362,9 @@ async function startOnDatabase(config: Config, opts: DaemonOptions): Promise<Dae
     }, Math.max(250, Math.floor(lease.ttlMs / 3)));
     renewing.unref();
     const open = store;
+    // What aged out of the live set leaves memory, as the file store's compaction archives it.
+    cooling = setInterval(() => open.coolDown(), 3_600_000);
+    cooling.unref();
     return await runDesk(config, opts, {
       store: open,
       pins,

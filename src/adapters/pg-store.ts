@@ -50,6 +50,8 @@ export interface PgStore extends Store {
   follow(): Promise<number>;
   /** Locks the outbox row and checks the lease before an e-mail is sent (SPEC §13). */
   claimOutbox(id: string): Promise<boolean>;
+  /** Moves records that aged out of the live set to the cold rows; how many moved. */
+  coolDown(): number;
   getSetting(key: string): Promise<string | undefined>;
   /** Sets it unless it is set; returns the value that holds (the first writer's). */
   putSettingOnce(key: string, value: string): Promise<string>;
@@ -194,6 +196,39 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     }
     if (seen) this.state.apply(changes);
     return seen;
+  }
+
+  /**
+   * Moves what has aged out of the live set (finished orders after 30 days, sent e-mails and
+   * inbound entries after 7) to the cold rows, as the file store's compaction archives them:
+   * a daemon running for months keeps a bounded live set. Returns how many moved.
+   */
+  coolDown(): number {
+    const now = this.clock.now().getTime();
+    const s = this.state;
+    let moved = 0;
+    for (const o of [...s.orders.values()]) {
+      if (FINAL_STATES.includes(o.state) && Date.parse(o.updatedAt) < now - ARCHIVE_AFTER.finishedOrderMs) {
+        s.removeOrder(o.id);
+        this.archives.addOrder(o.id, o.token, o.verification?.messageId ?? null, JSON.stringify(o));
+        moved++;
+      }
+    }
+    for (const e of [...s.outbox.values()]) {
+      if (e.status === 'sent' && Date.parse(e.sentAt ?? e.createdAt) < now - ARCHIVE_AFTER.sentOutboxMs) {
+        s.removeOutbox(e.id);
+        this.archives.addOutbox(e.id, e.messageId, e.orderId ?? null, JSON.stringify(e));
+        moved++;
+      }
+    }
+    for (const i of [...s.inbound.values()]) {
+      if (Date.parse(i.at) < now - ARCHIVE_AFTER.inboundMs) {
+        s.inbound.delete(i.key);
+        this.archives.inbound.set(i.key, JSON.stringify(i));
+        moved++;
+      }
+    }
+    return moved;
   }
 
   stats() {

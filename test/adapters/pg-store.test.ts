@@ -149,3 +149,19 @@ describe('outbox claims and settings', () => {
     expect(await w.store.putSettingOnce('link-secret', 'second')).toBe('first');
   });
 });
+
+describe('a long-running writer', () => {
+  it('moves what aged out of the live set to the cold rows, still found by id and token', async () => {
+    const clock = manualClock();
+    const w = await writer(clock);
+    const done = makeOrder(1, { state: 'completed' });
+    await w.store.commit({ accounts: [makeAccount(1)], orders: [done, makeOrder(2)] });
+    expect(w.store.coolDown()).toBe(0);
+    clock.advanceDays(31);
+    expect(w.store.coolDown()).toBe(1);
+    expect(w.store.listOrders().map((o) => o.id)).toEqual([makeOrder(2).id]);
+    expect(w.store.getOrder(done.id)?.state).toBe('completed');
+    expect(w.store.findOrderByToken(done.token)?.id).toBe(done.id);
+    expect(w.store.stats().cold.orders).toBe(1);
+  });
+});
