@@ -132,7 +132,8 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       const spec = TABLES[kind];
       const extra = kind === 'orders' ? ', state, token, verification_message_id, updated_at' : kind === 'outbox' ? ', status, message_id, order_id, sent_at, created_at' : kind === 'inbound' ? ', at' : '';
       const rows = await this.pool.query<Record<string, unknown> & { k: string; data: string; version: string }>(
-        `SELECT ${spec.key} AS k, data::text AS data, version${extra} FROM ${spec.table}`,
+        // Orders in creation order: the live set keeps it, so listing them needs no sort.
+        `SELECT ${spec.key} AS k, data::text AS data, version${extra} FROM ${spec.table}${kind === 'orders' ? ' ORDER BY created_at, id' : ''}`,
       );
       const list: unknown[] = [];
       for (const row of rows.rows) {

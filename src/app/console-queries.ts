@@ -53,8 +53,10 @@ export function overview(store: Store, now: Date): Overview {
   // The 24 hours ending with the current one (a message read this very instant counts).
   const end = Math.floor(now.getTime() / hourMs) * hourMs + hourMs;
   const hours = Array.from({ length: 24 }, (_, i) => ({ start: end - (24 - i) * hourMs, in: 0, out: 0 }));
+  // ISO instants compare as strings: only those in the window are parsed.
+  const since = new Date(end - 24 * hourMs).toISOString();
   const bucket = (iso: string | undefined) => {
-    if (!iso) return undefined;
+    if (!iso || iso < since) return undefined;
     const i = Math.floor((Date.parse(iso) - (end - 24 * hourMs)) / hourMs);
     return i >= 0 && i < 24 ? hours[i] : undefined;
   };
@@ -89,18 +91,30 @@ export interface OrderSearch {
   pageSize?: number;
 }
 
-/** The test a search term puts to an order: its id, account, carrier (name, address, domain), PON or a number. */
+/**
+ * What a search looks through, per order, in lower case: id, account, PON, carrier name and
+ * address, and the numbers' digits. Made once per version of an order (records are immutable),
+ * so a search over 100,000 orders compares strings instead of building them.
+ */
+const haystacks = new WeakMap<PortOrder, string>();
+function haystackOf(o: PortOrder): string {
+  let h = haystacks.get(o);
+  if (h === undefined) {
+    h = [o.id, o.accountId, o.carrier.pon ?? '', o.carrier.name, o.carrier.email, ...o.dids.map((d) => d.replace(/\D/g, ''))].join('\n').toLowerCase();
+    haystacks.set(o, h);
+  }
+  return h;
+}
+
+/** The test a search term puts to an order: its id, account, carrier (name, address), PON or a number, in part. */
 function orderMatcher(q: string): (o: PortOrder) => boolean {
   const term = q.trim().toLowerCase();
   const digits = term.replace(/\D/g, '');
-  const e164 = digits.length >= 7 ? toE164(term) : undefined;
   const looksLikeNumber = digits.length >= 4 && /^[\d\s()+.-]+$/.test(term);
-  return (o) => {
-    if (o.id.toLowerCase() === term || o.accountId.toLowerCase() === term) return true;
-    if (looksLikeNumber && o.dids.some((d) => (e164 ? d === e164 : d.includes(digits)))) return true;
-    if (o.carrier.pon && o.carrier.pon.toLowerCase().includes(term)) return true;
-    return o.carrier.name.toLowerCase().includes(term) || o.carrier.email.toLowerCase().includes(term);
-  };
+  // A whole number in any format (+1 206…, (206) 555-…) is looked for as its E.164 digits.
+  const e164 = looksLikeNumber && digits.length >= 10 ? toE164(term)?.replace(/\D/g, '') : undefined;
+  const needle = looksLikeNumber ? (e164 ?? digits) : term;
+  return (o) => haystackOf(o).includes(needle);
 }
 
 /** Newest first, a page at a time. */
@@ -108,14 +122,18 @@ export function searchOrders(store: Store, s: OrderSearch): { orders: PortOrder[
   const pageSize = s.pageSize ?? 50;
   const list = store.listOrders(s.state ? { state: s.state } : {});
   const matches = s.q?.trim() ? orderMatcher(s.q) : undefined;
-  // listOrders is oldest first: walk it backwards, keeping only the page asked for.
   const page = Math.max(1, s.page ?? 1);
   const from = (page - 1) * pageSize;
+  if (!matches) {
+    // listOrders is oldest first: the page is a slice from the end.
+    const end = Math.max(0, list.length - from);
+    return { orders: list.slice(Math.max(0, end - pageSize), end).reverse(), total: list.length, page, pages: Math.max(1, Math.ceil(list.length / pageSize)) };
+  }
   const orders: PortOrder[] = [];
   let total = 0;
   for (let i = list.length - 1; i >= 0; i--) {
     const o = list[i]!;
-    if (matches && !matches(o)) continue;
+    if (!matches(o)) continue;
     if (total >= from && orders.length < pageSize) orders.push(o);
     total++;
   }

@@ -82,7 +82,9 @@ export class DeskState {
   }
 
   private putOrder(order: PortOrder): void {
-    this.removeOrder(order.id);
+    // A new version replaces the old in place: the map keeps its first-insertion order, which is
+    // the order of creation, so listing orders needs no sort (store-reads.ts).
+    this.unindexOrder(order.id);
     this.orders.set(order.id, order);
     this.orderIdByToken.set(order.token, order.id);
     for (const mid of customerMessageIds(order)) this.orderIdByVerificationId.set(mid, order.id);
@@ -98,9 +100,13 @@ export class DeskState {
 
   /** Drops a live order and every index entry pointing at it. */
   removeOrder(id: string): void {
+    if (this.unindexOrder(id)) this.orders.delete(id);
+  }
+
+  /** Drops the index entries of a live order (keeping the order itself); false when there is none. */
+  private unindexOrder(id: string): boolean {
     const old = this.orders.get(id);
-    if (!old) return;
-    this.orders.delete(id);
+    if (!old) return false;
     if (this.orderIdByToken.get(old.token) === id) this.orderIdByToken.delete(old.token);
     for (const mid of customerMessageIds(old)) if (this.orderIdByVerificationId.get(mid) === id) this.orderIdByVerificationId.delete(mid);
     if (this.openOrderIds.delete(id)) {
@@ -110,6 +116,7 @@ export class DeskState {
         if (ids && ids.size === 0) this.openOrderIdsByDid.delete(did);
       }
     }
+    return true;
   }
 
   private putOutbox(entry: OutboxEntry): void {
