@@ -14,6 +14,7 @@ import type { Account } from '../src/domain/records.js';
 import { silentLogger } from '../src/logger.js';
 import { startDaemon, type Daemon } from '../src/main.js';
 import { startDovecot, type DovecotServer } from '../test/support/dovecot.js';
+import { findFreePort } from '../test/support/free-port.js';
 import type { MailAuthMode } from '../src/domain/mail-auth.js';
 import type { ZoneEntry } from './dns-child.js';
 import type { SinkReport } from './sink-child.js';
@@ -200,11 +201,16 @@ export async function startMailbox(users: string[] = [DESK_USER]): Promise<Mailb
   };
 }
 
-/** Writes the accounts into a new store in `dir`, as `portdesk accounts import` would. */
-export async function seedAccounts(dir: string, accounts: Account[]): Promise<void> {
+/**
+ * Writes the accounts into the store in `dir` (a new one, or one a scenario filled), as
+ * `portdesk accounts import` would. Says how many inbound entries and e-mails the store holds live.
+ */
+export async function seedAccounts(dir: string, accounts: Account[]): Promise<{ inbound: number; outbox: number }> {
   const store = await openFileStore(dir);
   try {
     await store.commit({ accounts });
+    const { inbound, outbox } = store.stats().live;
+    return { inbound, outbox };
   } finally {
     await store.close();
   }
@@ -215,7 +221,11 @@ export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<vo
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The daemon's environment for a bench: its mailbox in the private Dovecot, the sink as SMTP, the bench DNS server. */
+/**
+ * The daemon's environment for a bench: its mailbox in the private Dovecot, the sink as SMTP, the
+ * bench DNS server. The console is off (HTTP_PORT=0) unless `env` turns it on (consoleEnv): the
+ * scenarios measure the desk as they always have, and two of them never race for port 8025.
+ */
 export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, auth: BenchMailAuth, env: Record<string, string> = {}): Record<string, string> {
   const imap = mailbox.dovecot.imapConfig(DESK_USER);
   return {
@@ -241,8 +251,17 @@ export function benchEnv(mailbox: Mailbox, sink: Sink, dataDir: string, auth: Be
     MAX_REQUESTS_PER_CARRIER_PER_HOUR: '1000000',
     MAX_EMAILS_PER_CUSTOMER_PER_DAY: '1000000',
     LOG_LEVEL: 'silent',
+    HTTP_PORT: '0',
     ...env,
   };
+}
+
+/**
+ * What turns the console on for a bench daemon: HTTP on 127.0.0.1 at a port that was free a
+ * moment ago (another process could take it before the daemon binds; rare enough to accept).
+ */
+export async function consoleEnv(): Promise<{ HTTP_HOST: string; HTTP_PORT: string }> {
+  return { HTTP_HOST: '127.0.0.1', HTTP_PORT: String(await findFreePort('127.0.0.1')) };
 }
 
 export function benchConfig(mailbox: Mailbox, sink: Sink, dataDir: string, auth: BenchMailAuth, env: Record<string, string> = {}): Config {

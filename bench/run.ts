@@ -42,6 +42,12 @@ async function runScenario(name: ScenarioName, size: SizeName): Promise<unknown>
       return (await import('./scenarios/growth.js')).runGrowth(spec);
     case 'jobs':
       return (await import('./scenarios/jobs.js')).runJobs(spec);
+    case 'console-pages':
+      return (await import('./scenarios/console.js')).runConsolePages(spec);
+    case 'backlog-console':
+      return (await import('./scenarios/console.js')).runBacklogConsole(spec, true);
+    case 'backlog-console-off':
+      return (await import('./scenarios/console.js')).runBacklogConsole(spec, false);
     case 'hostile-readers':
       return (await import('./hostile-readers.js')).runHostileReaders();
   }
@@ -100,8 +106,19 @@ async function main(): Promise<void> {
   // The price of authentication is read from two runs of each mode in A-B-B-A order, so a drift
   // of the machine over the runs (heat, page cache, a neighbour) weighs on both alike.
   const pairAuth = wanted.includes('backlog') && wanted.includes('backlog-off');
+  // The same for the console's price: on, off, off, on.
+  if (wanted.includes('backlog-console') && !wanted.includes('backlog-console-off')) wanted.push('backlog-console-off');
+  const pairConsole = wanted.includes('backlog-console') && wanted.includes('backlog-console-off');
   const order = SCENARIOS.filter((s) => wanted.includes(s)).flatMap((s): ScenarioName[] =>
-    s === 'backlog-off' && pairAuth ? [] : s === 'backlog' && pairAuth ? ['backlog', 'backlog-off', 'backlog-off', 'backlog'] : [s],
+    s === 'backlog-off' && pairAuth
+      ? []
+      : s === 'backlog' && pairAuth
+        ? ['backlog', 'backlog-off', 'backlog-off', 'backlog']
+        : s === 'backlog-console-off' && pairConsole
+          ? []
+          : s === 'backlog-console' && pairConsole
+            ? Array.from({ length: SIZES[size].backlogConsole.rounds }).flatMap((): ScenarioName[] => ['backlog-console', 'backlog-console-off', 'backlog-console-off', 'backlog-console'])
+            : [s],
   );
   const profileDir = opts.profile ? path.join(HERE, 'results', 'profiles') : undefined;
 
@@ -111,6 +128,8 @@ async function main(): Promise<void> {
   const errors: Record<string, string> = {};
   const authRuns: { enforce?: number[]; off?: number[] } = {};
   if (pairAuth) results['auth-runs'] = authRuns;
+  const consoleRuns: { on: boolean; msgPerSec: number; drainMsgPerSec: number; cpuMsPerMsg: number }[] = [];
+  if (pairConsole) results['console-runs'] = consoleRuns;
   // The children (and the growth probes they start) inherit it; see carrier-dkim.ts.
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-bench-run-'));
   process.env.BENCH_RUN_DIR = runDir;
@@ -124,6 +143,10 @@ async function main(): Promise<void> {
         const throughput = (r.result as { msgPerSec?: number }).msgPerSec;
         if (pairAuth && (name === 'backlog' || name === 'backlog-off') && throughput !== undefined) {
           (authRuns[name === 'backlog' ? 'enforce' : 'off'] ??= []).push(throughput);
+        }
+        if (pairConsole && (name === 'backlog-console' || name === 'backlog-console-off') && throughput !== undefined) {
+          const b = r.result as { drainMsgPerSec: number; cpuMsPerMsg: number };
+          consoleRuns.push({ on: name === 'backlog-console', msgPerSec: throughput, drainMsgPerSec: b.drainMsgPerSec, cpuMsPerMsg: b.cpuMsPerMsg });
         }
         results[name] ??= r.result;
       } else errors[name] = r.error;

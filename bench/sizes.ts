@@ -6,6 +6,9 @@ export const SIZES = {
     replyRound: { verifications: 200 },
     growth: { accounts: 5_000, finished: 10_000, emailsPerOrder: 4, probes: 100 },
     jobs: { open: 5_000, expiring: 1_000 },
+    consolePages: { orders: 100_000, accounts: 22_000, warmup: 20, requests: 200 },
+    /** A-B-B-A `rounds` times, on a store already holding `storeOrders` orders (0: an empty store, as `backlog`). */
+    backlogConsole: { rounds: 2, storeOrders: 100_000, storeAccounts: 20_000 },
   },
   full: {
     backlog: { requests: 10_000, accounts: 5_000, window: 1_000 },
@@ -13,6 +16,8 @@ export const SIZES = {
     replyRound: { verifications: 2_000 },
     growth: { accounts: 50_000, finished: 100_000, emailsPerOrder: 4, probes: 500 },
     jobs: { open: 50_000, expiring: 10_000 },
+    consolePages: { orders: 100_000, accounts: 22_000, warmup: 50, requests: 500 },
+    backlogConsole: { rounds: 1, storeOrders: 100_000, storeAccounts: 20_000 },
   },
 } as const;
 
@@ -21,5 +26,6 @@ export type SizeSpec = (typeof SIZES)[SizeName];
 
 /** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
 /** `hostile-readers`: every reader on hostile text of growing size; the same at every size (about 5 min). */
-export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'hostile-readers'] as const;
+/** `console-pages`: the console's pages over 100,000 orders. `backlog-console`: the backlog with the console and a dashboard on, A-B-B-A against `backlog-console-off` (HTTP_PORT=0), which it brings along. */
+export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'console-pages', 'backlog-console', 'backlog-console-off', 'hostile-readers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

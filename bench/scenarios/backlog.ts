@@ -15,6 +15,8 @@ import { makeAccounts, generateRequests, type AccountOptions, type GeneratedRequ
 import { makeLoaPdf, withLoaEvery } from '../pdf-loa.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
 import type { SizeSpec } from '../sizes.js';
+import type { FileStore } from '../../src/adapters/file-store.js';
+import type { Daemon } from '../../src/main.js';
 
 export const BACKLOG_SEED = 20261;
 export const backlogAccountOptions: AccountOptions & { didsPerAccount: number } = { didsPerAccount: 8, pinEvery: 50, lockEvery: 100 };
@@ -24,6 +26,11 @@ export interface BacklogResult {
   messages: number;
   ms: number;
   msgPerSec: number;
+  /** From the first message handled to done: the drain alone, without opening the store. */
+  drainMs: number;
+  drainMsgPerSec: number;
+  /** CPU time of the desk's process (every thread) from start to done, per message. */
+  cpuMsPerMsg: number;
   /** Milliseconds per message over the first and the last `window` messages handled. */
   window: number;
   firstWindowMsPerMsg: number;
@@ -47,6 +54,30 @@ export interface BacklogResult {
   outcomes: Record<string, number>;
   /** What authentication said of the requests that did not pass aligned (MAIL_AUTH=enforce). */
   unauthenticated: Record<string, number>;
+  /** What the companion (BacklogOptions.companion) reported, when one ran beside the desk. */
+  companion?: unknown;
+}
+
+/**
+ * Something running beside the draining desk (the `backlog-console` scenario: a dashboard on the
+ * console). Made before the clock starts, so its own start-up is not charged to the desk.
+ */
+export interface BacklogCompanion {
+  /** Added to the daemon's environment (e.g. the console on at a free port). */
+  env: Record<string, string>;
+  /** The daemon runs (and has begun to drain): start whatever runs beside it. */
+  start(daemon: Daemon): Promise<void>;
+  /** The backlog is done (or failed): stop, and say what happened. Called once or more. */
+  stop(): Promise<unknown>;
+}
+
+export interface BacklogOptions {
+  /** A 200 KB PDF LOA on every n-th request (the `backlog-pdf` scenario: one in ten). */
+  loaEvery?: number;
+  /** Made on the seeded data directory, before the daemon starts. */
+  companion?: (dataDir: string) => Promise<BacklogCompanion>;
+  /** Fills the (empty) data directory before the backlog's accounts are seeded: a desk with a past. */
+  store?: (dataDir: string) => Promise<void>;
 }
 
 /** The backlog's requests, signed by their carriers: the same for the baseline and both runs. */
@@ -58,8 +89,7 @@ export async function backlogRequests(size: SizeSpec, keys: CarrierKeys, opts: {
   return { accounts, requests: await signRequests(unsigned, keys, opts.loaEvery ? 'backlog-pdf' : 'backlog') };
 }
 
-/** `loaEvery`: a 200 KB PDF LOA on every n-th request (the `backlog-pdf` scenario: one in ten). */
-export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: { loaEvery?: number } = {}): Promise<BacklogResult> {
+export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: BacklogOptions = {}): Promise<BacklogResult> {
   const { requests: n, window } = size.backlog;
   const { keys, dns } = await startCarrierDns();
   const { accounts, requests } = await backlogRequests(size, keys, opts);
@@ -69,26 +99,34 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: { loa
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   const data = await makeDataDir();
+  let companion: BacklogCompanion | undefined;
   try {
-    await seedAccounts(data.dir, accounts);
+    await opts.store?.(data.dir);
+    // What the store held before: the backlog is done when it added its own.
+    const before = await seedAccounts(data.dir, accounts);
     await mailbox.deliver(requests.map((r) => r.raw));
     await mailbox.prime();
+    companion = await opts.companion?.(data.dir);
 
-    const config = benchConfig(mailbox, sink, data.dir, { mode, dns });
+    const config = benchConfig(mailbox, sink, data.dir, { mode, dns }, companion?.env);
     const elu0 = performance.eventLoopUtilization();
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const daemon = await runDaemon(config);
     const startupMs = Date.now() - t0;
-    const store = daemon.store;
+    await companion?.start(daemon);
+    // The bench runs the daemon on its file store (no DATABASE_URL): its counters say when it is done.
+    const store = daemon.store as FileStore;
     // Done when every message is in the inbound log and every queued e-mail reached the sink.
     await pollUntil(
       () => {
         const s = store.stats();
-        return s.live.inbound >= n && s.live.queuedOutbox === 0 && sink.reports.length >= s.live.outbox;
+        return s.live.inbound - before.inbound >= n && s.live.queuedOutbox === 0 && sink.reports.length >= s.live.outbox - before.outbox;
       },
       60 * 60_000,
       50,
     );
+    const cpu = process.cpuUsage(cpu0);
     const lastMail = Math.max(...sink.reports.map((r) => r.at));
     const inbound = requests.map((r) => store.getInbound(r.messageId));
     const ats = inbound.map((e) => (e?.at ? Date.parse(e.at) : NaN));
@@ -97,17 +135,23 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: { loa
     const ms = Math.max(lastMail, Math.max(...ats.filter((x) => !Number.isNaN(x)))) - t0;
     const elu = performance.eventLoopUtilization(elu0);
     const stats = store.stats();
-    const orders = store.listOrders();
+    // The orders of this backlog, not those the store held before.
+    const orders = store.listOrders().filter((o) => Date.parse(o.createdAt) >= t0);
     const ordersByState: Record<string, number> = {};
     for (const o of orders) ordersByState[o.state] = (ordersByState[o.state] ?? 0) + 1;
     const sorted = ats.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
     const w = Math.min(window, Math.floor(sorted.length / 2));
+    const drainMs = ms + t0 - sorted[0]!;
+    const beside = await companion?.stop();
     await daemon.stop();
     return {
       mailAuth: mode,
       messages: n,
       ms,
       msgPerSec: (n / ms) * 1000,
+      drainMs,
+      drainMsgPerSec: (n / drainMs) * 1000,
+      cpuMsPerMsg: (cpu.user + cpu.system) / 1000 / n,
       window: w,
       firstWindowMsPerMsg: (sorted[w]! - sorted[0]!) / w,
       lastWindowMsPerMsg: (sorted[sorted.length - 1]! - sorted[sorted.length - 1 - w]!) / w,
@@ -125,8 +169,10 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: { loa
       authenticated: inbound.filter((e) => e?.auth?.aligned && e.auth.dkim === 'pass').length,
       outcomes: tally(inbound.map((e) => (e ? `${e.outcome}${e.reviewReason ? `:${e.reviewReason}` : ''}` : 'missing'))),
       unauthenticated: tally(inbound.filter((e) => mode !== 'off' && !(e?.auth?.aligned && e.auth.dkim === 'pass')).map((e) => (e?.auth ? describeAuth(e.auth) : 'no record'))),
+      ...(companion ? { companion: beside } : {}),
     };
   } finally {
+    await companion?.stop().catch(() => undefined);
     await dns.stop();
     await sink.stop();
     await mailbox.stop();
