@@ -50,6 +50,7 @@ export interface PgStore extends Store {
   follow(): Promise<number>;
   /** Locks the outbox row and checks the lease before an e-mail is sent (SPEC §13). */
   claimOutbox(id: string): Promise<boolean>;
+  mayAct(): boolean;
   /** Moves records that aged out of the live set to the cold rows; how many moved. */
   coolDown(): number;
   getSetting(key: string): Promise<string | undefined>;
@@ -341,9 +342,14 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     }
   }
 
+  mayAct(): boolean {
+    const lease = this.opts.lease;
+    return !!lease?.holding && !this.failure && this.clock.now().getTime() < lease.validUntil;
+  }
+
   async claimOutbox(id: string): Promise<boolean> {
     const held = this.opts.lease?.holding;
-    if (!held || this.failure) return false;
+    if (!held || !this.mayAct()) return false;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

@@ -25,7 +25,7 @@ import type { DeskInfo } from './template-names.js';
 export const OUTBOX_BACKOFF: Omit<BackoffOptions, 'random'> = { baseMs: 30_000, maxMs: 3_600_000, jitter: 0.5 };
 
 export interface OutboxDeliveryOptions {
-  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush' | 'claimOutbox'>;
+  store: Pick<Store, 'listQueuedOutbox' | 'getOutbox' | 'commit' | 'flush' | 'claimOutbox' | 'mayAct'>;
   mailer: Mailer;
   clock: Clock;
   log: Logger;
@@ -52,6 +52,8 @@ export interface OutboxDeliveryOptions {
    */
   commitEvery?: number;
   commitAfterMs?: number;
+  /** When a claim could not be asked (the database unreachable), the next pass is this much later (default 2 s). */
+  claimRetryMs?: number;
 }
 
 export interface DeliveryResult {
@@ -80,6 +82,17 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
 
   let running: Promise<DeliveryResult> | undefined;
   let again = false;
+  const claimRetryMs = options.claimRetryMs ?? 2_000;
+  let retryTimer: NodeJS.Timeout | undefined;
+  /** A claim failed for a passing reason: another pass soon, not at the next job run. */
+  const retrySoon = () => {
+    if (retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      delivery.kick();
+    }, claimRetryMs);
+    retryTimer.unref();
+  };
 
   function start(): Promise<DeliveryResult> {
     const pass = runPass().finally(() => {
@@ -124,7 +137,14 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
         // Re-read: a command working on the same data may have sent or changed it since the list.
         const entry = store.getOutbox(due[next++]!.id);
         if (!entry || entry.status !== 'queued') continue;
-        if (store.claimOutbox && !(await store.claimOutbox(entry.id).catch(() => false))) continue;
+        if (store.claimOutbox) {
+          const claimed = await store.claimOutbox(entry.id).catch((err: unknown) => {
+            log.warn({ outboxId: entry.id, err: { message: (err as Error).message } }, 'could not claim an e-mail to send; trying again shortly');
+            retrySoon();
+            return false;
+          });
+          if (!claimed) continue;
+        }
         const outcome = await attempt(entry);
         const change = settle(entry, outcome, clock.now());
         if (settled.length === 0) oldestSettledAt = performance.now();
@@ -141,6 +161,10 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   }
 
   async function attempt(entry: OutboxEntry): Promise<SendResult> {
+    // A process paused since its claim (its lease ended meanwhile, by its own clock) sends nothing:
+    // another daemon has taken over and sends it. Reported as a passing failure, never recorded
+    // (this process can no longer write).
+    if (store.mayAct && !store.mayAct()) return { ok: false, permanent: false, error: 'this daemon is no longer the active one' };
     try {
       return await mailer.send(entry);
     } catch (err) {
@@ -212,7 +236,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     }
   }
 
-  return {
+  const delivery: OutboxDelivery = {
     deliverDue() {
       return running ?? start();
     },
@@ -224,9 +248,12 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       start().catch((err: unknown) => log.error({ err }, 'outbox pass failed'));
     },
     async idle() {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
       while (running) await running.catch(() => undefined);
     },
   };
+  return delivery;
 }
 
 export interface OutboxEntryInput {

@@ -13,24 +13,34 @@ export function addStartCommand(program: Command): void {
       const cfg = loadConfig();
       const log = createLogger(cfg.logLevel);
       const { runUntilStopped, startDaemon, waitForLease } = await import('../main.js');
-      let lease: Awaited<ReturnType<typeof waitForLease>>;
-      if (cfg.database) {
-        // With PostgreSQL, one daemon is active; the others stand by until its lease ends. A
-        // signal while standing by is a clean stop (exit 0), as it is for the active one.
-        let onSignal!: () => void;
-        const stopped = new Promise<void>((resolve) => (onSignal = resolve));
-        process.once('SIGTERM', onSignal);
-        process.once('SIGINT', onSignal);
-        process.stderr.write(`portdesk: on the database ${maskUrlPassword(cfg.database.url)}; active at once, or standing by while another daemon is\n`);
-        lease = await waitForLease(cfg, { log, stopped });
+      // A signal before the daemon runs (standing by, or starting) is a clean stop too (exit 0):
+      // the handlers stay until runUntilStopped installs its own.
+      let onSignal!: () => void;
+      const stopped = new Promise<void>((resolve) => (onSignal = resolve));
+      let signalled = false;
+      void stopped.then(() => (signalled = true));
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      const dropSignals = () => {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+      };
+      let lease: Awaited<ReturnType<typeof waitForLease>>;
+      if (cfg.database) {
+        // With PostgreSQL, one daemon is active; the others stand by until its lease ends.
+        process.stderr.write(`portdesk: on the database ${maskUrlPassword(cfg.database.url)}; active at once, or standing by while another daemon is\n`);
+        lease = await waitForLease(cfg, { log, stopped }).catch((err: unknown) => {
+          dropSignals();
+          throw err;
+        });
         if (!lease) {
+          dropSignals();
           log.info('stopped while standing by');
           return;
         }
       }
       const daemon = await startDaemon(cfg, { log, ...(lease ? { lease } : {}) }).catch((err: Error & { code?: string }) => {
+        dropSignals();
         if (err.code === 'EADDRINUSE' && !cfg.imap) {
           throw new CliError(
             `127.0.0.1:${cfg.inboundSmtpPort} is already in use, so the embedded SMTP listener cannot start; stop what listens there or set INBOUND_SMTP_PORT to a free port`,
@@ -38,6 +48,12 @@ export function addStartCommand(program: Command): void {
         }
         throw err;
       });
+      dropSignals();
+      if (signalled) {
+        log.info('signal received while starting: stopping');
+        await daemon.stop();
+        return;
+      }
       const banner = [
         'portdesk is running.',
         `  mail in:   ${daemon.inbound}${cfg.imap ? '' : '   (embedded SMTP listener; set IMAP_HOST to read a mailbox)'}`,

@@ -87,6 +87,11 @@ export interface Store {
    * the lease, so a daemon that lost it, or a second process, sends nothing (SPEC §13).
    */
   claimOutbox?(id: string): Promise<boolean>;
+  /**
+   * Whether this process may still act (send an e-mail it claimed), by its own clock: the
+   * PostgreSQL store says no once its lease has ended. Unset: always.
+   */
+  mayAct?(): boolean;
   /** Resolves when every change committed so far is durable; rejects if the store failed. */
   flush(): Promise<void>;
   /** Writes everything pending and releases files. */

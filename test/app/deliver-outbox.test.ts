@@ -419,3 +419,32 @@ describe('buildOutboxEntry', () => {
     expect(e.lastError).toBeUndefined();
   });
 });
+
+describe('claims (a store shared by several daemons)', () => {
+  it('an e-mail another process claimed is not sent; one whose claim could not be asked is sent on the next pass, shortly', async () => {
+    const store = Object.assign(new FakeOutboxStore([queued('mail-a'), queued('mail-b')]), {
+      claimFailures: 1,
+      async claimOutbox(id: string): Promise<boolean> {
+        if (id === 'mail-b' && this.claimFailures-- > 0) throw new Error('Connection terminated unexpectedly');
+        return id !== 'taken-elsewhere';
+      },
+    });
+    const mailer = new FakeMailer();
+    const delivery = createOutboxDelivery({ store, mailer, clock: clockAt(T0), log: silentLogger(), claimRetryMs: 20 });
+    const first = await delivery.deliverDue();
+    expect(first.sent).toBe(1);
+    expect(mailer.sent.map((e) => e.id)).toEqual(['mail-a']);
+    // No new mail, no job: the retry alone sends it.
+    await expect.poll(() => mailer.sent.map((e) => e.id), { timeout: 2_000, interval: 10 }).toEqual(['mail-a', 'mail-b']);
+    await delivery.idle();
+  });
+
+  it('a process that may no longer act sends nothing it claimed', async () => {
+    const store = Object.assign(new FakeOutboxStore([queued('mail-a')]), { claimOutbox: async () => true, mayAct: () => false });
+    const mailer = new FakeMailer();
+    const delivery = createOutboxDelivery({ store, mailer, clock: clockAt(T0), log: silentLogger() });
+    const r = await delivery.deliverDue();
+    expect(mailer.sent).toEqual([]);
+    expect(r.sent).toBe(0);
+  });
+});
