@@ -117,11 +117,28 @@ function orderMatcher(q: string): (o: PortOrder) => boolean {
   return (o) => haystackOf(o).includes(needle);
 }
 
+/**
+ * The orders a search looks through, oldest first, and the test each must pass. An account id or
+ * a whole number goes straight to that account's orders (the store filters by account without
+ * building a search text for every order); anything else is looked for in every order's text.
+ */
+function candidates(store: Store, s: OrderSearch): { list: PortOrder[]; matches?: (o: PortOrder) => boolean } {
+  const q = s.q?.trim();
+  const filter = s.state ? { state: s.state } : {};
+  if (!q) return { list: store.listOrders(filter) };
+  const account = store.getAccount(q) ?? store.getAccount(q.toUpperCase());
+  if (account) return { list: store.listOrders({ ...filter, accountId: account.id }) };
+  const digits = q.replace(/\D/g, '');
+  const e164 = digits.length >= 10 && /^[\d\s()+.-]+$/.test(q) ? toE164(q) : undefined;
+  const holder = e164 ? store.findAccountByDid(e164) : undefined;
+  if (e164 && holder) return { list: store.listOrders({ ...filter, accountId: holder.id }), matches: (o) => o.dids.includes(e164) };
+  return { list: store.listOrders(filter), matches: orderMatcher(q) };
+}
+
 /** Newest first, a page at a time. */
 export function searchOrders(store: Store, s: OrderSearch): { orders: PortOrder[]; total: number; page: number; pages: number } {
   const pageSize = s.pageSize ?? 50;
-  const list = store.listOrders(s.state ? { state: s.state } : {});
-  const matches = s.q?.trim() ? orderMatcher(s.q) : undefined;
+  const { list, matches } = candidates(store, s);
   const page = Math.max(1, s.page ?? 1);
   const from = (page - 1) * pageSize;
   if (!matches) {
