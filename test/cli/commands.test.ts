@@ -3,6 +3,7 @@
  * embedded defaults (no IMAP, .eml files for outgoing mail) and nothing from the developer's
  * environment.
  */
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -346,9 +347,36 @@ describe('check', () => {
       ['IMAP', true],
       ['SMTP', true],
       ['mail authentication', true],
+      ['console', true],
+      ['database', true],
     ]);
     expect(results.find((c) => c.name === 'SMTP')?.detail).toContain('.eml');
+    expect(results.find((c) => c.name === 'database')?.detail).toMatch(/none \(DATABASE_URL unset\)/);
     expect(results.find((c) => c.name === 'mail authentication')?.detail).toMatch(/MAIL_AUTH=enforce; resolvers 127\.0\.0\.1:\d+ \(MAIL_AUTH_DNS\) answer \(_dmarc\.localhost TXT: no such name\)/);
+  });
+
+  it('the console: a port another program holds fails with the fix; a loopback PUBLIC_URL is pointed out', async () => {
+    const dir = await tempDir();
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (holder.address() as net.AddressInfo).port;
+      const busy = parseJson<Array<{ name: string; ok: boolean; detail: string; fix?: string }>>(await portdesk(dir, ['check', '--json'], { MAIL_AUTH: 'off', HTTP_PORT: String(port) }));
+      const consoleCheck = busy.find((c) => c.name === 'console')!;
+      expect(consoleCheck.ok).toBe(false);
+      expect(consoleCheck.detail).toMatch(/EADDRINUSE/);
+      expect(consoleCheck.fix).toMatch(/HTTP_PORT/);
+    } finally {
+      holder.close();
+    }
+    const free = parseJson<Array<{ name: string; ok: boolean; detail: string; fix?: string }>>(await portdesk(dir, ['check', '--json'], { MAIL_AUTH: 'off', HTTP_PORT: '18931' }));
+    const ok = free.find((c) => c.name === 'console')!;
+    expect(ok.ok).toBe(true);
+    expect(ok.fix).toMatch(/set PUBLIC_URL/);
+    const pub = parseJson<Array<{ name: string; ok: boolean; detail: string; fix?: string }>>(
+      await portdesk(dir, ['check', '--json'], { MAIL_AUTH: 'off', HTTP_PORT: '18931', PUBLIC_URL: 'https://porting.example.test' }),
+    );
+    expect(pub.find((c) => c.name === 'console')).toMatchObject({ ok: true, detail: expect.stringMatching(/links in e-mails go to https:\/\/porting\.example\.test/) });
   });
 
   it('reports the mail-authentication settings and whether the resolver answers', async () => {

@@ -1,18 +1,19 @@
 /**
  * End to end, delivery guarantees: an SMTP server that refuses for a while, and the daemon killed
  * with SIGKILL after saving its e-mails but before any was sent. Every e-mail must go out, and
- * none twice (the sink counts by Message-ID).
+ * none twice (the sink counts by Message-ID). On PostgreSQL (PORTDESK_TEST_STORE) the killed
+ * daemon's lease is never given back: the restarted one takes it once it has run out.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openFileStore } from '../../src/adapters/file-store.js';
 import { DESK_FROM, DESK_USER, SUPPORT, isTo, startDeskHarness } from '../support/desk-harness.js';
 import { startDovecot } from '../support/dovecot.js';
 import { REPO_ROOT, startProcess, type RunningCli } from '../support/run-cli.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
+import { prepareChildStore } from '../support/test-store.js';
 import { CARRIER, account, matchingRequest, orderIdOf } from './support/scenario.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -72,9 +73,10 @@ describe('delivery', () => {
 
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-kill-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const store = await openFileStore(dataDir);
-    await store.commit({ accounts: [account(41)] });
-    await store.close();
+    // FAILOVER_AFTER (PostgreSQL): short, so the restart does not stand by for the default 15 s.
+    const store = await prepareChildStore(dataDir, { failoverAfter: '3s' });
+    cleanups.push(() => store.close());
+    await store.seed({ accounts: [account(41)] });
 
     const imap = dovecot.imapConfig(DESK_USER);
     const env = (smtpPort: number): Record<string, string> => ({
@@ -87,7 +89,7 @@ describe('delivery', () => {
       SMTP_PORT: String(smtpPort),
       MAIL_FROM: DESK_FROM,
       SUPPORT_EMAIL: SUPPORT,
-      DATA_DIR: dataDir,
+      ...store.env,
       VERIFICATION_WINDOW: '1h',
       JOBS_SCHEDULE: '* * * * * *',
       LOG_LEVEL: 'warn',
@@ -117,7 +119,8 @@ describe('delivery', () => {
     expect(sink.count(ack.parsed.messageId!)).toBe(1);
     expect(sink.count(verification.parsed.messageId!)).toBe(1);
     expect(sink.messages.filter((m) => isTo(CARRIER, m.parsed))).toHaveLength(1);
-    const after = await openFileStore(dataDir, { readOnly: true });
+    const after = await store.read();
+    cleanups.push(() => after.close());
     expect(after.listOrders()).toHaveLength(1);
     expect(after.listQueuedOutbox()).toHaveLength(0);
   });

@@ -5,13 +5,10 @@
  * the right PIN included, are refused at once without a word to the customer. A genuine carrier
  * right after is still served; support clears the lock through the daemon's control socket; and
  * with no answer from the customer, auto-match does not approve the genuine order either. No PIN,
- * right or wrong, is anywhere in the data directory.
+ * right or wrong, is anywhere in the data directory (nor, on PostgreSQL, in the database).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendControlRequest } from '../../src/adapters/control-server.js';
 import { SUPPORT, isTo, startDeskHarness, type DeskHarness } from '../support/desk-harness.js';
 import { account, number, orderIdOf, portRequest, text } from './support/scenario.js';
 
@@ -46,21 +43,6 @@ function request(pin: string, i: number, from: string): Buffer {
     pin,
     from: `Porting <${from}>`,
   });
-}
-
-/** Every file under the data directory, as text. */
-function dataDirText(): string {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    for (const name of readdirSync(p)) {
-      const f = path.join(p, name);
-      const st = statSync(f);
-      if (st.isDirectory()) walk(f);
-      else if (st.isFile()) out.push(readFileSync(f, 'utf8'));
-    }
-  };
-  walk(h.dataDir);
-  return out.join('\n');
 }
 
 const rejectionFor = (pon: string) => (m: ParsedMail) => isTo(GUESSER, m) && (m.subject ?? '').includes(pon) && /rejected/i.test(m.subject ?? '');
@@ -118,8 +100,8 @@ describe('PIN guessing against the running daemon', () => {
     expect(text(decisions[2]!)).toContain('PIN_LOCKED');
     expect(h.mailsTo(SUPPORT).filter((m) => /PIN guessing/.test(m.subject ?? ''))).toHaveLength(1);
 
-    // Nothing in DATA_DIR holds a PIN: not the account's, not any guess.
-    const files = dataDirText();
+    // Nothing in DATA_DIR (or the database) holds a PIN: not the account's, not any guess.
+    const files = await h.storedText();
     for (const pin of GUESSES) {
       expect(files).not.toContain(`"${pin}"`);
       expect(files).not.toContain(`PIN: ${pin}`);
@@ -128,7 +110,8 @@ describe('PIN guessing against the running daemon', () => {
   });
 
   it('support clears the lock through the daemon; auto-match still does not approve the order made amid the guessing', async () => {
-    const cleared = await sendControlRequest(h.dataDir, { cmd: 'unlock-pin', accountId: `ACCT-${N}`, carrier: 'quickport-guess.test', by: 'e2e' });
+    // Through the control socket, or on PostgreSQL the commands table: as `portdesk accounts unlock-pin` sends it.
+    const cleared = await h.command({ cmd: 'unlock-pin', accountId: `ACCT-${N}`, carrier: 'quickport-guess.test', by: 'e2e' });
     expect(cleared).toMatchObject({ ok: true, result: { accountId: `ACCT-${N}`, cleared: [{ carrier: 'quickport-guess.test' }] } });
     expect(h.daemon.store.getAccount(`ACCT-${N}`)!.pinGuard?.locks).toEqual([]);
 

@@ -4,6 +4,10 @@
  * `inbound: 'smtp'`, through the desk's embedded SMTP listener, envelope and all); what the desk
  * sends is read back from the sink. Mail authentication looks everything up in a private DNS
  * server (`dns`), empty unless the test publishes records: never the machine's resolver.
+ *
+ * The store is the one test/support/test-store.ts names (PORTDESK_TEST_STORE): the file store in
+ * a temp DATA_DIR, or PostgreSQL — a fresh database per harness (DATABASE_URL), the accounts
+ * seeded there, DATA_DIR still a temp directory of its own.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +23,8 @@ import nodemailer from 'nodemailer';
 import { startTestDnsServer, type TestDnsServer } from './dns-server.js';
 import { startDovecot, type DovecotServer } from './dovecot.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import type { ControlRequest, ControlResponse } from '../../src/adapters/control-server.js';
+import { createTestDatabase, databaseText, directoryText, seedDatabase, sendCommand, testStoreKind, type TestDatabase, type TestStoreKind } from './test-store.js';
 
 export const DESK_USER = 'desk@example.test';
 export const DESK_FROM = 'porting@example.test';
@@ -44,6 +50,14 @@ export interface DeskHarness {
   config: Config;
   clock: OffsetClock;
   dataDir: string;
+  /** The store the daemon runs on (PORTDESK_TEST_STORE). */
+  storeKind: TestStoreKind;
+  /** The daemon's database (DATABASE_URL) on PostgreSQL; undefined on the file store. */
+  databaseUrl?: string;
+  /** A command to the running daemon, as `portdesk` sends it: the control socket, or the database's commands table. */
+  command(req: ControlRequest): Promise<ControlResponse | undefined>;
+  /** Everything the desk keeps, as text: every file under DATA_DIR, and on PostgreSQL every row of its database too. */
+  storedText(): Promise<string>;
   /**
    * Appends a raw message to the desk's INBOX, or delivers it to the embedded listener (resolving
    * once the desk answered 250, rejecting with the SMTP error otherwise); `envelope` sets MAIL
@@ -79,9 +93,16 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
   const sink = await startSmtpSink();
   const dns = await startTestDnsServer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portdesk-e2e-'));
-  const store = await openFileStore(dataDir);
-  await store.commit({ accounts: opts.accounts });
-  await store.close();
+  const storeKind = testStoreKind();
+  let database: TestDatabase | undefined;
+  if (storeKind === 'postgres') {
+    database = await createTestDatabase();
+    await seedDatabase(database.url, { accounts: opts.accounts });
+  } else {
+    const store = await openFileStore(dataDir);
+    await store.commit({ accounts: opts.accounts });
+    await store.close();
+  }
 
   const imap = viaSmtp ? undefined : dovecot.imapConfig(DESK_USER);
   const config = loadConfig(
@@ -95,6 +116,7 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
       MAIL_FROM: DESK_FROM,
       SUPPORT_EMAIL: SUPPORT,
       DATA_DIR: dataDir,
+      ...(database ? { DATABASE_URL: database.url } : {}),
       TIMEZONE: 'America/New_York',
       JOBS_SCHEDULE: '* * * * * *',
       LOG_LEVEL: 'silent',
@@ -131,6 +153,10 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
     config,
     clock,
     dataDir,
+    storeKind,
+    ...(database ? { databaseUrl: database.url } : {}),
+    command: (req) => sendCommand({ dataDir, ...(database ? { databaseUrl: database.url } : {}) }, req),
+    storedText: async () => [directoryText(dataDir), ...(database ? [await databaseText(database.url)] : [])].join('\n'),
     send: async (raw, envelope) => {
       if (!viaSmtp) {
         await dovecot.append(DESK_USER, 'INBOX', raw);
@@ -171,6 +197,7 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
       await sink.stop();
       await dovecot?.stop();
       await dns.close();
+      await database?.drop().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
