@@ -2,14 +2,20 @@
  * One measurement of the growth scenario. The daemon runs as deployed — `node dist/cli.js start`
  * in a process of its own, no TypeScript loader, no benchmark code — so its resident memory is the
  * daemon's alone; this process holds the mailbox, the sink's handle and the generated requests.
- * It starts the daemon on DATA_DIR (argv[2]), hands it the probe requests as a backlog dropped
- * into its idle mailbox, and reports start-up time, memory (from /proc) and cost per message.
+ * It starts the daemon on DATA_DIR (argv[2]) — or on the database at argv[4] (DATABASE_URL) —
+ * hands it the probe requests as a backlog dropped into its idle mailbox, and reports start-up
+ * time, memory (from /proc) and cost per message.
+ *
+ * BENCH_DAEMON_NODE_FLAGS (space-separated) go to the daemon's node, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to see where its start-up goes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFileStore } from '../src/adapters/file-store.js';
+import { openPgStore } from '../src/adapters/pg-store.js';
+import type { Store } from '../src/ports/store.js';
 import { signRequests, startCarrierDns } from './carrier-dkim.js';
 import { generateRequests, makeAccounts } from './fixtures.js';
 import { benchEnv, pollUntil, startMailbox, startSinkProcess } from './mailroom.js';
@@ -33,7 +39,7 @@ const MB = 2 ** 20;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What `portdesk start` prints on standard error once the daemon (and its mail source) runs. */
 const READY_BANNER = 'portdesk is running.';
-const [dataDir, probesArg] = process.argv.slice(2);
+const [dataDir, probesArg, databaseUrl] = process.argv.slice(2);
 const probes = Number(probesArg);
 const accounts = makeAccounts(probes * 4, { didsPerAccount: 1 });
 const unsigned = generateRequests(probes, accounts, { seed: 5150, unknownFrom: 44_000, tag: 'g' });
@@ -47,7 +53,8 @@ interface DaemonProcess {
 
 /** Starts the built daemon with only the environment a deployment would give it. */
 function spawnDaemon(env: Record<string, string>): DaemonProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'start'], {
+  const flags = process.env.BENCH_DAEMON_NODE_FLAGS ? process.env.BENCH_DAEMON_NODE_FLAGS.split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...flags, path.join(ROOT, 'dist', 'cli.js'), 'start'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
   const sink = await startSinkProcess();
   let daemon: DaemonProcess | undefined;
   try {
-    const env = benchEnv(mailbox, sink, dataDir!, { mode: 'enforce', dns }, { LOG_LEVEL: 'warn' });
+    const env = benchEnv(mailbox, sink, dataDir!, { mode: 'enforce', dns }, { LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     const t0 = performance.now();
     daemon = spawnDaemon(env);
     await daemon.ready;
@@ -133,10 +140,11 @@ async function main(): Promise<void> {
     const end = await readMemory(pid);
     await daemon.stop();
 
-    const store = await openFileStore(dataDir!);
+    // What the daemon recorded, read back: the file store, or the database as a reader (no lease).
+    const store: Store = databaseUrl ? await openPgStore(databaseUrl, { migrate: false }) : await openFileStore(dataDir!);
     try {
       const missing = requests.filter((r) => !store.getInbound(r.messageId));
-      const queued = store.stats().live.queuedOutbox;
+      const queued = store.listQueuedOutbox().length;
       if (missing.length || queued) throw new Error(`the daemon stopped with ${missing.length} probes unrecorded and ${queued} e-mails queued`);
       const lastMail = Math.max(...sink.reports.map((r) => r.at));
       const ats = requests.map((r) => Date.parse(store.getInbound(r.messageId)!.at)).sort((a, b) => a - b);

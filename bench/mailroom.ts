@@ -19,6 +19,7 @@ import type { MailAuthMode } from '../src/domain/mail-auth.js';
 import type { ZoneEntry } from './dns-child.js';
 import type { SinkReport } from './sink-child.js';
 import { DESK_ADDRESS } from './fixtures.js';
+import { openPgWriter, type StoreTarget } from './pg.js';
 
 export const DESK_USER = 'desk@example.test';
 export const SUPPORT = 'support@example.test';
@@ -202,11 +203,22 @@ export async function startMailbox(users: string[] = [DESK_USER]): Promise<Mailb
 }
 
 /**
- * Writes the accounts into the store in `dir` (a new one, or one a scenario filled), as
- * `portdesk accounts import` would. Says how many inbound entries and e-mails the store holds live.
+ * Writes the accounts into the store in `dir` (a new one, or one a scenario filled), or into the
+ * target's database, as `portdesk accounts import` would. Says how many inbound entries and
+ * e-mails the store holds live.
  */
-export async function seedAccounts(dir: string, accounts: Account[]): Promise<{ inbound: number; outbox: number }> {
-  const store = await openFileStore(dir);
+export async function seedAccounts(target: string | StoreTarget, accounts: Account[]): Promise<{ inbound: number; outbox: number }> {
+  if (typeof target !== 'string' && target.kind === 'postgres') {
+    const w = await openPgWriter(target.databaseUrl!);
+    try {
+      await w.store.commit({ accounts });
+      const { inbound, outbox } = w.store.stats().live;
+      return { inbound, outbox };
+    } finally {
+      await w.close();
+    }
+  }
+  const store = await openFileStore(typeof target === 'string' ? target : target.dataDir);
   try {
     await store.commit({ accounts });
     const { inbound, outbox } = store.stats().live;

@@ -7,6 +7,20 @@ import type { HostileReadersResult } from './hostile-readers.js';
 import type { JobsResult } from './scenarios/jobs.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ReplyRoundResult } from './scenarios/reply-round.js';
+import type { StoreKind } from './pg.js';
+
+/** Where a scenario's result is kept: its name on the file store, `name@postgres` on PostgreSQL. */
+export function resultKey(name: string, store: StoreKind): string {
+  return store === 'file' ? name : `${name}@${store}`;
+}
+
+/** The 1/5/15-minute load averages before and after one scenario run. */
+export interface LoadNote {
+  run: string;
+  before: number[];
+  after: number[];
+  seconds: number;
+}
 
 export interface TargetVerdict {
   scenario: string;
@@ -34,6 +48,23 @@ interface Results {
   /** Every backlog run with the console on and off, in the order run. */
   'console-runs'?: { on: boolean; msgPerSec: number; drainMsgPerSec: number; cpuMsPerMsg: number }[];
   'hostile-readers'?: HostileReadersResult;
+  'backlog@postgres'?: BacklogResult;
+  'latency@postgres'?: LatencyResult;
+  'reply-round@postgres'?: ReplyRoundResult;
+  'jobs@postgres'?: JobsResult;
+  'growth@postgres'?: GrowthResult;
+  /** Throughputs (msg/s) of every backlog run on each store, in the order run. */
+  'store-runs'?: { file: number[]; postgres: number[] };
+  /** The private server's settings. */
+  postgres?: Record<string, string>;
+  load?: LoadNote[];
+}
+
+/** PostgreSQL over the file store, of the backlog's throughput: the means of every run of each. */
+function storeRatio(r: Results): number | undefined {
+  const runs = r['store-runs'];
+  if (runs?.file.length && runs.postgres.length) return mean(runs.postgres) / mean(runs.file);
+  return r.backlog && r['backlog@postgres'] ? r['backlog@postgres'].msgPerSec / r.backlog.msgPerSec : undefined;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -100,6 +131,14 @@ export function judge(raw: Record<string, unknown>): TargetVerdict[] {
     add('backlog-console', 'CPU per message off / on (medians)', cpu === undefined ? undefined : 1 / cpu, '≥ 0.95', (v) => v >= 0.95);
   }
   if (r['hostile-readers']) add('hostile-readers', 'superlinear rows (reader × shape)', r['hostile-readers'].superlinear, '= 0', (v) => v === 0);
+  if (r['backlog@postgres']) add('backlog@postgres', 'throughput PostgreSQL / file store (means)', storeRatio(r), '≥ 0.50', (v) => v >= 0.5);
+  if (r['latency@postgres']) add('latency@postgres', 'p50 (ms)', r['latency@postgres'].p50, '≤ 250', (v) => v <= 250);
+  const pgGrowth = r['growth@postgres'];
+  if (pgGrowth) {
+    const orders = f(pgGrowth.store.orders, 0);
+    add('growth@postgres', `start-up at ${orders} cold orders (ms)`, pgGrowth.big.startupMs, '≤ 3000', (v) => v <= 3000);
+    add('growth@postgres', `RSS after start at ${orders} cold orders (MB)`, pgGrowth.big.rssAfterStartMB, '≤ 300', (v) => v <= 300);
+  }
   return out;
 }
 
@@ -151,7 +190,7 @@ export function formatReport(report: {
     }
     rows.push(['', 'inbox left', f(b.inboxLeft, 0)]);
     rows.push(['', 'event-loop utilisation', f(b.eventLoopUtilization, 2)]);
-    rows.push(['', 'store commits / fsyncs / compactions', `${f(b.store.commits, 0)} / ${f(b.store.journalSyncs, 0)} / ${f(b.store.compactions, 0)}`]);
+    if (b.store) rows.push(['', 'store commits / fsyncs / compactions', `${f(b.store.commits, 0)} / ${f(b.store.journalSyncs, 0)} / ${f(b.store.compactions, 0)}`]);
     rows.push(['', 'DKIM-aligned pass / messages; DNS queries sent', `${f(b.authenticated, 0)} / ${f(b.messages, 0)}; ${f(b.dnsQueries, 0)}`]);
     for (const [what, count] of Object.entries(b.unauthenticated)) rows.push(['', `  not authenticated: ${what}`, f(count, 0)]);
     rows.push(['', 'requests recorded as', outcomes(b.outcomes)]);
@@ -253,10 +292,103 @@ export function formatReport(report: {
     rows.push(['', 'superlinear (256K/64K and 128K/32K ≥ 8)', f(h.superlinear, 0)]);
   }
   lines.push(table(rows));
+  const side = storeComparison(r);
+  if (side) lines.push('', side);
+  if (r.load?.length) {
+    const lrows: string[][] = [['run', 'load avg 1/5/15 min before', 'after', 'seconds']];
+    for (const l of r.load) lrows.push([l.run, l.before.map((x) => f(x, 2)).join(' '), l.after.map((x) => f(x, 2)).join(' '), f(l.seconds, 0)]);
+    lines.push('', table(lrows));
+  }
   lines.push('');
   const trows: string[][] = [['target', 'value', 'limit', 'result']];
   for (const t of report.targets) trows.push([`${t.scenario}: ${t.target}`, f(t.value, 3), t.limit, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL']);
   lines.push(table(trows));
   for (const [name, err] of Object.entries(report.errors)) lines.push(`\n${name} CRASHED:\n${err}`);
   return lines.join('\n');
+}
+
+/** `1.23 → 2.34`: the 1-minute load average before and after the first run of `key`. */
+function loadOf(r: Results, key: string): string {
+  const note = r.load?.find((l) => l.run === key);
+  return note ? `${f(note.before[0], 2)} → ${f(note.after[0], 2)}` : '–';
+}
+
+/** The scenarios run on both stores, side by side: file store, PostgreSQL, and PostgreSQL / file. */
+function storeComparison(r: Results): string | undefined {
+  const pgKeys = ['backlog', 'latency', 'reply-round', 'jobs', 'growth'].filter((k) => (r as Record<string, unknown>)[`${k}@postgres`] !== undefined);
+  if (!pgKeys.length) return undefined;
+  const settings = r.postgres ? Object.entries(r.postgres).map(([k, v]) => `${k}=${v}`).join(', ') : '';
+  const rows: string[][] = [['scenario', 'figure', 'file store', 'PostgreSQL', 'pg / file']];
+  const both = (scenario: string, figure: string, file: number | undefined, pgv: number | undefined, digits = 1, ratio = true) =>
+    rows.push([scenario, figure, f(file, digits), f(pgv, digits), ratio && file !== undefined && pgv !== undefined && file !== 0 ? f(pgv / file, 2) : '']);
+  const text = (scenario: string, figure: string, file: string, pgv: string) => rows.push([scenario, figure, file, pgv, '']);
+  const b = r.backlog;
+  const bp = r['backlog@postgres'];
+  if (bp) {
+    const runs = r['store-runs'];
+    both('backlog', 'throughput, first run (msg/s)', b?.msgPerSec, bp.msgPerSec);
+    if (runs) {
+      text('', 'every run in order (msg/s)', runs.file.map((x) => f(x, 1)).join(', '), runs.postgres.map((x) => f(x, 1)).join(', '));
+      both('', 'mean of the runs (msg/s)', runs.file.length ? mean(runs.file) : undefined, runs.postgres.length ? mean(runs.postgres) : undefined);
+    }
+    both('', 'drain, first message handled → done (msg/s)', b?.drainMsgPerSec, bp.drainMsgPerSec);
+    both('', 'CPU of the desk per message (ms)', b?.cpuMsPerMsg, bp.cpuMsPerMsg, 2);
+    both('', 'daemon start (ms)', b?.startupMs, bp.startupMs, 0);
+    both('', `first ${bp.window} msgs (ms/msg)`, b?.firstWindowMsPerMsg, bp.firstWindowMsPerMsg, 2);
+    both('', `last ${bp.window} msgs (ms/msg)`, b?.lastWindowMsPerMsg, bp.lastWindowMsPerMsg, 2);
+    both('', 'event-loop utilisation', b?.eventLoopUtilization, bp.eventLoopUtilization, 2);
+    text('', 'orders; e-mails at sink', b ? `${f(b.orders, 0)}; ${f(b.emailsSent, 0)}` : '–', `${f(bp.orders, 0)}; ${f(bp.emailsSent, 0)}`);
+    text('', 'requests recorded as', b ? outcomes(b.outcomes) : '–', outcomes(bp.outcomes));
+    text('', 'load avg (1 min) before → after, first run', loadOf(r, 'backlog'), loadOf(r, 'backlog@postgres'));
+  }
+  const l = r.latency;
+  const lp = r['latency@postgres'];
+  if (lp) {
+    both('latency', 'APPEND → verification at sink p50 (ms)', l?.p50, lp.p50, 0);
+    both('', 'p95 (ms)', l?.p95, lp.p95, 0);
+    both('', 'p99 (ms)', l?.p99, lp.p99, 0);
+    both('', 'max (ms)', l?.max, lp.max, 0);
+    both('', 'APPEND → handling starts, p50 (ms)', l?.pickupP50, lp.pickupP50, 0);
+    both('', 'handling → at sink, p50 (ms)', l?.handlingP50, lp.handlingP50, 0);
+    both('', 'handling → at sink, p95 (ms)', l?.handlingP95, lp.handlingP95, 0);
+    both('', 'daemon start (ms)', l?.startupMs, lp.startupMs, 0);
+    text('', 'load avg (1 min) before → after', loadOf(r, 'latency'), loadOf(r, 'latency@postgres'));
+  }
+  const x = r['reply-round'];
+  const xp = r['reply-round@postgres'];
+  if (xp) {
+    both('reply round', 'replies decided + carrier mail delivered (msg/s)', x?.msgPerSec, xp.msgPerSec);
+    text('', 'replies / seconds', x ? `${f(x.replies, 0)} / ${f(x.ms / 1000, 1)}` : '–', `${f(xp.replies, 0)} / ${f(xp.ms / 1000, 1)}`);
+    text('', 'approved / rejected / still pending', x ? `${f(x.approved, 0)} / ${f(x.rejected, 0)} / ${f(x.pending, 0)}` : '–', `${f(xp.approved, 0)} / ${f(xp.rejected, 0)} / ${f(xp.pending, 0)}`);
+    both('', 'preparing the verifications (ms)', x?.prepareMs, xp.prepareMs, 0);
+    both('', 'daemon start (ms)', x?.startupMs, xp.startupMs, 0);
+    text('', 'load avg (1 min) before → after', loadOf(r, 'reply-round'), loadOf(r, 'reply-round@postgres'));
+  }
+  const j = r.jobs;
+  const jp = r['jobs@postgres'];
+  if (jp) {
+    both('jobs', `expiry run: ${f(jp.expired, 0)} of ${f(jp.open, 0)} open (ms)`, j?.expiryMs, jp.expiryMs, 0);
+    both('', 'store open (ms)', j?.openMs, jp.openMs, 0);
+    both('', 'store built (ms)', j?.buildMs, jp.buildMs, 0);
+    both('', 'e-mails queued', j?.emailsQueued, jp.emailsQueued, 0, false);
+    text('', 'outcome', j ? Object.entries(j.detail).map(([k, v]) => `${k} ${v}`).join(', ') : '–', Object.entries(jp.detail).map(([k, v]) => `${k} ${v}`).join(', '));
+    text('', 'load avg (1 min) before → after', loadOf(r, 'jobs'), loadOf(r, 'jobs@postgres'));
+  }
+  const g = r.growth;
+  const gp = r['growth@postgres'];
+  if (gp) {
+    text('growth', 'store', g ? `${f(g.store.orders, 0)} finished orders (with e-mails), ${f(g.store.accounts, 0)} accounts` : '–', `${f(gp.store.orders, 0)} cold finished orders${gp.store.inbound ? ' + inbound' : ''}, ${f(gp.store.accounts, 0)} accounts`);
+    text('', 'size on disk (MB); built in (s)', g ? `${f((g.store.snapshotMB ?? 0) + (g.store.archiveMB ?? 0), 0)}; ${f(g.store.buildMs / 1000, 1)}` : '–', `${f(gp.store.databaseMB, 0)}; ${f(gp.store.buildMs / 1000, 1)}`);
+    both('', 'daemon start-up, big store (ms)', g?.big.startupMs, gp.big.startupMs, 0);
+    both('', 'daemon start-up, empty store (ms)', g?.empty.startupMs, gp.empty.startupMs, 0);
+    both('', 'RSS after start, big (MB)', g?.big.rssAfterStartMB, gp.big.rssAfterStartMB, 0);
+    both('', 'RSS peak, big (MB)', g?.big.peakRssMB, gp.big.peakRssMB, 0);
+    both('', 'RSS after start / peak, empty (MB)', g?.empty.rssAfterStartMB, gp.empty.rssAfterStartMB, 0);
+    both('', 'new request, big (ms/msg)', g?.big.msPerMessage, gp.big.msPerMessage, 2);
+    both('', 'new request, empty (ms/msg)', g?.empty.msPerMessage, gp.empty.msPerMessage, 2);
+    both('', 'first request after start, big (ms)', g?.big.firstMessageMs, gp.big.firstMessageMs, 0);
+    both('', 'cost ratio big / empty', g?.costRatio, gp.costRatio, 2, false);
+    text('', 'load avg (1 min) before → after', loadOf(r, 'growth'), loadOf(r, 'growth@postgres'));
+  }
+  return [`file store vs PostgreSQL${settings ? ` (${settings})` : ''}`, table(rows)].join('\n');
 }

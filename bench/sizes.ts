@@ -5,6 +5,8 @@ export const SIZES = {
     latency: { requests: 30, minGapMs: 100, maxGapMs: 700 },
     replyRound: { verifications: 200 },
     growth: { accounts: 5_000, finished: 10_000, emailsPerOrder: 4, probes: 100 },
+    /** Growth on PostgreSQL (`--store postgres`): its targets are set at 100,000 cold finished orders, so both sizes hold them (written straight into the tables in seconds). `inbound`: each order's inbound entry too. */
+    pgGrowth: { accounts: 50_000, finished: 100_000, probes: 100, inbound: false },
     jobs: { open: 5_000, expiring: 1_000 },
     consolePages: { orders: 100_000, accounts: 22_000, warmup: 20, requests: 200 },
     /** A-B-B-A `rounds` times, on a store already holding `storeOrders` orders (0: an empty store, as `backlog`). */
@@ -15,6 +17,7 @@ export const SIZES = {
     latency: { requests: 200, minGapMs: 100, maxGapMs: 700 },
     replyRound: { verifications: 2_000 },
     growth: { accounts: 50_000, finished: 100_000, emailsPerOrder: 4, probes: 500 },
+    pgGrowth: { accounts: 50_000, finished: 100_000, probes: 500, inbound: false },
     jobs: { open: 50_000, expiring: 10_000 },
     consolePages: { orders: 100_000, accounts: 22_000, warmup: 50, requests: 500 },
     backlogConsole: { rounds: 1, storeOrders: 100_000, storeAccounts: 20_000 },
@@ -27,5 +30,7 @@ export type SizeSpec = (typeof SIZES)[SizeName];
 /** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
 /** `hostile-readers`: every reader on hostile text of growing size; the same at every size (about 5 min). */
 /** `console-pages`: the console's pages over 100,000 orders. `backlog-console`: the backlog with the console and a dashboard on, A-B-B-A against `backlog-console-off` (HTTP_PORT=0), which it brings along. */
+/** The scenarios that also run on PostgreSQL with `--store postgres` (beside the file store, in the same run). */
+export const PG_SCENARIOS = ['backlog', 'latency', 'reply-round', 'jobs', 'growth'] as const;
 export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'console-pages', 'backlog-console', 'backlog-console-off', 'hostile-readers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

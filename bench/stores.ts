@@ -1,10 +1,16 @@
 /**
  * Big stores for the growth and jobs scenarios, built by committing records straight to the file
- * store (as years of traffic would have left them) instead of replaying mail.
+ * store or the database (as years of traffic would have left them) instead of replaying mail.
  */
-import { openFileStore, type FileStore } from '../src/adapters/file-store.js';
-import type { Account, InboundEntry, OutboxEntry, PortOrder } from '../src/domain/records.js';
+import type pg from 'pg';
+import { openFileStore } from '../src/adapters/file-store.js';
+import { createPgPool } from '../src/adapters/pg-store.js';
+import { migrate } from '../src/adapters/pg-store/schema.js';
+import { TABLES, upsertStatement, type TableSpec } from '../src/adapters/pg-store/tables.js';
+import { PortOrderSchema, type Account, type InboundEntry, type OutboxEntry, type PortOrder } from '../src/domain/records.js';
+import type { Store } from '../src/ports/store.js';
 import { makeAccounts } from './fixtures.js';
+import { openPgWriter, type StoreTarget } from './pg.js';
 
 const DAY = 86_400_000;
 const CHUNK = 5_000;
@@ -123,7 +129,20 @@ function inboundFor(order: PortOrder, at: Date): InboundEntry {
   };
 }
 
-async function commitAccounts(store: FileStore, accounts: Account[]): Promise<void> {
+/**
+ * The target's store opened to write, as a command would: the file store in its directory, or
+ * the database with the lease taken (and given back by `close`). `compact` is the file store's.
+ */
+export async function openStoreWriter(target: StoreTarget): Promise<{ store: Store; compact(): Promise<void>; close(): Promise<void> }> {
+  if (target.kind === 'postgres') {
+    const w = await openPgWriter(target.databaseUrl!);
+    return { store: w.store, compact: async () => undefined, close: w.close };
+  }
+  const store = await openFileStore(target.dataDir);
+  return { store, compact: async () => void (await store.compact()), close: () => store.close() };
+}
+
+async function commitAccounts(store: Store, accounts: Account[]): Promise<void> {
   for (let i = 0; i < accounts.length; i += CHUNK) await store.commit({ accounts: accounts.slice(i, i + CHUNK) });
 }
 
@@ -169,9 +188,10 @@ export async function buildGrowthStore(dir: string, o: { accounts: number; finis
  * of which the first `expiring` have a verification window that ran out a minute ago. Two in ten
  * of those were sent with a wrong ZIP, so the auto-match both approves and rejects.
  */
-export async function buildJobsStore(dir: string, o: { accounts: number; open: number; expiring: number }): Promise<{ ms: number }> {
+export async function buildJobsStore(target: StoreTarget, o: { accounts: number; open: number; expiring: number }): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const store = await openFileStore(dir);
+  const writer = await openStoreWriter(target);
+  const store = writer.store;
   const accounts = makeAccounts(o.accounts, { didsPerAccount: 1 });
   await commitAccounts(store, accounts);
   const now = Date.now();
@@ -194,7 +214,70 @@ export async function buildJobsStore(dir: string, o: { accounts: number; open: n
     }
     await store.commit({ orders });
   }
-  await store.compact();
-  await store.close();
+  await writer.compact();
+  await writer.close();
   return { ms: performance.now() - t0 };
+}
+
+const ROWS_PER_STATEMENT = 5_000;
+
+async function insertRows<T>(client: pg.ClientBase, spec: TableSpec<T>, rows: readonly T[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    // The statement the store itself writes with (tables.ts): the same columns, derived the same way.
+    const statement = upsertStatement(spec, rows.slice(i, i + ROWS_PER_STATEMENT), 1)!;
+    await client.query(statement.text, statement.values);
+  }
+}
+
+/**
+ * The growth scenario's database, written straight into the tables (multi-row INSERTs of
+ * generated JSON, as the store's own upserts write them): `accounts` accounts (one number each)
+ * and `finished` finished orders (completed, rejected, canceled), every one finished more than 30
+ * days ago — the store keeps them cold, as JSON text — spread over the year before that. With
+ * `inbound`, each order's inbound entry too (older than 7 days: cold as well). The first
+ * `spareAccounts` accounts get no order, so the probes' requests for them are new.
+ */
+export async function buildGrowthDatabase(url: string, o: { accounts: number; finished: number; spareAccounts: number; inbound: boolean }): Promise<{ ms: number; dataMB: number }> {
+  const t0 = performance.now();
+  const pool = createPgPool(url);
+  try {
+    await migrate(pool);
+    const client = await pool.connect();
+    try {
+      const accounts = makeAccounts(o.accounts, { didsPerAccount: 1 });
+      await client.query('BEGIN');
+      await insertRows(client, TABLES.accounts as TableSpec<Account>, accounts);
+      const now = Date.now();
+      for (let start = 0; start < o.finished; start += ROWS_PER_STATEMENT) {
+        const orders: PortOrder[] = [];
+        for (let i = start; i < Math.min(o.finished, start + ROWS_PER_STATEMENT); i++) {
+          // Finished between a year and 31 days and 31 days ago, oldest first.
+          const age = 31 * DAY + 365 * DAY * (1 - i / o.finished);
+          const createdAt = new Date(now - age - 3 * DAY);
+          const updatedAt = new Date(now - age);
+          const account = accounts[o.spareAccounts + (i % (o.accounts - o.spareAccounts))]!;
+          const r = i % 10;
+          const state = r < 6 ? 'completed' : r < 9 ? 'rejected' : 'canceled';
+          orders.push(makeOrder({ i, account, state, createdAt, updatedAt, verification: { sentAt: createdAt, expiresAt: new Date(createdAt.getTime() + 3 * DAY), reminded: false }, matches: true }));
+        }
+        // The store does not check cold rows as it loads them: check some here, so the figures are of valid records.
+        for (const order of orders.slice(0, 20)) PortOrderSchema.parse(order);
+        await insertRows(client, TABLES.orders as TableSpec<PortOrder>, orders);
+        if (o.inbound) await insertRows(client, TABLES.inbound as TableSpec<InboundEntry>, orders.map((order) => inboundFor(order, new Date(order.createdAt))));
+      }
+      // The rows carry version 1: the store's next commit is numbered past it.
+      await client.query("SELECT setval('portdesk_commit_seq', 1)");
+      await client.query('COMMIT');
+      await client.query('VACUUM ANALYZE');
+      const size = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+      return { ms: performance.now() - t0, dataMB: Number(size.rows[0]!.bytes) / 2 ** 20 };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
 }

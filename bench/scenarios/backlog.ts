@@ -14,14 +14,16 @@ import { signRequests, startCarrierDns, type CarrierKeys } from '../carrier-dkim
 import { makeAccounts, generateRequests, type AccountOptions, type GeneratedRequest } from '../fixtures.js';
 import { makeLoaPdf, withLoaEvery } from '../pdf-loa.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
+import { liveCounts, makeTarget, targetEnv, writeCounters, type StoreKind } from '../pg.js';
 import type { SizeSpec } from '../sizes.js';
-import type { FileStore } from '../../src/adapters/file-store.js';
 import type { Daemon } from '../../src/main.js';
 
 export const BACKLOG_SEED = 20261;
 export const backlogAccountOptions: AccountOptions & { didsPerAccount: number } = { didsPerAccount: 8, pinEvery: 50, lockEvery: 100 };
 
 export interface BacklogResult {
+  /** Where the desk kept its records: the file store, or PostgreSQL (DATABASE_URL). */
+  storeKind: StoreKind;
   mailAuth: MailAuthMode;
   messages: number;
   ms: number;
@@ -44,7 +46,8 @@ export interface BacklogResult {
   inboxLeft: number;
   /** Share of the time the desk's event loop was busy (1 = CPU-bound on one core). */
   eventLoopUtilization: number;
-  store: { commits: number; journalSyncs: number; compactions: number };
+  /** The file store's write counters (none on PostgreSQL). */
+  store?: { commits: number; journalSyncs: number; compactions: number };
   shapes: Record<string, number>;
   /** Questions the DNS server received during the run (the desk's resolver caches the answers). */
   dnsQueries: number;
@@ -76,8 +79,10 @@ export interface BacklogOptions {
   loaEvery?: number;
   /** Made on the seeded data directory, before the daemon starts. */
   companion?: (dataDir: string) => Promise<BacklogCompanion>;
-  /** Fills the (empty) data directory before the backlog's accounts are seeded: a desk with a past. */
+  /** Fills the (empty) data directory before the backlog's accounts are seeded: a desk with a past. File store only. */
   store?: (dataDir: string) => Promise<void>;
+  /** The file store in the data directory (the default), or a fresh PostgreSQL database (DATABASE_URL). */
+  storeKind?: StoreKind;
 }
 
 /** The backlog's requests, signed by their carriers: the same for the baseline and both runs. */
@@ -99,29 +104,32 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   const data = await makeDataDir();
+  const storeKind = opts.storeKind ?? 'file';
+  if (storeKind !== 'file' && (opts.store || opts.companion)) throw new Error('a backlog with a past or a companion runs on the file store only');
+  const backing = await makeTarget(storeKind, data.dir);
   let companion: BacklogCompanion | undefined;
   try {
     await opts.store?.(data.dir);
     // What the store held before: the backlog is done when it added its own.
-    const before = await seedAccounts(data.dir, accounts);
+    const before = await seedAccounts(backing.target, accounts);
     await mailbox.deliver(requests.map((r) => r.raw));
     await mailbox.prime();
     companion = await opts.companion?.(data.dir);
 
-    const config = benchConfig(mailbox, sink, data.dir, { mode, dns }, companion?.env);
+    const config = benchConfig(mailbox, sink, data.dir, { mode, dns }, { ...companion?.env, ...targetEnv(backing.target) });
     const elu0 = performance.eventLoopUtilization();
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const daemon = await runDaemon(config);
     const startupMs = Date.now() - t0;
     await companion?.start(daemon);
-    // The bench runs the daemon on its file store (no DATABASE_URL): its counters say when it is done.
-    const store = daemon.store as FileStore;
+    // The store's counters (file store or PostgreSQL) say when it is done.
+    const store = daemon.store;
     // Done when every message is in the inbound log and every queued e-mail reached the sink.
     await pollUntil(
       () => {
-        const s = store.stats();
-        return s.live.inbound - before.inbound >= n && s.live.queuedOutbox === 0 && sink.reports.length >= s.live.outbox - before.outbox;
+        const s = liveCounts(store);
+        return s.inbound - before.inbound >= n && s.queuedOutbox === 0 && sink.reports.length >= s.outbox - before.outbox;
       },
       60 * 60_000,
       50,
@@ -134,7 +142,7 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
     const dnsQueries = await dns.totalQueries();
     const ms = Math.max(lastMail, Math.max(...ats.filter((x) => !Number.isNaN(x)))) - t0;
     const elu = performance.eventLoopUtilization(elu0);
-    const stats = store.stats();
+    const counters = writeCounters(store);
     // The orders of this backlog, not those the store held before.
     const orders = store.listOrders().filter((o) => Date.parse(o.createdAt) >= t0);
     const ordersByState: Record<string, number> = {};
@@ -145,6 +153,7 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
     const beside = await companion?.stop();
     await daemon.stop();
     return {
+      storeKind,
       mailAuth: mode,
       messages: n,
       ms,
@@ -163,7 +172,7 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
       verifications: sink.reports.filter((r) => r.subject.includes('Please confirm')).length,
       inboxLeft,
       eventLoopUtilization: elu.utilization,
-      store: { commits: stats.commits, journalSyncs: stats.journalSyncs, compactions: stats.compactions },
+      ...(counters ? { store: counters } : {}),
       shapes,
       dnsQueries,
       authenticated: inbound.filter((e) => e?.auth?.aligned && e.auth.dkim === 'pass').length,
@@ -176,6 +185,7 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
     await dns.stop();
     await sink.stop();
     await mailbox.stop();
+    await backing.remove();
     await data.remove();
   }
 }

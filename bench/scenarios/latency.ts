@@ -5,9 +5,14 @@
 import { signRequests, startCarrierDns } from '../carrier-dkim.js';
 import { createRandom, generateRequests, makeAccounts } from '../fixtures.js';
 import { benchConfig, makeDataDir, runDaemon, seedAccounts, startMailbox, startSinkProcess } from '../mailroom.js';
+import { makeTarget, targetEnv, type StoreKind } from '../pg.js';
 import type { SizeSpec } from '../sizes.js';
 
 export interface LatencyResult {
+  /** Where the desk kept its records: the file store, or PostgreSQL (DATABASE_URL). */
+  storeKind: StoreKind;
+  /** The daemon's start-up (ms), store open included. */
+  startupMs: number;
   requests: number;
   p50: number;
   p95: number;
@@ -27,7 +32,7 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
+export async function runLatency(size: SizeSpec, storeKind: StoreKind = 'file'): Promise<LatencyResult> {
   const { requests: n, minGapMs, maxGapMs } = size.latency;
   // One account per request with room for 20 numbers, no PIN or lock: every request is verified.
   const accounts = makeAccounts(n, { didsPerAccount: 20 });
@@ -39,9 +44,12 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   const data = await makeDataDir();
+  const backing = await makeTarget(storeKind, data.dir);
   try {
-    await seedAccounts(data.dir, accounts);
-    const daemon = await runDaemon(benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns }));
+    await seedAccounts(backing.target, accounts);
+    const s0 = Date.now();
+    const daemon = await runDaemon(benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns }, targetEnv(backing.target)));
+    const startupMs = Date.now() - s0;
     const appender = await mailbox.client();
     const arrived = new Map<string, number>();
     sink.onReport((r) => {
@@ -70,6 +78,8 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
     await appender.logout().catch(() => appender.close());
     await daemon.stop();
     return {
+      storeKind,
+      startupMs,
       requests: n,
       p50: percentile(total, 50),
       p95: percentile(total, 95),
@@ -84,6 +94,7 @@ export async function runLatency(size: SizeSpec): Promise<LatencyResult> {
     await dns.stop();
     await sink.stop();
     await mailbox.stop();
+    await backing.remove();
     await data.remove();
   }
 }

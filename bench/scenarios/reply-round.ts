@@ -2,20 +2,25 @@
  * 2,000 open verifications answered at once by their customers: the time until every decision
  * is recorded and every carrier e-mail (approval or rejection) has reached the sink.
  *
- * The open verifications are made by the desk itself (its own use case on the file store, no
- * mail servers), so the orders, tokens and verification texts are exactly what the desk writes;
- * their e-mails are then marked sent so the daemon starts with an empty outbox.
+ * The open verifications are made by the desk itself (its own use case on the store the daemon
+ * then runs on — the file store or PostgreSQL — no mail servers), so the orders, tokens and
+ * verification texts are exactly what the desk writes; their e-mails are then marked sent so the
+ * daemon starts with an empty outbox.
  */
-import { openFileStore } from '../../src/adapters/file-store.js';
 import { silentLogger } from '../../src/logger.js';
 import { buildDesk } from '../../src/main.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { signRequests, startCarrierDns } from '../carrier-dkim.js';
 import { buildReply, createRandom, generateRequests, makeAccounts } from '../fixtures.js';
 import { benchConfig, makeDataDir, pollUntil, runDaemon, startMailbox, startSinkProcess } from '../mailroom.js';
+import { makeTarget, targetEnv, type StoreKind } from '../pg.js';
 import type { SizeSpec } from '../sizes.js';
+import { openStoreWriter } from '../stores.js';
 
 export interface ReplyRoundResult {
+  /** Where the desk kept its records: the file store, or PostgreSQL (DATABASE_URL). */
+  storeKind: StoreKind;
+  startupMs: number;
   replies: number;
   ms: number;
   msgPerSec: number;
@@ -26,7 +31,7 @@ export interface ReplyRoundResult {
   prepareMs: number;
 }
 
-export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
+export async function runReplyRound(size: SizeSpec, storeKind: StoreKind = 'file'): Promise<ReplyRoundResult> {
   const n = size.replyRound.verifications;
   const accounts = makeAccounts(n, { didsPerAccount: 20 });
   const { keys, dns } = await startCarrierDns();
@@ -35,10 +40,12 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
   const mailbox = await startMailbox();
   const sink = await startSinkProcess();
   const data = await makeDataDir();
+  const backing = await makeTarget(storeKind, data.dir);
   try {
-    const config = benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns });
+    const config = benchConfig(mailbox, sink, data.dir, { mode: 'enforce', dns }, targetEnv(backing.target));
     const p0 = performance.now();
-    const store = await openFileStore(data.dir);
+    const writer = await openStoreWriter(backing.target);
+    const store = writer.store;
     await store.commit({ accounts });
     const { desk, resolver } = buildDesk(config, { store, clock: systemClock, log: silentLogger(), deliverOnQueue: false });
     for (const r of requests) await desk.handleMessage(r.raw, {});
@@ -50,13 +57,15 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
       .listOutbox()
       .filter((e) => e.template === 'customer-verification')
       .map((e) => ({ customer: e.to[0]!, replyTo: e.replyTo ?? 'porting@example.test', subject: e.subject, messageId: e.messageId, text: e.text, orderId: e.orderId! }));
-    await store.close();
+    await writer.close();
     const prepareMs = performance.now() - p0;
 
     const random = createRandom(31337);
     const replies = verifications.map((v, i) => buildReply(v, i, random).raw);
     const orderIds = new Set(verifications.map((v) => v.orderId));
+    const s0 = Date.now();
     const daemon = await runDaemon(config);
+    const startupMs = Date.now() - s0;
     await new Promise((r) => setTimeout(r, 2000)); // settled into IDLE
     const carrierDone = new Map<string, number>();
     sink.onReport((r) => {
@@ -70,6 +79,8 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
     const states = [...orderIds].map((id) => daemon.store.getOrder(id)?.state);
     await daemon.stop();
     return {
+      storeKind,
+      startupMs,
       replies: replies.length,
       ms,
       msgPerSec: (replies.length / ms) * 1000,
@@ -83,6 +94,7 @@ export async function runReplyRound(size: SizeSpec): Promise<ReplyRoundResult> {
     await dns.stop();
     await sink.stop();
     await mailbox.stop();
+    await backing.remove();
     await data.remove();
   }
 }
