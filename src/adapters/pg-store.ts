@@ -129,32 +129,52 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       return undefined;
     };
     const live: ParsedChanges = {};
-    for (const kind of RECORD_KINDS) {
-      const spec = TABLES[kind];
-      const extra = kind === 'orders' ? ', state, token, verification_message_id, updated_at' : kind === 'outbox' ? ', status, message_id, order_id, sent_at, created_at' : kind === 'inbound' ? ', at' : '';
-      const rows = await this.pool.query<Record<string, unknown> & { k: string; data: string; version: string }>(
+    // Which rows are cold is decided by the server (the same thresholds as the file store's
+    // compaction), and rows come a batch at a time through a cursor: a database of 100,000
+    // finished orders is never one array in memory.
+    const finished = FINAL_STATES.map((st) => `'${st}'`).join(', ');
+    const coldWhen: Partial<Record<RecordKind, { sql: string; cutoffMs: number }>> = {
+      orders: { sql: `state IN (${finished}) AND updated_at < $1`, cutoffMs: ARCHIVE_AFTER.finishedOrderMs },
+      outbox: { sql: `status = 'sent' AND coalesce(sent_at, created_at) < $1`, cutoffMs: ARCHIVE_AFTER.sentOutboxMs },
+      inbound: { sql: `at < $1`, cutoffMs: ARCHIVE_AFTER.inboundMs },
+    };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const kind of RECORD_KINDS) {
+        const spec = TABLES[kind];
+        const c = coldWhen[kind];
+        const extra = kind === 'orders' ? ', token, verification_message_id' : kind === 'outbox' ? ', message_id, order_id' : '';
         // Orders in creation order: the live set keeps it, so listing them needs no sort.
-        `SELECT ${spec.key} AS k, data::text AS data, version${extra} FROM ${spec.table}${kind === 'orders' ? ' ORDER BY created_at, id' : ''}`,
-      );
-      const list: unknown[] = [];
-      for (const row of rows.rows) {
-        version = Math.max(version, Number(row.version));
-        if (kind === 'orders' && FINAL_STATES.includes(row.state as never) && (row.updated_at as Date).getTime() < now - ARCHIVE_AFTER.finishedOrderMs) {
-          cold.addOrder(row.k, row.token as string, (row.verification_message_id as string | null) ?? null, row.data);
-          continue;
+        await client.query(
+          `DECLARE rows NO SCROLL CURSOR FOR SELECT ${spec.key} AS k, data::text AS data, version${extra}, ${c ? c.sql : 'false'} AS cold FROM ${spec.table}${kind === 'orders' ? ' ORDER BY created_at, id' : ''}`,
+          c ? [new Date(now - c.cutoffMs)] : [],
+        );
+        const list: unknown[] = [];
+        for (;;) {
+          const batch = await client.query<Record<string, unknown> & { k: string; data: string; version: string; cold: boolean }>('FETCH 5000 FROM rows');
+          for (const row of batch.rows) {
+            version = Math.max(version, Number(row.version));
+            if (row.cold && kind === 'orders') cold.addOrder(row.k, row.token as string, (row.verification_message_id as string | null) ?? null, row.data);
+            else if (row.cold && kind === 'outbox') cold.addOutbox(row.k, row.message_id as string, (row.order_id as string | null) ?? null, row.data);
+            else if (row.cold && kind === 'inbound') cold.addInbound(row.k, row.data);
+            else {
+              const record = check(kind, row.k, spec.schema as never, row.data);
+              if (record !== undefined) list.push(record);
+            }
+          }
+          if (batch.rows.length < 5000) break;
         }
-        if (kind === 'outbox' && row.status === 'sent' && ((row.sent_at as Date | null) ?? (row.created_at as Date)).getTime() < now - ARCHIVE_AFTER.sentOutboxMs) {
-          cold.addOutbox(row.k, row.message_id as string, (row.order_id as string | null) ?? null, row.data);
-          continue;
-        }
-        if (kind === 'inbound' && (row.at as Date).getTime() < now - ARCHIVE_AFTER.inboundMs) {
-          cold.inbound.set(row.k, row.data);
-          continue;
-        }
-        const record = check(kind, row.k, spec.schema as never, row.data);
-        if (record !== undefined) list.push(record);
+        await client.query('CLOSE rows');
+        (live as Record<string, unknown[]>)[kind] = list;
       }
-      (live as Record<string, unknown[]>)[kind] = list;
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      cold.close();
+      throw err;
+    } finally {
+      client.release();
     }
     const cursors = await this.pool.query<{ mailbox: string; data: string; version: string }>('SELECT mailbox, data::text AS data, version FROM cursors');
     live.cursors = {};
@@ -166,6 +186,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     if (problems.length) throw new StoreError('STORE_CORRUPT', `records in the database do not match their schemas: ${problems.join('; ')}`);
     state.apply(live);
     this.state = state;
+    this.archives.close();
     this.archives = cold;
     this.version = version;
   }
@@ -226,7 +247,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     for (const i of [...s.inbound.values()]) {
       if (Date.parse(i.at) < now - ARCHIVE_AFTER.inboundMs) {
         s.inbound.delete(i.key);
-        this.archives.inbound.set(i.key, JSON.stringify(i));
+        this.archives.addInbound(i.key, JSON.stringify(i));
         moved++;
       }
     }
@@ -388,6 +409,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     if (this.closed) return;
     await this.writing?.catch(() => undefined);
     this.closed = true;
+    this.archives.close();
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
 
