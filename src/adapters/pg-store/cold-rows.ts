@@ -3,23 +3,28 @@
  * store's archives: orders finished more than 30 days ago, sent e-mails and inbound entries more
  * than 7 days old). The Store's reads are synchronous, so their JSON is written, as it is loaded,
  * to a spill file of this process (unlinked at once: it vanishes with the process) and read back
- * with readSync when asked for — as the file store reads its archives. In memory stay only the
- * offsets and the few indexes a late reply or a bounce needs: 100,000 finished orders cost a few
- * megabytes, not their 120 MB of JSON.
+ * with readSync when asked for — as the file store reads its archives. In memory stay only where
+ * each record is and hashed indexes for what a late reply or a bounce looks up: 100,000 finished
+ * orders cost a few megabytes, not their 120 MB of JSON.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InboundEntry, OutboxEntry, PortOrder } from '../../domain/records.js';
 import type { ColdRecordKind, ColdRecords } from '../file-store/store-reads.js';
+import { KeyHashIndex } from '../file-store/key-hash-index.js';
 import { TABLES } from './tables.js';
 
-/** Where a record's JSON is in the spill file. */
-type Place = { at: number; length: number };
-
+/**
+ * The spill file and where each record is in it: record n at offsets[n], lengths[n] bytes, in
+ * two typed arrays (12 bytes a record) rather than an object each.
+ */
 class Spill {
   private fd: number | undefined;
   private end = 0;
+  private offsets = new Float64Array(1024);
+  private lengths = new Uint32Array(1024);
+  private count = 0;
 
   private open(): number {
     if (this.fd === undefined) {
@@ -32,18 +37,29 @@ class Spill {
     return this.fd;
   }
 
-  write(json: string): Place {
+  /** Writes a record; its number. */
+  write(json: string): number {
     const bytes = Buffer.from(json, 'utf8');
-    const at = this.end;
-    writeSync(this.open(), bytes, 0, bytes.length, at);
+    writeSync(this.open(), bytes, 0, bytes.length, this.end);
+    if (this.count === this.offsets.length) {
+      const offsets = new Float64Array(this.count * 2);
+      offsets.set(this.offsets);
+      this.offsets = offsets;
+      const lengths = new Uint32Array(this.count * 2);
+      lengths.set(this.lengths);
+      this.lengths = lengths;
+    }
+    this.offsets[this.count] = this.end;
+    this.lengths[this.count] = bytes.length;
     this.end += bytes.length;
-    return { at, length: bytes.length };
+    return this.count++;
   }
 
-  read(place: Place): string {
-    const buf = Buffer.allocUnsafe(place.length);
-    readSync(this.fd!, buf, 0, place.length, place.at);
-    return buf.toString('utf8');
+  read(n: number): unknown {
+    const length = this.lengths[n]!;
+    const buf = Buffer.allocUnsafe(length);
+    readSync(this.fd!, buf, 0, length, this.offsets[n]!);
+    return JSON.parse(buf.toString('utf8'));
   }
 
   close(): void {
@@ -54,47 +70,64 @@ class Spill {
 
 export class ColdRows implements ColdRecords {
   private readonly spill = new Spill();
-  readonly orders = new Map<string, Place>();
-  readonly orderIdByTokenMap = new Map<string, string>();
-  readonly orderIdByVerificationMap = new Map<string, string>();
-  readonly orderIdByOutboxMessageMap = new Map<string, string>();
-  readonly inbound = new Map<string, Place>();
-  readonly outbox = new Map<string, Place>();
+  /** Record numbers in the spill by order id, inbound key and outbox id. */
+  readonly orders = new Map<string, number>();
+  readonly inbound = new Map<string, number>();
+  readonly outbox = new Map<string, number>();
+  /** Hashed keys → record numbers; a hit is read back to confirm (as the file store's archives). */
+  private readonly ordersByToken = new KeyHashIndex();
+  private readonly ordersByVerificationId = new KeyHashIndex();
+  private readonly outboxByMessageId = new KeyHashIndex();
 
   addOrder(id: string, token: string, verificationMessageId: string | null, json: string): void {
-    this.orders.set(id, this.spill.write(json));
-    this.orderIdByTokenMap.set(token, id);
-    if (verificationMessageId) this.orderIdByVerificationMap.set(verificationMessageId, id);
+    const n = this.spill.write(json);
+    this.orders.set(id, n);
+    this.ordersByToken.add(token, n);
+    if (verificationMessageId) this.ordersByVerificationId.add(verificationMessageId, n);
   }
 
-  addOutbox(id: string, messageId: string, orderId: string | null, json: string): void {
-    this.outbox.set(id, this.spill.write(json));
-    if (orderId) this.orderIdByOutboxMessageMap.set(messageId, orderId);
+  addOutbox(id: string, messageId: string, _orderId: string | null, json: string): void {
+    const n = this.spill.write(json);
+    this.outbox.set(id, n);
+    this.outboxByMessageId.add(messageId, n);
   }
 
   addInbound(key: string, json: string): void {
     this.inbound.set(key, this.spill.write(json));
   }
 
+  private order(n: number): PortOrder {
+    return TABLES.orders.schema.parse(this.spill.read(n));
+  }
+
   getOrder(id: string): PortOrder | undefined {
-    const place = this.orders.get(id);
-    return place === undefined ? undefined : TABLES.orders.schema.parse(JSON.parse(this.spill.read(place)));
+    const n = this.orders.get(id);
+    return n === undefined ? undefined : this.order(n);
   }
 
   forEachOrder(isLive: (id: string) => boolean, visit: (order: PortOrder) => void): void {
-    for (const id of this.orders.keys()) if (!isLive(id)) visit(this.getOrder(id)!);
+    for (const [id, n] of this.orders) if (!isLive(id)) visit(this.order(n));
   }
 
   orderIdByToken(token: string): string | undefined {
-    return this.orderIdByTokenMap.get(token);
+    return this.ordersByToken.find(token, (n) => {
+      const o = this.order(n);
+      return o.token === token && this.orders.get(o.id) === n ? o.id : undefined;
+    });
   }
 
   orderIdByVerificationId(messageId: string): string | undefined {
-    return this.orderIdByVerificationMap.get(messageId);
+    return this.ordersByVerificationId.find(messageId, (n) => {
+      const o = this.order(n);
+      return o.verification?.messageId === messageId && this.orders.get(o.id) === n ? o.id : undefined;
+    });
   }
 
   orderIdByOutboxMessageId(messageId: string): string | undefined {
-    return this.orderIdByOutboxMessageMap.get(messageId);
+    return this.outboxByMessageId.find(messageId, (n) => {
+      const e = TABLES.outbox.schema.parse(this.spill.read(n));
+      return e.messageId === messageId ? e.orderId : undefined;
+    });
   }
 
   ensureIndexed(..._kinds: ColdRecordKind[]): void {
@@ -102,13 +135,13 @@ export class ColdRows implements ColdRecords {
   }
 
   getInbound(key: string): InboundEntry | undefined {
-    const place = this.inbound.get(key);
-    return place === undefined ? undefined : TABLES.inbound.schema.parse(JSON.parse(this.spill.read(place)));
+    const n = this.inbound.get(key);
+    return n === undefined ? undefined : TABLES.inbound.schema.parse(this.spill.read(n));
   }
 
   getOutbox(id: string): OutboxEntry | undefined {
-    const place = this.outbox.get(id);
-    return place === undefined ? undefined : TABLES.outbox.schema.parse(JSON.parse(this.spill.read(place)));
+    const n = this.outbox.get(id);
+    return n === undefined ? undefined : TABLES.outbox.schema.parse(this.spill.read(n));
   }
 
   /** A record written again (rare: a late change to a finished order) becomes live. */
