@@ -152,7 +152,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
         );
         const list: unknown[] = [];
         for (;;) {
-          const batch = await client.query<Record<string, unknown> & { k: string; data: string; version: string; cold: boolean }>('FETCH 5000 FROM rows');
+          const batch = await client.query<Record<string, unknown> & { k: string; data: string; version: string; cold: boolean }>('FETCH 1000 FROM rows');
           for (const row of batch.rows) {
             version = Math.max(version, Number(row.version));
             if (row.cold && kind === 'orders') cold.addOrder(row.k, row.token as string, (row.verification_message_id as string | null) ?? null, row.data);
@@ -163,7 +163,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
               if (record !== undefined) list.push(record);
             }
           }
-          if (batch.rows.length < 5000) break;
+          if (batch.rows.length < 1000) break;
         }
         await client.query('CLOSE rows');
         (live as Record<string, unknown[]>)[kind] = list;
