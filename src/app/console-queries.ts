@@ -43,8 +43,9 @@ export interface Overview {
 }
 
 export function overview(store: Store, now: Date): Overview {
-  const counts = new Map<OrderState, number>(ORDER_STATES.map((s) => [s, 0]));
-  for (const o of store.listOrders()) counts.set(o.state, (counts.get(o.state) ?? 0) + 1);
+  const byState = store.countRecords?.().orders;
+  const counts = new Map<OrderState, number>(ORDER_STATES.map((s) => [s, byState?.[s] ?? 0]));
+  if (!byState) for (const o of store.listOrders()) counts.set(o.state, (counts.get(o.state) ?? 0) + 1);
   const queued = store.listQueuedOutbox();
   const all = store.listOutbox();
   const failed = all.filter((e) => e.status === 'failed');

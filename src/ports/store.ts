@@ -92,6 +92,12 @@ export interface Store {
    * PostgreSQL store says no once its lease has ended. Unset: always.
    */
   mayAct?(): boolean;
+  /**
+   * Live orders by state and live outbox entries by status, kept as records change: what the
+   * console's overview and /metrics show every few seconds, without a pass over every record.
+   * Unset: counted from listOrders / listOutbox.
+   */
+  countRecords?(): { orders: Record<string, number>; outbox: Record<string, number> };
   /** Resolves when every change committed so far is durable; rejects if the store failed. */
   flush(): Promise<void>;
   /** Writes everything pending and releases files. */

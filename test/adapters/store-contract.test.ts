@@ -160,6 +160,20 @@ for (const [kind, make] of Object.entries(KINDS)) {
       expect(s.getOrder(old.id)?.history.at(-1)?.event).toBe('note');
     });
 
+    it('keeps counts of live orders by state and outbox entries by status as records change', async () => {
+      await store.commit({ accounts: [makeAccount(10)], orders: [makeOrder(10), makeOrder(11), makeOrder(12, { state: 'completed' })], outbox: [makeOutbox('mail-10'), makeOutbox('mail-11')] });
+      await store.commit({ orders: [makeOrder(10, { state: 'approved' })], outbox: [makeOutbox('mail-10', { status: 'sent', sentAt: T0.toISOString() })] });
+      for (const s of [store, await reopen()]) {
+        const byHand = (list: { state?: string; status?: string }[], key: 'state' | 'status') =>
+          list.reduce<Record<string, number>>((m, r) => ({ ...m, [r[key]!]: (m[r[key]!] ?? 0) + 1 }), {});
+        const counts = s.countRecords!();
+        const nonZero = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([, n]) => n > 0));
+        expect(nonZero(counts.orders)).toEqual(byHand(s.listOrders(), 'state'));
+        expect(nonZero(counts.orders)).toEqual({ approved: 1, pending_verification: 1, completed: 1 });
+        expect(nonZero(counts.outbox)).toEqual(byHand(s.listOutbox(), 'status'));
+      }
+    });
+
     it('groups commits that come together and keeps their order', async () => {
       const commits = Array.from({ length: 40 }, (_, i) => store.commit({ orders: [makeOrder(9, { history: [{ at: T0.toISOString(), event: `step-${i}` }] })], accounts: [makeAccount(9)] }));
       await Promise.all(commits);

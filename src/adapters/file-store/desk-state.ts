@@ -26,6 +26,10 @@ function customerMessageIds(o: PortOrder): string[] {
   return v ? [v.messageId, ...(v.followUpIds ?? [])] : [];
 }
 
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + by);
+}
+
 export class DeskState {
   seq = 0;
   readonly accounts = new Map<string, Account>();
@@ -42,6 +46,9 @@ export class DeskState {
   readonly inbound = new Map<string, InboundEntry>();
   readonly outbox = new Map<string, OutboxEntry>();
   readonly queuedOutboxIds = new Set<string>();
+  /** Live orders by state and live outbox entries by status, kept as records change (the console and /metrics read them every second). */
+  readonly orderCounts = new Map<string, number>();
+  readonly outboxCounts = new Map<string, number>();
   readonly cursors = new Map<string, MailboxCursor>();
   readonly users = new Map<string, ConsoleUser>();
 
@@ -86,6 +93,7 @@ export class DeskState {
     // the order of creation, so listing orders needs no sort (store-reads.ts).
     this.unindexOrder(order.id);
     this.orders.set(order.id, order);
+    bump(this.orderCounts, order.state, 1);
     this.orderIdByToken.set(order.token, order.id);
     for (const mid of customerMessageIds(order)) this.orderIdByVerificationId.set(mid, order.id);
     if (isOpen(order)) {
@@ -107,6 +115,7 @@ export class DeskState {
   private unindexOrder(id: string): boolean {
     const old = this.orders.get(id);
     if (!old) return false;
+    bump(this.orderCounts, old.state, -1);
     if (this.orderIdByToken.get(old.token) === id) this.orderIdByToken.delete(old.token);
     for (const mid of customerMessageIds(old)) if (this.orderIdByVerificationId.get(mid) === id) this.orderIdByVerificationId.delete(mid);
     if (this.openOrderIds.delete(id)) {
@@ -123,6 +132,7 @@ export class DeskState {
     this.removeOutbox(entry.id);
     this.outbox.set(entry.id, entry);
     if (entry.status === 'queued') this.queuedOutboxIds.add(entry.id);
+    bump(this.outboxCounts, entry.status, 1);
     if (entry.orderId !== undefined) this.orderIdByOutboxMessageId.set(entry.messageId, entry.orderId);
   }
 
@@ -131,6 +141,7 @@ export class DeskState {
     if (!old) return;
     this.outbox.delete(id);
     this.queuedOutboxIds.delete(id);
+    bump(this.outboxCounts, old.status, -1);
     if (old.orderId !== undefined && this.orderIdByOutboxMessageId.get(old.messageId) === old.orderId) {
       this.orderIdByOutboxMessageId.delete(old.messageId);
     }

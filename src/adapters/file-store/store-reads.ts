@@ -137,6 +137,10 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
     return [...this.state.outbox.values()];
   }
 
+  countRecords(): { orders: Record<string, number>; outbox: Record<string, number> } {
+    return { orders: Object.fromEntries(this.state.orderCounts), outbox: Object.fromEntries(this.state.outboxCounts) };
+  }
+
   getCursor(mailbox: string): MailboxCursor | undefined {
     return this.state.cursors.get(mailbox);
   }

@@ -4,8 +4,17 @@
  * latency observed as the desk handles them (since the process started), and node's own.
  */
 import client from 'prom-client';
-import { ORDER_STATES, type OrderState } from '../../domain/records.js';
+import { ORDER_STATES } from '../../domain/records.js';
 import type { Store } from '../../ports/store.js';
+
+/** For a store that keeps no counts: one pass over the records. */
+function countByHand(store: Pick<Store, 'listOrders' | 'listOutbox'>): { orders: Record<string, number>; outbox: Record<string, number> } {
+  const orders: Record<string, number> = {};
+  for (const o of store.listOrders()) orders[o.state] = (orders[o.state] ?? 0) + 1;
+  const outbox: Record<string, number> = {};
+  for (const e of store.listOutbox()) outbox[e.status] = (outbox[e.status] ?? 0) + 1;
+  return { orders, outbox };
+}
 
 export interface Metrics {
   /** One message handled: what it was read as, what became of it, how long it took. */
@@ -14,7 +23,8 @@ export interface Metrics {
   readonly contentType: string;
 }
 
-export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbox' | 'listOutbox'>): Metrics {
+export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbox' | 'listOutbox' | 'countRecords'>): Metrics {
+  const counts = () => store.countRecords?.() ?? countByHand(store);
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'portdesk_process_' });
   new client.Gauge({
@@ -23,9 +33,8 @@ export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbo
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const counts = new Map<OrderState, number>(ORDER_STATES.map((s) => [s, 0]));
-      for (const o of store.listOrders()) counts.set(o.state, (counts.get(o.state) ?? 0) + 1);
-      for (const [state, n] of counts) this.set({ state }, n);
+      const byState = counts().orders;
+      for (const state of ORDER_STATES) this.set({ state }, byState[state] ?? 0);
     },
   });
   new client.Gauge({
@@ -34,10 +43,9 @@ export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbo
     labelNames: ['status'],
     registers: [registry],
     collect() {
-      this.set({ status: 'queued' }, store.listQueuedOutbox().length);
-      let failed = 0;
-      for (const e of store.listOutbox()) if (e.status === 'failed') failed++;
-      this.set({ status: 'failed' }, failed);
+      const byStatus = counts().outbox;
+      this.set({ status: 'queued' }, byStatus.queued ?? 0);
+      this.set({ status: 'failed' }, byStatus.failed ?? 0);
     },
   });
   const messages = new client.Counter({
