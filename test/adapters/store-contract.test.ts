@@ -174,6 +174,18 @@ for (const [kind, make] of Object.entries(KINDS)) {
       }
     });
 
+    it('lists orders oldest first, whatever order they were committed and updated in', async () => {
+      const later = new Date(T0.getTime() + 3_600_000).toISOString();
+      await store.commit({ accounts: [makeAccount(20), makeAccount(21), makeAccount(22)], orders: [makeOrder(21, { createdAt: later, updatedAt: later })] });
+      await store.commit({ orders: [makeOrder(20)] });
+      await store.commit({ orders: [makeOrder(22, { createdAt: later, updatedAt: later })] });
+      await store.commit({ orders: [makeOrder(20, { state: 'approved' })] });
+      for (const s of [store, await reopen()]) {
+        expect(s.listOrders().map((o) => o.id)).toEqual([makeOrder(20).id, makeOrder(21).id, makeOrder(22).id]);
+        expect(s.listOrders({ state: 'pending_verification' }).map((o) => o.id)).toEqual([makeOrder(21).id, makeOrder(22).id]);
+      }
+    });
+
     it('groups commits that come together and keeps their order', async () => {
       const commits = Array.from({ length: 40 }, (_, i) => store.commit({ orders: [makeOrder(9, { history: [{ at: T0.toISOString(), event: `step-${i}` }] })], accounts: [makeAccount(9)] }));
       await Promise.all(commits);

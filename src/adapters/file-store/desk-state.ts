@@ -48,6 +48,9 @@ export class DeskState {
   readonly queuedOutboxIds = new Set<string>();
   /** Live orders by state and live outbox entries by status, kept as records change (the console and /metrics read them every second). */
   readonly orderCounts = new Map<string, number>();
+  /** Whether `orders` iterates in creation order (true unless an order older than the newest was added). */
+  ordersInCreationOrder = true;
+  private newestOrder: { createdAt: string; id: string } | undefined;
   readonly outboxCounts = new Map<string, number>();
   readonly cursors = new Map<string, MailboxCursor>();
   readonly users = new Map<string, ConsoleUser>();
@@ -91,7 +94,11 @@ export class DeskState {
   private putOrder(order: PortOrder): void {
     // A new version replaces the old in place: the map keeps its first-insertion order, which is
     // the order of creation, so listing orders needs no sort (store-reads.ts).
-    this.unindexOrder(order.id);
+    if (!this.unindexOrder(order.id)) {
+      const newest = this.newestOrder;
+      if (newest && (order.createdAt < newest.createdAt || (order.createdAt === newest.createdAt && order.id < newest.id))) this.ordersInCreationOrder = false;
+      else this.newestOrder = { createdAt: order.createdAt, id: order.id };
+    }
     this.orders.set(order.id, order);
     bump(this.orderCounts, order.state, 1);
     this.orderIdByToken.set(order.token, order.id);

@@ -50,6 +50,8 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
   listOrders(filter: OrderFilter = {}): PortOrder[] {
     const wanted = (o: PortOrder) =>
       (filter.state === undefined || o.state === filter.state) && (filter.accountId === undefined || o.accountId === filter.accountId);
+    const unfiltered = filter.state === undefined && filter.accountId === undefined;
+    if (unfiltered && !filter.includeArchived && this.state.ordersInCreationOrder) return [...this.state.orders.values()];
     const out: PortOrder[] = [];
     for (const o of this.state.orders.values()) if (wanted(o)) out.push(o);
     if (filter.includeArchived) {
