@@ -1,9 +1,9 @@
 /**
  * The composition root: configuration in, every adapter built and wired, the daemon running.
- * Only this file and the tools beside it (src/tools/: the demo, the checks, what a command does
- * while no daemon runs) build adapters; only config.ts reads the environment.
+ * Only this file, start-on-database.ts (the same daemon on PostgreSQL) and the tools beside them
+ * (src/tools/: the demo, the checks, what a command does while no daemon runs) build adapters;
+ * only config.ts reads the environment.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -17,6 +17,7 @@ import { runJobsOnce } from './app/jobs.js';
 import { unlockPin } from './app/support-actions.js';
 import { deskData, deskIdentity } from './app/compose-email.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
+import { startControlServer, type ControlDeps, type ControlServer } from './adapters/control-server.js';
 import { secureDataDir } from './adapters/data-dir-modes.js';
 import { createParsePool, type ParsePool } from './adapters/parse-pool.js';
 import { openFileStore, type FileStore } from './adapters/file-store.js';
@@ -31,15 +32,8 @@ import { createScryptPins } from './adapters/scrypt-pins.js';
 import type { MailAuthenticator } from './ports/mail-authenticator.js';
 import { ImapSource } from './adapters/imap-source.js';
 import { SmtpSource } from './adapters/smtp-source.js';
-import { createControlHandler, startControlServer, type ControlDeps, type ControlServer } from './adapters/control-server.js';
-import { Lease, createPgPool, newHolderName, openPgStore, type PgStore } from './adapters/pg-store.js';
-import { startCommandPoller } from './adapters/pg-store/commands.js';
-import { createParkedMailRows } from './adapters/pg-store/parked-mail-rows.js';
-import { migrate } from './adapters/pg-store/schema.js';
-import { DeskError } from './errors.js';
 import type { ParkedMail } from './ports/parked-mail.js';
 import type { Store } from './ports/store.js';
-import type pg from 'pg';
 import type { Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
@@ -60,7 +54,7 @@ export interface DaemonOptions {
   /** For tests: how often the IMAP source hands deferred messages over again (default: the resync interval). */
   imapRetryDeferredIntervalMs?: number;
   /** With DATABASE_URL: a lease already held (waitForLease); unset, the daemon waits for it as a standby. */
-  lease?: HeldLease;
+  lease?: import('./start-on-database.js').HeldLease;
 }
 
 export interface Daemon {
@@ -214,14 +208,14 @@ function mailDomain(address: string): string {
 }
 
 /** How the daemon is told its store can record nothing more (see Daemon.failed). */
-function failureSignal(): { failed: Promise<Error>; fail: (err: Error) => void } {
+export function failureSignal(): { failed: Promise<Error>; fail: (err: Error) => void } {
   let fail!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   return { failed, fail };
 }
 
 /** What the desk runs on: the store and what goes with it (the file store's lock, or the database's lease). */
-interface Backing {
+export interface Backing {
   store: Store;
   pins: Pins;
   failed: Promise<Error>;
@@ -238,7 +232,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
   await prepareDataDir(config.dataDir, log);
-  if (config.database) return startOnDatabase(config, opts);
+  // Loaded only with DATABASE_URL: a desk on its file store never loads the PostgreSQL client.
+  if (config.database) return (await import('./start-on-database.js')).startOnDatabase(config, opts);
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
   const pins = createScryptPins();
   const { failed, fail } = failureSignal();
@@ -273,115 +268,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   }
 }
 
-/** The database and this process's lease on it, once a standby became the active daemon. */
-export interface HeldLease {
-  pool: pg.Pool;
-  lease: Lease;
-}
-
-/**
- * With DATABASE_URL (SPEC §13): stands by until this process holds the lease — at once when no
- * daemon is active, or once the active one stopped renewing it for FAILOVER_AFTER. Resolves
- * undefined when `stopped` resolves first (SIGTERM while standing by: a clean stop).
- */
-export async function waitForLease(config: Config, { log, clock = systemClock, stopped }: { log: Logger; clock?: Clock; stopped?: Promise<unknown> }): Promise<HeldLease | undefined> {
-  const db = config.database!;
-  const ttlMs = durationMs(db.failoverAfter);
-  const pool = createPgPool(db.url, { idleInTransactionMs: Math.max(1_000, Math.min(5_000, Math.floor(ttlMs / 2))) });
-  try {
-    await migrate(pool);
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw err;
-  }
-  const lease = new Lease(pool, newHolderName(), clock, ttlMs);
-  const pollMs = Math.max(200, Math.min(1_000, Math.floor(ttlMs / 10)));
-  let stop = false;
-  void stopped?.then(() => (stop = true));
-  let announced = false;
-  while (!stop) {
-    const held = await lease.tryAcquire().catch((err: unknown) => {
-      log.warn({ err: { message: (err as Error).message } }, 'the database cannot be reached; standing by');
-      return false;
-    });
-    if (held) return { pool, lease };
-    if (!announced) {
-      const state = await lease.read().catch(() => undefined);
-      log.info({ active: state?.holder, until: state?.expiresAt }, 'standing by: another daemon is active on the database');
-      announced = true;
-    }
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, pollMs)), stopped]);
-  }
-  await pool.end().catch(() => undefined);
-  return undefined;
-}
-
-async function startOnDatabase(config: Config, opts: DaemonOptions): Promise<Daemon> {
-  const { log } = opts;
-  const clock = opts.clock ?? systemClock;
-  const held = opts.lease ?? (await waitForLease(config, { log, clock }));
-  if (!held) throw new DeskError('STORE_CLOSED', 'stopped while standing by');
-  const { pool, lease } = held;
-  const pins = createScryptPins();
-  const { failed, fail } = failureSignal();
-  let store: PgStore | undefined;
-  let renewing: NodeJS.Timeout | undefined;
-  let cooling: NodeJS.Timeout | undefined;
-  const giveUp = async () => {
-    clearInterval(renewing);
-    clearInterval(cooling);
-    await store?.close().catch(() => undefined);
-    await lease.release().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-  };
-  try {
-    store = await openPgStore(pool, {
-      clock,
-      pins,
-      lease,
-      migrate: false,
-      log: log.child({ role: 'store' }),
-      onFailure: (err) => {
-        log.fatal({ err: { code: err.code, message: err.message } }, 'the store can write nothing more to the database');
-        fail(err);
-      },
-    });
-    log.info({ holder: lease.holder, generation: lease.holding?.generation }, 'active on the database');
-    // Renewed three times a lease: a renewal lost to a blip is made up by the next. A lease that
-    // moved on, or one that ended while the database could not be reached, stops the desk.
-    renewing = setInterval(() => {
-      lease.renew().then(
-        (ok) => {
-          if (!ok) fail(new DeskError('STORE_FENCED', 'the lease moved on to another daemon'));
-        },
-        (err: unknown) => {
-          if (clock.now().getTime() >= lease.validUntil) fail(new DeskError('STORE_DB', `the lease ended while the database could not be reached: ${(err as Error).message}`));
-          else log.warn({ err: { message: (err as Error).message } }, 'the lease could not be renewed; trying again');
-        },
-      );
-    }, Math.max(250, Math.floor(lease.ttlMs / 3)));
-    renewing.unref();
-    const open = store;
-    // What aged out of the live set leaves memory, as the file store's compaction archives it.
-    cooling = setInterval(() => open.coolDown(), 3_600_000);
-    cooling.unref();
-    return await runDesk(config, opts, {
-      store: open,
-      pins,
-      failed,
-      linkKey: async () => Buffer.from(config.http?.linkSecret ?? (await open.putSettingOnce('link-secret', randomBytes(32).toString('hex'))), 'utf8'),
-      parkedMail: createParkedMailRows(pool),
-      startControl: (deps) => startCommandPoller(pool, createControlHandler(deps), { holder: lease.holder, log: deps.log, afterChange: deps.afterChange }),
-      release: giveUp,
-    });
-  } catch (err) {
-    await giveUp();
-    throw err;
-  }
-}
-
 /** Everything the daemon runs over an open store: readers, desk, mail source, jobs, control, console. */
-async function runDesk(config: Config, opts: DaemonOptions, backing: Backing): Promise<Daemon> {
+export async function runDesk(config: Config, opts: DaemonOptions, backing: Backing): Promise<Daemon> {
   const { log } = opts;
   const clock = opts.clock ?? systemClock;
   const { store, pins } = backing;

@@ -12,7 +12,7 @@ export function addStartCommand(program: Command): void {
     .action(async () => {
       const cfg = loadConfig();
       const log = createLogger(cfg.logLevel);
-      const { runUntilStopped, startDaemon, waitForLease } = await import('../main.js');
+      const { runUntilStopped, startDaemon } = await import('../main.js');
       // A signal before the daemon runs (standing by, or starting) is a clean stop too (exit 0):
       // the handlers stay until runUntilStopped installs its own.
       let onSignal!: () => void;
@@ -25,8 +25,9 @@ export function addStartCommand(program: Command): void {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       };
-      let lease: Awaited<ReturnType<typeof waitForLease>>;
+      let lease: import('../start-on-database.js').HeldLease | undefined;
       if (cfg.database) {
+        const { waitForLease } = await import('../start-on-database.js');
         // With PostgreSQL, one daemon is active; the others stand by until its lease ends.
         process.stderr.write(`portdesk: on the database ${maskUrlPassword(cfg.database.url)}; active at once, or standing by while another daemon is\n`);
         lease = await waitForLease(cfg, { log, stopped }).catch((err: unknown) => {
