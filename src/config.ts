@@ -116,6 +116,33 @@ const EnvSchema = z.object({
       .refine((v) => v === undefined || /^postgres(ql)?:\/\//i.test(v), { message: 'must be a PostgreSQL URL like postgres://portdesk@db.example.com/portdesk' }),
   ),
   FAILOVER_AFTER: duration('15s'),
+  WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return [];
+        const urls = v.split(',').map((u) => u.trim()).filter(Boolean);
+        for (const u of urls) {
+          if (!/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/i.test(u)) ctx.addIssue({ code: 'custom', message: `must be http(s) addresses separated by commas, got "${maskUrlPassword(u)}"` });
+        }
+        if (new Set(urls).size !== urls.length) ctx.addIssue({ code: 'custom', message: 'names the same address twice' });
+        return urls;
+      }),
+  ),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(v), {
+        message: 'must be whsec_ followed by at least 24 random bytes in base64 (e.g. `echo whsec_$(openssl rand -base64 32)`)',
+      }),
+  ),
+  ACCOUNTS_URL: optionalText,
+  ACCOUNTS_TOKEN: optionalText,
+  ACCOUNTS_SYNC: duration('5m'),
   MAIL_FROM: email('porting@localhost'),
   SUPPORT_EMAIL: email('support@localhost'),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
@@ -311,6 +338,10 @@ export interface Config {
   http?: HttpConfig;
   /** PostgreSQL (SPEC §13): the records live there, shared by every daemon on it; undefined: the file store. */
   database?: { url: string; failoverAfter: Duration };
+  /** Events out (SPEC §14): where they go and the key they are signed with; undefined: no events written. */
+  webhooks?: { urls: string[]; secret: string };
+  /** Accounts from billing (SPEC §14): an http(s) URL or a file, loaded at start and every `every`. */
+  accountsSource?: { location: string; token?: string; every: Duration };
   /** How long a stop (SIGTERM) may take before the process exits without finishing it. */
   stopTimeout: Duration;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -357,6 +388,11 @@ export function loadConfig(
     if (!set('IMAP_PASSWORD')) problems.push('IMAP_PASSWORD: required when IMAP_HOST is set');
   }
   if (set('SMTP_USER') && !set('SMTP_PASSWORD')) problems.push('SMTP_PASSWORD: required when SMTP_USER is set');
+  if (set('WEBHOOK_URL') && !set('WEBHOOK_SECRET')) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
+  if (set('ACCOUNTS_TOKEN') && !set('ACCOUNTS_URL')) problems.push('ACCOUNTS_TOKEN: set without ACCOUNTS_URL');
+  if (set('ACCOUNTS_TOKEN') && /^http:\/\//i.test((merged.ACCOUNTS_URL ?? '').trim()) && !/^http:\/\/(127\.|localhost|\[::1\])/i.test((merged.ACCOUNTS_URL ?? '').trim())) {
+    problems.push('ACCOUNTS_TOKEN: would be sent in clear over http:// to another host; use https');
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -415,6 +451,10 @@ export function loadConfig(
             metricsFromAnywhere: e.METRICS_FROM_ANYWHERE,
           },
     ...(e.DATABASE_URL ? { database: { url: e.DATABASE_URL, failoverAfter: e.FAILOVER_AFTER } } : {}),
+    ...(e.WEBHOOK_URL.length ? { webhooks: { urls: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } } : {}),
+    ...(e.ACCOUNTS_URL
+      ? { accountsSource: { location: e.ACCOUNTS_URL.trim(), ...(e.ACCOUNTS_TOKEN ? { token: e.ACCOUNTS_TOKEN } : {}), every: e.ACCOUNTS_SYNC } }
+      : {}),
     stopTimeout: e.STOP_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
@@ -433,5 +473,14 @@ export function describeConfig(c: Config): Record<string, unknown> {
     smtp: c.smtp ? { ...c.smtp, password: c.smtp.password ? '***' : undefined } : undefined,
     http: c.http ? { ...c.http, linkSecret: c.http.linkSecret ? '***' : undefined } : undefined,
     database: c.database ? { ...c.database, url: maskUrlPassword(c.database.url) } : undefined,
+    webhooks: c.webhooks ? { urls: c.webhooks.urls.map(maskUrl), secret: '***' } : undefined,
+    accountsSource: c.accountsSource
+      ? { ...c.accountsSource, location: maskUrl(c.accountsSource.location), token: c.accountsSource.token ? '***' : undefined }
+      : undefined,
   };
+}
+
+/** An address for logs and pages: its password and query (where tokens hide) masked. */
+export function maskUrl(url: string): string {
+  return maskUrlPassword(url).replace(/\?.*$/, (q) => (q.length > 1 ? '?***' : q));
 }

@@ -7,15 +7,22 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { BUILTIN_TEMPLATES_DIR, type Config } from './config.js';
+import { BUILTIN_TEMPLATES_DIR, maskUrl, type Config } from './config.js';
 import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
 import { createOutboxDelivery } from './app/deliver-outbox.js';
+import { createEventWriter, recordingEvents } from './app/record-events.js';
 import { applyAccountImport, hashImportedPins } from './app/import-accounts.js';
 import { runJobsOnce } from './app/jobs.js';
 import { unlockPin } from './app/support-actions.js';
-import { deskData, deskIdentity } from './app/compose-email.js';
+import { composeEmail, deskData, deskIdentity } from './app/compose-email.js';
+import { createWebhookDelivery, type WebhookDeliveryRunner } from './app/deliver-webhooks.js';
+import { createAccountsSync } from './app/sync-accounts.js';
+import { createAccountsSource } from './adapters/accounts-source.js';
+import { createWebhookSender } from './adapters/webhook-sender.js';
+import { supportAlert } from './domain/support-alert.js';
+import type { NewEvent } from './domain/webhook-events.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { startControlServer, type ControlDeps, type ControlServer } from './adapters/control-server.js';
 import { secureDataDir } from './adapters/data-dir-modes.js';
@@ -141,6 +148,13 @@ export function buildDesk(
     parkedMail?: ParkedMail;
   },
 ) {
+  // With WEBHOOK_URL every commit carries the events its change calls for (SPEC §14); the store
+  // handed to everything below is that one. The daemon delivers them (startWebhooks).
+  const kickWebhooks: { kick?: () => void } = {};
+  const events = config.webhooks ? createEventWriter(config.webhooks.urls, clock) : undefined;
+  if (events) {
+    store = recordingEvents(store, events, { ...(config.http ? { consoleUrl: config.http.publicUrl } : {}), onWritten: () => kickWebhooks.kick?.() });
+  }
   const renderer = buildRenderer(config);
   const { mailer, outbound } = buildMailer(config, log.child({ role: 'mailer' }));
   const ids = createRandomIds(mailDomain(config.mailFrom));
@@ -172,7 +186,7 @@ export function buildDesk(
     ...(onHandled ? { onHandled } : {}),
     ...(deliverOnQueue ? { onQueued: () => delivery.kick() } : {}),
   });
-  return { desk, delivery, mailer, outbound, resolver, pins };
+  return { desk, delivery, mailer, outbound, resolver, pins, store, events, kickWebhooks };
 }
 
 /**
@@ -279,7 +293,7 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
   parser.warm();
   const links = config.http ? createAnswerLinks(await backing.linkKey(), config.http.publicUrl) : undefined;
   const metrics = config.http ? createMetrics(store) : undefined;
-  const { desk, delivery, mailer, outbound, resolver } = buildDesk(config, {
+  const { desk, delivery, mailer, outbound, resolver, store: recording, events, kickWebhooks } = buildDesk(config, {
     store,
     clock,
     log,
@@ -291,7 +305,34 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
   });
   const readers = parser;
 
-  const openStore = store;
+  // From here on every commit goes through the store that writes events (buildDesk).
+  const openStore = recording;
+  const webhooks = config.webhooks ? startWebhooks(config, { store: openStore, desk, clock, log, kickOutbox: () => delivery.kick() }) : undefined;
+  if (webhooks) kickWebhooks.kick = () => webhooks.kick();
+  const accountsSync = config.accountsSource
+    ? createAccountsSync({
+        source: createAccountsSource(config.accountsSource.location, config.accountsSource.token ? { token: config.accountsSource.token } : {}),
+        store: openStore,
+        queue: desk.core.queue,
+        pins,
+        clock,
+        log: log.child({ role: 'accounts-sync' }),
+        ...(events ? { event: (e: NewEvent, now: Date) => events.build([e], now) } : {}),
+        alert: async (problem, location) => {
+          await desk.core.commit(
+            {},
+            [
+              supportAlert(config.supportEmail, 'Accounts could not be synced from billing', [
+                `Source: ${location}`,
+                `Problem: ${problem}`,
+                'Nothing was changed: the desk keeps the accounts it has and tries again at every sync. This alert is not repeated until a sync succeeds.',
+              ]),
+            ],
+            clock.now(),
+          );
+        },
+      })
+    : undefined;
   const { failed } = backing;
   let source: MailSource;
   let inbound: string;
@@ -370,6 +411,13 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
     smtp: !config.smtp ? 'files' : openStore.listQueuedOutbox().some((e) => e.attempts > 0 && e.lastError) ? 'retrying' : 'ok',
   });
 
+  // The accounts first, so the first message is decided on billing's accounts; a source that
+  // cannot be read is alerted and the desk starts on the accounts it has.
+  if (accountsSync) {
+    await accountsSync.syncNow();
+    accountsSync.start(durationMs(config.accountsSource!.every));
+  }
+  webhooks?.kick();
   await source.start((raw, meta) => desk.handleMessage(raw, meta));
   if (source instanceof SmtpSource) inbound = `smtp://127.0.0.1:${source.port}`;
 
@@ -416,8 +464,10 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
       await sourceStopped;
       for (const t of tasks) await t.stop();
       await control.close();
+      await accountsSync?.stop();
       await desk.idle();
       await delivery.idle();
+      await webhooks?.stop();
       await mailer.close();
       resolver?.close();
       await backing.release();
@@ -429,6 +479,38 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
     await parser.close();
     throw err;
   }
+}
+
+/**
+ * The delivery of events to WEBHOOK_URL (SPEC §14), with the support alert for an endpoint that
+ * has refused events for an hour.
+ */
+function startWebhooks(
+  config: Config,
+  { store, desk, clock, log, kickOutbox }: { store: Store; desk: Desk; clock: Clock; log: Logger; kickOutbox: () => void },
+): WebhookDeliveryRunner {
+  const { urls, secret } = config.webhooks!;
+  return createWebhookDelivery({
+    store,
+    sender: createWebhookSender(secret),
+    endpoints: urls,
+    clock,
+    log: log.child({ role: 'webhooks' }),
+    alert: ({ id, endpoint, since, pending, lastError }) => ({
+      ...composeEmail(
+        supportAlert(config.supportEmail, 'Events are not reaching another system', [
+          `Endpoint: ${maskUrl(endpoint)}`,
+          `Refusing events since: ${since}`,
+          `Orders and kinds of event waiting: ${pending}`,
+          `Last error: ${lastError}`,
+          'The desk keeps every event and tries again, at most 5 minutes apart; nothing is dropped. This alert is not repeated for this outage.',
+        ]),
+        { renderer: desk.core.deps.renderer, ids: desk.core.deps.ids, desk: desk.core.desk, now: clock.now() },
+      ),
+      id,
+    }),
+    onAlert: kickOutbox,
+  });
 }
 
 /**

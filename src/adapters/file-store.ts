@@ -273,6 +273,7 @@ class FileStoreImpl extends StoreReads<Archives> implements FileStore {
       inbound: [...inbound.values()],
       outbox: [...outbox.values()],
       users: [...s.users.values()],
+      events: [...s.events.values()],
       cursors: Object.fromEntries(s.cursors),
     };
   }

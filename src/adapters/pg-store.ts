@@ -19,7 +19,7 @@ import { FINAL_STATES, type MailboxCursor } from '../domain/records.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Pins } from '../ports/pins.js';
 import type { Changes, Store } from '../ports/store.js';
-import { ARCHIVE_AFTER } from './file-store/compaction.js';
+import { ARCHIVE_AFTER, isSpentEvent } from './file-store/compaction.js';
 import { DeskState } from './file-store/desk-state.js';
 import { sealChanges } from './file-store/pin-seal.js';
 import { ChangesSchema, describeIssues, type ParsedChanges } from './file-store/schemas.js';
@@ -137,6 +137,8 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       orders: { sql: `state IN (${finished}) AND updated_at < $1`, cutoffMs: ARCHIVE_AFTER.finishedOrderMs },
       outbox: { sql: `status = 'sent' AND coalesce(sent_at, created_at) < $1`, cutoffMs: ARCHIVE_AFTER.sentOutboxMs },
       inbound: { sql: `at < $1`, cutoffMs: ARCHIVE_AFTER.inboundMs },
+      // Events delivered everywhere a week ago stay in their table, out of memory (not read back).
+      events: { sql: `status = 'delivered' AND at < $1`, cutoffMs: ARCHIVE_AFTER.deliveredEventMs },
     };
     const client = await this.pool.connect();
     try {
@@ -158,6 +160,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
             if (row.cold && kind === 'orders') cold.addOrder(row.k, row.token as string, (row.verification_message_id as string | null) ?? null, row.data);
             else if (row.cold && kind === 'outbox') cold.addOutbox(row.k, row.message_id as string, (row.order_id as string | null) ?? null, row.data);
             else if (row.cold && kind === 'inbound') cold.addInbound(row.k, row.data);
+            else if (row.cold) continue;
             else {
               const record = check(kind, row.k, spec.schema as never, row.data);
               if (record !== undefined) list.push(record);
@@ -248,6 +251,12 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       if (Date.parse(i.at) < now - ARCHIVE_AFTER.inboundMs) {
         s.inbound.delete(i.key);
         this.archives.addInbound(i.key, JSON.stringify(i));
+        moved++;
+      }
+    }
+    for (const e of [...s.events.values()]) {
+      if (isSpentEvent(e, now)) {
+        s.removeEvent(e.id);
         moved++;
       }
     }

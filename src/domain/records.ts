@@ -337,3 +337,48 @@ export const MailboxCursorSchema = z.object({
   lastUid: z.number().int().nonnegative(),
 });
 export type MailboxCursor = z.infer<typeof MailboxCursorSchema>;
+
+/** What the desk tells the provider's other systems (SPEC §14). */
+export const WEBHOOK_EVENT_TYPES = [
+  'order.received',
+  'order.verification_sent',
+  'order.approved',
+  'order.rejected',
+  'order.completed',
+  'order.canceled',
+  'review.created',
+  'outbox.failed',
+  'accounts.synced',
+  'ping',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** One event's way to one endpoint: retried until the endpoint answers 2xx. */
+export const WebhookDeliverySchema = z.object({
+  /** The endpoint's URL as configured (WEBHOOK_URL). */
+  endpoint: z.string().min(1),
+  status: z.enum(['pending', 'delivered']),
+  attempts: z.number().int().nonnegative(),
+  nextAttemptAt: IsoInstant,
+  lastAttemptAt: IsoInstant.optional(),
+  /** The first failed attempt of this delivery. */
+  firstFailedAt: IsoInstant.optional(),
+  lastError: z.string().optional(),
+  deliveredAt: IsoInstant.optional(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
+
+/**
+ * An event, written in the same commit as the change it tells of (an outbox of its own), and its
+ * deliveries. `id` is the `webhook-id` of every try; ids sort in the order events were written.
+ */
+export const WebhookEventSchema = z.object({
+  id: z.string().regex(/^msg_[0-9a-z]+$/),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  timestamp: IsoInstant,
+  /** The order it is about: its events reach each endpoint one after the other, in order. */
+  orderId: z.string().optional(),
+  data: z.record(z.string(), z.unknown()),
+  deliveries: z.array(WebhookDeliverySchema),
+});
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;

@@ -7,6 +7,7 @@ import type {
   OrderState,
   OutboxEntry,
   PortOrder,
+  WebhookEvent,
 } from '../domain/records.js';
 
 /**
@@ -23,6 +24,8 @@ export interface Changes {
   cursors?: Record<string, MailboxCursor>;
   /** Console users, upserted by name (a removed user is kept with removedAt). */
   users?: ConsoleUser[];
+  /** Events for the provider's other systems (SPEC §14), upserted by id: new ones, and deliveries' outcomes. */
+  events?: WebhookEvent[];
 }
 
 export interface OrderFilter {
@@ -79,6 +82,13 @@ export interface Store {
   /** A console user by name, removed ones included. */
   getUser(name: string): ConsoleUser | undefined;
   listUsers(): ConsoleUser[];
+
+  /** An event by its id (its `webhook-id`). */
+  getEvent(id: string): WebhookEvent | undefined;
+  /** The events about an order, oldest first (delivered ones older than 7 days are dropped). */
+  listOrderEvents(orderId: string): WebhookEvent[];
+  /** Events with a delivery still pending, oldest first. */
+  listPendingEvents(): WebhookEvent[];
 
   commit(changes: Changes): Promise<void>;
   /**

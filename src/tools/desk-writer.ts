@@ -83,7 +83,7 @@ async function runOnDatabase<T>(cfg: Config, log: Logger, request: ControlReques
       const store = await openPgStore(pool, { clock: systemClock, pins, lease, migrate: false, log, onFailure: (e) => failures.push(e) });
       const key = cfg.http?.linkSecret ?? (await store.putSettingOnce('link-secret', randomBytes(32).toString('hex')));
       const links = cfg.http ? createAnswerLinks(Buffer.from(key, 'utf8'), cfg.http.publicUrl) : undefined;
-      const { desk, delivery, mailer, resolver } = buildDesk(cfg, {
+      const { desk, delivery, mailer, resolver, store: recording } = buildDesk(cfg, {
         store,
         clock: systemClock,
         log,
@@ -93,7 +93,7 @@ async function runOnDatabase<T>(cfg: Config, log: Logger, request: ControlReques
         ...(links ? { links } : {}),
       });
       try {
-        const result = await direct({ desk, store, delivery, pins });
+        const result = await direct({ desk, store: recording, delivery, pins });
         await desk.idle();
         await delivery.deliverDue();
         return { ranBy: 'command', result };
@@ -129,10 +129,10 @@ async function openOfflineDesk(cfg: Config, log: Logger): Promise<OfflineDesk & 
     await lock.release();
     throw err;
   });
-  const { desk, delivery, mailer, resolver } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false, pins, ...(links ? { links } : {}) });
+  const { desk, delivery, mailer, resolver, store: recording } = buildDesk(cfg, { store, clock: systemClock, log, deliverOnQueue: false, pins, ...(links ? { links } : {}) });
   return {
     desk,
-    store,
+    store: recording,
     delivery,
     pins,
     close: async () => {

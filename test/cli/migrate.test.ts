@@ -55,6 +55,7 @@ it('copies a file store, archives included, and says the counts agree', async ()
     inbound: { source: 2, database: 2 },
     outbox: { source: 1, database: 1 },
     users: { source: 1, database: 1 },
+    events: { source: 0, database: 0 },
   });
 
   const copied = await openPgStore(url, { pins: testPins });

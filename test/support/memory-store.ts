@@ -14,6 +14,7 @@ import {
   OPEN_STATES,
   OutboxEntrySchema,
   PortOrderSchema,
+  WebhookEventSchema,
   type Account,
   type ConsoleUser,
   type CsrRequest,
@@ -21,6 +22,7 @@ import {
   type MailboxCursor,
   type OutboxEntry,
   type PortOrder,
+  type WebhookEvent,
 } from '../../src/domain/records.js';
 import type { Changes, OrderFilter, Store } from '../../src/ports/store.js';
 
@@ -42,6 +44,7 @@ export class MemoryStore implements Store {
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly cursors = new Map<string, MailboxCursor>();
   private readonly users = new Map<string, ConsoleUser>();
+  private readonly events = new Map<string, WebhookEvent>();
   /** Every successful commit, in order, as given (for tests that count writes). */
   readonly commits: Changes[] = [];
   /** When set, the next commit rejects with this error and changes nothing. */
@@ -140,6 +143,18 @@ export class MemoryStore implements Store {
     return [...this.users.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  getEvent(id: string): WebhookEvent | undefined {
+    return this.events.get(id);
+  }
+
+  listOrderEvents(orderId: string): WebhookEvent[] {
+    return [...this.events.values()].filter((e) => e.orderId === orderId).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  listPendingEvents(): WebhookEvent[] {
+    return [...this.events.values()].filter((e) => e.deliveries.some((d) => d.status === 'pending')).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
   async commit(changes: Changes): Promise<void> {
     if (this.closed) throw new Error('memory store: commit after close');
     const failure = this.failNextCommit;
@@ -168,6 +183,7 @@ export class MemoryStore implements Store {
       outbox: (changes.outbox ?? []).map((e) => OutboxEntrySchema.parse(e)),
       cursors: Object.entries(changes.cursors ?? {}).map(([k, c]) => [k, MailboxCursorSchema.parse(c)] as [string, MailboxCursor]),
       users: (changes.users ?? []).map((u) => ConsoleUserSchema.parse(u)),
+      events: (changes.events ?? []).map((e) => WebhookEventSchema.parse(e)),
     };
   }
 
@@ -179,5 +195,6 @@ export class MemoryStore implements Store {
     for (const e of p.outbox) this.outbox.set(e.id, deepFreeze(e));
     for (const [k, c] of p.cursors) this.cursors.set(k, deepFreeze(c));
     for (const u of p.users) this.users.set(u.name, deepFreeze(u));
+    for (const e of p.events) this.events.set(e.id, deepFreeze(e));
   }
 }

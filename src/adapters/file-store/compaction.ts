@@ -1,10 +1,12 @@
 /**
  * Compaction: finished orders older than 30 days and sent outbox / inbound entries older than 7
- * days move to the archives, everything else into a new snapshot, and the journal is emptied.
+ * days move to the archives, events delivered everywhere more than 7 days ago are dropped (the
+ * order's history keeps what happened), everything else goes into a new snapshot, and the journal
+ * is emptied.
  * It runs when the journal outgrows max(4 MB, snapshot size), so writing a snapshot costs at most
  * as much as the journal bytes that triggered it, and a commit's amortised cost stays constant.
  */
-import { FINAL_STATES, type InboundEntry, type OutboxEntry, type PortOrder } from '../../domain/records.js';
+import { FINAL_STATES, type InboundEntry, type OutboxEntry, type PortOrder, type WebhookEvent } from '../../domain/records.js';
 import type { Archives } from './archives.js';
 import type { DeskState } from './desk-state.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -12,12 +14,19 @@ import type { SnapshotWriter } from './snapshot-file.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long finished records stay live before compaction archives them (the PostgreSQL store keeps the same live set). */
-export const ARCHIVE_AFTER = { finishedOrderMs: 30 * DAY_MS, sentOutboxMs: 7 * DAY_MS, inboundMs: 7 * DAY_MS };
+export const ARCHIVE_AFTER = { finishedOrderMs: 30 * DAY_MS, sentOutboxMs: 7 * DAY_MS, inboundMs: 7 * DAY_MS, deliveredEventMs: 7 * DAY_MS };
+
+/** An event every endpoint has taken, long enough ago to be dropped. */
+export function isSpentEvent(e: WebhookEvent, now: number): boolean {
+  return e.deliveries.every((d) => d.status === 'delivered') && Date.parse(e.timestamp) < now - ARCHIVE_AFTER.deliveredEventMs;
+}
 
 interface Archivable {
   orders: PortOrder[];
   outbox: OutboxEntry[];
   inbound: InboundEntry[];
+  /** Not archived: dropped. */
+  events: WebhookEvent[];
 }
 
 /**
@@ -37,6 +46,7 @@ export async function compact(
   for (const o of old.orders) state.removeOrder(o.id);
   for (const e of old.outbox) state.removeOutbox(e.id);
   for (const i of old.inbound) state.inbound.delete(i.key);
+  for (const e of old.events) state.removeEvent(e.id);
   await to.journal.truncate();
   return written;
 }
@@ -54,7 +64,8 @@ function selectArchivable(state: DeskState, now: number): Archivable {
   for (const i of state.inbound.values()) {
     if (Date.parse(i.at) < now - ARCHIVE_AFTER.inboundMs) inbound.push(i);
   }
-  return { orders, outbox, inbound };
+  const events = [...state.events.values()].filter((e) => isSpentEvent(e, now));
+  return { orders, outbox, inbound, events };
 }
 
 function snapshotWithout(state: DeskState, old: Archivable, savedAt: string) {
@@ -70,6 +81,10 @@ function snapshotWithout(state: DeskState, old: Archivable, savedAt: string) {
   if (old.inbound.length) {
     const gone = new Set(old.inbound.map((i) => i.key));
     snapshot.inbound = snapshot.inbound.filter((i) => !gone.has(i.key));
+  }
+  if (old.events.length) {
+    const gone = new Set(old.events.map((e) => e.id));
+    snapshot.events = snapshot.events.filter((e) => !gone.has(e.id));
   }
   return snapshot;
 }

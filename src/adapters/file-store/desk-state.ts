@@ -8,7 +8,7 @@
  * than a change that silently never reaches the disk.
  */
 import { isOpen } from '../../domain/order-lifecycle.js';
-import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
+import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder, WebhookEvent } from '../../domain/records.js';
 import { OUTBOX_STATUS_FIELDS, STORE_FORMAT_VERSION, type JournalChanges, type Snapshot } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
@@ -54,6 +54,10 @@ export class DeskState {
   readonly outboxCounts = new Map<string, number>();
   readonly cursors = new Map<string, MailboxCursor>();
   readonly users = new Map<string, ConsoleUser>();
+  /** Events for other systems (SPEC §14), in the order they were written, with the pending ones and each order's. */
+  readonly events = new Map<string, WebhookEvent>();
+  readonly pendingEventIds = new Set<string>();
+  readonly eventIdsByOrder = new Map<string, string[]>();
 
   static fromSnapshot(snapshot: Snapshot): DeskState {
     const state = new DeskState();
@@ -80,6 +84,30 @@ export class DeskState {
     }
     for (const [mailbox, cursor] of Object.entries(changes.cursors ?? {})) this.cursors.set(mailbox, deepFreeze(cursor));
     for (const u of changes.users ?? []) this.users.set(u.name, deepFreeze(u));
+    for (const e of changes.events ?? []) this.putEvent(deepFreeze(e));
+  }
+
+  private putEvent(event: WebhookEvent): void {
+    const isNew = !this.events.has(event.id);
+    this.events.set(event.id, event);
+    if (event.deliveries.some((d) => d.status === 'pending')) this.pendingEventIds.add(event.id);
+    else this.pendingEventIds.delete(event.id);
+    if (isNew && event.orderId !== undefined) {
+      const ids = this.eventIdsByOrder.get(event.orderId);
+      if (ids) ids.push(event.id);
+      else this.eventIdsByOrder.set(event.orderId, [event.id]);
+    }
+  }
+
+  removeEvent(id: string): void {
+    const old = this.events.get(id);
+    if (!old) return;
+    this.events.delete(id);
+    this.pendingEventIds.delete(id);
+    if (old.orderId === undefined) return;
+    const ids = this.eventIdsByOrder.get(old.orderId)?.filter((x) => x !== id);
+    if (ids?.length) this.eventIdsByOrder.set(old.orderId, ids);
+    else this.eventIdsByOrder.delete(old.orderId);
   }
 
   private putAccount(account: Account): void {
@@ -165,6 +193,7 @@ export class DeskState {
       inbound: [...this.inbound.values()],
       outbox: [...this.outbox.values()],
       users: [...this.users.values()],
+      events: [...this.events.values()],
       cursors: Object.fromEntries(this.cursors),
     };
   }

@@ -94,7 +94,7 @@ export class JournalWriter {
       }
       let seq = this.host.seq();
       let text = '';
-      for (const p of group) text += `${JSON.stringify({ v: p.changes.users ? JOURNAL_LINE_VERSION : p.changes.outboxStatus ? 2 : 1, seq: ++seq, changes: p.changes })}\n`;
+      for (const p of group) text += `${JSON.stringify({ v: p.changes.events ? JOURNAL_LINE_VERSION : p.changes.users ? 3 : p.changes.outboxStatus ? 2 : 1, seq: ++seq, changes: p.changes })}\n`;
       const data = Buffer.from(text);
       try {
         await this.append(data);

@@ -12,6 +12,7 @@ import {
   OutboxEntrySchema,
   PortOrderSchema,
   ProvidedSchema,
+  WebhookEventSchema,
 } from '../../domain/records.js';
 
 /** Bump when the layout changes; an older binary refuses a newer file instead of dropping fields. */
@@ -34,6 +35,7 @@ export const ChangesSchema = z.object({
   outbox: z.array(OutboxEntrySchema).optional(),
   cursors: z.record(z.string(), MailboxCursorSchema).optional(),
   users: z.array(ConsoleUserSchema).optional(),
+  events: z.array(WebhookEventSchema).optional(),
 });
 export type ParsedChanges = z.infer<typeof ChangesSchema>;
 
@@ -52,11 +54,11 @@ export const JournalChangesSchema = ChangesSchema.extend({ outboxStatus: z.array
 export type JournalChanges = z.infer<typeof JournalChangesSchema>;
 
 /**
- * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`; 3 adds `changes.users`. A line
+ * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`; 3 adds `changes.users`; 4 adds `changes.events`. A line
  * is written as 1 whenever it can be, so an older portdesk reads what it understands and refuses
  * (STORE_VERSION) what it does not, instead of dropping the outcomes of deliveries.
  */
-export const JOURNAL_LINE_VERSION = 3;
+export const JOURNAL_LINE_VERSION = 4;
 
 const SNAPSHOT_RECORDS = {
   accounts: AccountSchema,
@@ -65,6 +67,7 @@ const SNAPSHOT_RECORDS = {
   inbound: InboundEntrySchema,
   outbox: OutboxEntrySchema,
   users: ConsoleUserSchema,
+  events: WebhookEventSchema,
 } as const;
 
 /** The snapshot's frame; the records in its arrays are checked one by one (see parseSnapshot). */
@@ -79,6 +82,8 @@ const SnapshotFrameSchema = z.object({
   outbox: z.array(z.unknown()),
   // Snapshots written before the console had users have none.
   users: z.array(z.unknown()).default([]),
+  // Nor events before the desk sent any.
+  events: z.array(z.unknown()).default([]),
   cursors: z.record(z.string(), MailboxCursorSchema),
 });
 
@@ -123,6 +128,7 @@ export const SnapshotSchema = z.object({
   inbound: z.array(InboundEntrySchema),
   outbox: z.array(OutboxEntrySchema),
   users: z.array(ConsoleUserSchema).default([]),
+  events: z.array(WebhookEventSchema).default([]),
   cursors: z.record(z.string(), MailboxCursorSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
@@ -135,7 +141,7 @@ export const JournalLineSchema = z.object({
 export type JournalLine = z.infer<typeof JournalLineSchema>;
 
 export function emptySnapshot(): Snapshot {
-  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], users: [], cursors: {} };
+  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], users: [], events: [], cursors: {} };
 }
 
 /** `accounts.3.email: Invalid email address; …` — the first few problems, each with its path. */

@@ -4,7 +4,7 @@
  * out of the live set: the file store's archive files (archives.ts), the database's older rows
  * (pg-store/cold-rows.ts). Each store adds loading and writing on top.
  */
-import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder } from '../../domain/records.js';
+import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder, WebhookEvent } from '../../domain/records.js';
 import type { OrderFilter } from '../../ports/store.js';
 import { DeskState } from './desk-state.js';
 
@@ -153,6 +153,28 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
 
   listUsers(): ConsoleUser[] {
     return [...this.state.users.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  getEvent(id: string): WebhookEvent | undefined {
+    return this.state.events.get(id);
+  }
+
+  listOrderEvents(orderId: string): WebhookEvent[] {
+    return this.eventsById(this.state.eventIdsByOrder.get(orderId) ?? []);
+  }
+
+  listPendingEvents(): WebhookEvent[] {
+    return this.eventsById(this.state.pendingEventIds);
+  }
+
+  /** Ids sort in the order events were written (webhook-events.ts). */
+  private eventsById(ids: Iterable<string>): WebhookEvent[] {
+    const out: WebhookEvent[] = [];
+    for (const id of ids) {
+      const e = this.state.events.get(id);
+      if (e) out.push(e);
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 }
 

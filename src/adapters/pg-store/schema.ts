@@ -78,6 +78,20 @@ export const MIGRATIONS: readonly string[] = [
     response jsonb
   );
   `,
+  // 2: events for the provider's other systems (SPEC §14), with their deliveries.
+  `
+  CREATE TABLE events (
+    id text PRIMARY KEY,
+    order_id text,
+    status text NOT NULL,
+    at timestamptz NOT NULL,
+    data jsonb NOT NULL,
+    version bigint NOT NULL
+  );
+  CREATE INDEX events_version ON events (version);
+  CREATE INDEX events_order ON events (order_id);
+  CREATE INDEX events_pending ON events (status) WHERE status = 'pending';
+  `,
 ];
 
 /** Runs the migrations not yet applied; returns the schema version now. */

@@ -12,12 +12,14 @@ import {
   MailboxCursorSchema,
   OutboxEntrySchema,
   PortOrderSchema,
+  WebhookEventSchema,
   type Account,
   type ConsoleUser,
   type CsrRequest,
   type InboundEntry,
   type OutboxEntry,
   type PortOrder,
+  type WebhookEvent,
 } from '../../domain/records.js';
 import type { Changes } from '../../ports/store.js';
 
@@ -80,6 +82,17 @@ export const TABLES = {
     schema: OutboxEntrySchema as z.ZodType<OutboxEntry>,
   }),
   users: table<ConsoleUser>({ table: 'users', key: 'name', keyOf: (u) => u.name, columns: [], schema: ConsoleUserSchema as z.ZodType<ConsoleUser> }),
+  events: table<WebhookEvent>({
+    table: 'events',
+    key: 'id',
+    keyOf: (e) => e.id,
+    columns: [
+      { name: 'order_id', type: 'text', of: (e) => e.orderId ?? null },
+      { name: 'status', type: 'text', of: (e) => (e.deliveries.some((d) => d.status === 'pending') ? 'pending' : 'delivered') },
+      { name: 'at', type: 'timestamptz', of: (e) => e.timestamp },
+    ],
+    schema: WebhookEventSchema as z.ZodType<WebhookEvent>,
+  }),
 } as const;
 
 export const CURSOR_SCHEMA = MailboxCursorSchema;

@@ -1,0 +1,218 @@
+/**
+ * Delivers the events to each endpoint (SPEC §14): until a 2xx, the same `webhook-id` on every
+ * try, an order's events one after the other in the order they were written. Each endpoint runs
+ * on its own, so one that is down never holds up another, and nothing here is in the desk's way:
+ * the desk only commits events; this reads them and records outcomes in small commits of its own.
+ *
+ * When an endpoint fails it is paused (1 s, doubling, at most 5 minutes) and then tried with one
+ * event at a time until one goes through; then everything that waited on the outage is sent at
+ * once. An event the endpoint refuses while it takes others waits its own backoff, so one event
+ * it cannot take never blocks the others — except the later events of the same order, which
+ * must not overtake it. Support is told once when an endpoint has refused an event for an hour.
+ */
+import { createHash } from 'node:crypto';
+import { computeBackoff, type BackoffOptions } from '../domain/backoff.js';
+import type { OutboxEntry, WebhookDelivery, WebhookEvent } from '../domain/records.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import type { WebhookSender } from '../ports/webhook-sender.js';
+
+/** From 1 s, doubling, at most 5 minutes between tries (SPEC §14); a little jitter spreads endpoints. */
+export const WEBHOOK_BACKOFF: Omit<BackoffOptions, 'random'> = { baseMs: 1_000, maxMs: 300_000, jitter: 0.1 };
+export const WEBHOOK_ALERT_AFTER_MS = 3_600_000;
+
+export interface WebhookDeliveryOptions {
+  store: Pick<Store, 'listPendingEvents' | 'getEvent' | 'getOutbox' | 'commit' | 'flush' | 'mayAct'>;
+  sender: WebhookSender;
+  endpoints: readonly string[];
+  clock: Clock;
+  log: Logger;
+  /**
+   * The support alert for an endpoint that has refused events for an hour (built by the caller
+   * with the desk's templates). `id` is derived from the outage, so it is queued once.
+   */
+  alert?: (a: { id: string; endpoint: string; since: string; pending: number; lastError: string }) => OutboxEntry | undefined;
+  /** After an alert is committed (the outbox is asked to send it). */
+  onAlert?: () => void;
+  backoff?: Partial<Omit<BackoffOptions, 'random'>>;
+  alertAfterMs?: number;
+  /** Events in flight at once per endpoint (default 4). */
+  concurrency?: number;
+  /** How often each endpoint looks for work without a kick (default 1 s). */
+  tickMs?: number;
+  random?: () => number;
+}
+
+export interface WebhookDeliveryRunner {
+  /** New events were written: every endpoint looks now. */
+  kick(): void;
+  /** Runs one pass on every endpoint and resolves when they are done (tests, `jobs run`). */
+  deliverDue(): Promise<{ delivered: number; failed: number }>;
+  /** Stops the timers and waits for passes in flight. */
+  stop(): Promise<void>;
+}
+
+interface EndpointState {
+  url: string;
+  healthy: boolean;
+  /** When the last outage ended (or this process started): deliveries that failed before are due at once. */
+  recoveredAt: number;
+  failures: number;
+  pausedUntil: number;
+  running?: Promise<{ delivered: number; failed: number }>;
+  again: boolean;
+}
+
+export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookDeliveryRunner {
+  const { store, sender, clock, log } = options;
+  const backoff: BackoffOptions = { ...WEBHOOK_BACKOFF, ...options.backoff, random: options.random ?? Math.random };
+  const alertAfterMs = options.alertAfterMs ?? WEBHOOK_ALERT_AFTER_MS;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const started = clock.now().getTime();
+  const endpoints: EndpointState[] = options.endpoints.map((url) => ({ url, healthy: true, recoveredAt: started, failures: 0, pausedUntil: 0, again: false }));
+  let stopped = false;
+
+  const timer = setInterval(() => {
+    for (const ep of endpoints) run(ep);
+  }, options.tickMs ?? 1_000);
+  timer.unref();
+
+  function run(ep: EndpointState): Promise<{ delivered: number; failed: number }> {
+    if (stopped) return Promise.resolve({ delivered: 0, failed: 0 });
+    if (ep.running) {
+      ep.again = true;
+      return ep.running;
+    }
+    const pass = runPass(ep)
+      .catch((err: unknown) => {
+        log.error({ err, endpoint: ep.url }, 'webhook pass failed');
+        return { delivered: 0, failed: 0 };
+      })
+      .finally(() => {
+        ep.running = undefined;
+        if (ep.again) {
+          ep.again = false;
+          void run(ep);
+        }
+      });
+    ep.running = pass;
+    return pass;
+  }
+
+  /** The first pending event of each order (or of each kind of event without an order) for this endpoint. */
+  function heads(ep: EndpointState): { event: WebhookEvent; delivery: WebhookDelivery }[] {
+    const seen = new Set<string>();
+    const out: { event: WebhookEvent; delivery: WebhookDelivery }[] = [];
+    for (const event of store.listPendingEvents()) {
+      const delivery = event.deliveries.find((d) => d.endpoint === ep.url && d.status === 'pending');
+      if (!delivery) continue;
+      const key = event.orderId ?? `type:${event.type}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ event, delivery });
+    }
+    return out;
+  }
+
+  async function runPass(ep: EndpointState): Promise<{ delivered: number; failed: number }> {
+    const result = { delivered: 0, failed: 0 };
+    for (;;) {
+      if (stopped || (store.mayAct && !store.mayAct())) return result;
+      const now = clock.now().getTime();
+      const all = heads(ep);
+      checkOutage(ep, all, now);
+      let batch: typeof all;
+      if (!ep.healthy) {
+        if (now < ep.pausedUntil) return result;
+        // One probe: the event whose own next try is soonest.
+        const probe = all.sort((a, b) => Date.parse(a.delivery.nextAttemptAt) - Date.parse(b.delivery.nextAttemptAt))[0];
+        batch = probe ? [probe] : [];
+      } else {
+        batch = all.filter(({ delivery: d }) => Date.parse(d.nextAttemptAt) <= now || Date.parse(d.lastAttemptAt ?? d.nextAttemptAt) < ep.recoveredAt).slice(0, 50);
+      }
+      if (batch.length === 0) return result;
+      // An event is in memory before it is on disk: none is sent before the commit that wrote it is durable.
+      await store.flush();
+      const updated: WebhookEvent[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length) {
+          const { event } = batch[next++]!;
+          const outcome = await sender.send(ep.url, event, clock.now());
+          const at = clock.now();
+          // Re-read: another endpoint's outcome may have been recorded on the event meanwhile.
+          const current = store.getEvent(event.id) ?? event;
+          const deliveries = current.deliveries.map((d) => (d.endpoint === ep.url && d.status === 'pending' ? settle(d, outcome, at) : d));
+          updated.push({ ...current, deliveries });
+          if (outcome.ok) {
+            result.delivered++;
+            if (!ep.healthy) {
+              log.info({ endpoint: ep.url, after: ep.failures }, 'webhook endpoint takes events again');
+              ep.healthy = true;
+              ep.recoveredAt = at.getTime();
+            }
+            ep.failures = 0;
+          } else {
+            result.failed++;
+            ep.healthy = false;
+            ep.pausedUntil = at.getTime() + computeBackoff(ep.failures, backoff);
+            ep.failures++;
+            log.warn({ endpoint: ep.url, eventId: event.id, type: event.type, error: outcome.error, retryAt: new Date(ep.pausedUntil).toISOString() }, 'webhook not delivered, will retry');
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+      await store.commit({ events: updated });
+    }
+  }
+
+  function settle(d: WebhookDelivery, outcome: Awaited<ReturnType<WebhookSender['send']>>, at: Date): WebhookDelivery {
+    const iso = at.toISOString();
+    const attempts = d.attempts + 1;
+    if (outcome.ok) {
+      const { lastError: _e, firstFailedAt: _f, ...rest } = d;
+      return { ...rest, status: 'delivered', attempts, lastAttemptAt: iso, deliveredAt: iso };
+    }
+    return {
+      ...d,
+      attempts,
+      lastAttemptAt: iso,
+      firstFailedAt: d.firstFailedAt ?? iso,
+      lastError: outcome.error,
+      nextAttemptAt: new Date(at.getTime() + computeBackoff(attempts - 1, backoff)).toISOString(),
+    };
+  }
+
+  /** An hour of refusals: support is told once per outage (the alert's id names the outage's start). */
+  function checkOutage(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
+    if (!options.alert) return;
+    let oldest: WebhookDelivery | undefined;
+    for (const { delivery: d } of all) if (d.firstFailedAt && (!oldest || d.firstFailedAt < oldest.firstFailedAt!)) oldest = d;
+    if (!oldest?.firstFailedAt || now - Date.parse(oldest.firstFailedAt) < alertAfterMs) return;
+    const id = `webhook-down.${createHash('sha256').update(ep.url).digest('hex').slice(0, 12)}.${Date.parse(oldest.firstFailedAt)}`;
+    if (store.getOutbox(id)) return;
+    const entry = options.alert({ id, endpoint: ep.url, since: oldest.firstFailedAt, pending: all.length, lastError: oldest.lastError ?? 'unknown' });
+    if (!entry) return;
+    log.error({ endpoint: ep.url, since: oldest.firstFailedAt }, 'a webhook endpoint has refused events for an hour; support is told');
+    void store.commit({ outbox: [entry] }).then(
+      () => options.onAlert?.(),
+      (err: unknown) => log.error({ err }, 'could not queue the webhook alert'),
+    );
+  }
+
+  return {
+    kick() {
+      for (const ep of endpoints) void run(ep);
+    },
+    async deliverDue() {
+      const results = await Promise.all(endpoints.map((ep) => run(ep)));
+      return results.reduce((a, r) => ({ delivered: a.delivered + r.delivered, failed: a.failed + r.failed }), { delivered: 0, failed: 0 });
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(endpoints.map((ep) => ep.running?.catch(() => undefined)));
+    },
+  };
+}

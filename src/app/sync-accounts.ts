@@ -1,0 +1,193 @@
+/**
+ * Accounts from billing (SPEC §14): ACCOUNTS_URL is read at start and every ACCOUNTS_SYNC, each
+ * time conditionally (ETag / Last-Modified), so an unchanged export costs one request. A changed
+ * document is validated whole (parse-accounts-file.ts, then the same checks as an import) before
+ * anything changes; then, in one commit, accounts new or different are written, accounts the
+ * source no longer lists are closed (never deleted: their numbers' history stays), and an
+ * `accounts.synced` event tells the provider's other systems what changed.
+ *
+ * A source that cannot be read, or a document that does not pass, changes nothing: the desk goes
+ * on with the accounts it has, logs each failed sync, and tells support once — not once per sync
+ * — until a sync succeeds again.
+ *
+ * PINs: a PIN in clear is hashed (scrypt) as on import; to keep a sync of an unchanged PIN from
+ * costing a scrypt check every time, this process remembers, per account, a keyed digest of the
+ * clear PIN it last saw with the hash that came of it. The key is made at start and never
+ * written, so the digests are worth nothing outside this process.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Account } from '../domain/records.js';
+import type { NewEvent } from '../domain/webhook-events.js';
+import type { Logger } from '../logger.js';
+import type { AccountsSource, SourceValidators } from '../ports/accounts-source.js';
+import type { Clock } from '../ports/clock.js';
+import type { Pins } from '../ports/pins.js';
+import type { Changes, Store } from '../ports/store.js';
+import { formatImportErrors, hashImportedPins, planAccountImport } from './import-accounts.js';
+import { parseAccountsFile } from './parse-accounts-file.js';
+import type { SerialQueue } from './serial-queue.js';
+
+export type SyncOutcome =
+  | { status: 'unchanged' }
+  | { status: 'applied'; created: number; updated: number; closed: number; unchanged: number; total: number }
+  | { status: 'failed'; problem: string };
+
+export interface AccountsSync {
+  /** One sync now (the start, the schedule, `portdesk check`); never throws. */
+  syncNow(): Promise<SyncOutcome>;
+  /** Syncs every `everyMs` until stopped. */
+  start(everyMs: number): void;
+  stop(): Promise<void>;
+}
+
+export interface AccountsSyncDeps {
+  source: AccountsSource;
+  store: Store;
+  /** The desk's queue: the plan and its commit never interleave with a message being decided. */
+  queue: SerialQueue;
+  pins: Pins;
+  clock: Clock;
+  log: Logger;
+  /** The `accounts.synced` event, when events are on; unset: none written. */
+  event?: (e: NewEvent, now: Date) => Changes['events'];
+  /** Queues the support alert about a failing source (once per failure streak). */
+  alert?: (problem: string, location: string) => Promise<void>;
+}
+
+/** At most this many ids of each kind in the event; the counts are always whole. */
+const IDS_IN_EVENT = 1000;
+
+export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
+  const { source, store, queue, pins, clock, log } = deps;
+  let validators: SourceValidators | undefined;
+  let alerted = false;
+  let failing = false;
+  let running: Promise<SyncOutcome> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const digestKey = randomBytes(32);
+  /** accountId → digest of the clear PIN last seen and the hash it became. */
+  const seenPins = new Map<string, { digest: string; hash: string }>();
+  const digestOf = (pin: string) => createHmac('sha256', digestKey).update(pin).digest('base64url');
+
+  async function sync(): Promise<SyncOutcome> {
+    let fetched;
+    try {
+      fetched = await source.fetch(validators);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    if (!fetched.changed) {
+      if (failing) recovered();
+      log.debug({ source: source.location }, 'accounts source unchanged');
+      return { status: 'unchanged' };
+    }
+    const parsed = parseAccountsFile(fetched.text, fetched.format);
+    if (!parsed.ok) return fail(`the accounts document is invalid: ${summarise(formatImportErrors(parsed.errors))}`);
+    const accounts = await sealPins(parsed.accounts);
+    const outcome = await queue.run(async (): Promise<{ problem: string } | { counts: Omit<Extract<SyncOutcome, { status: 'applied' }>, 'status'> }> => {
+      const now = clock.now();
+      const plan = planAccountImport(store, accounts, now);
+      if (!plan.ok) return { problem: `the accounts document cannot be applied: ${summarise(formatImportErrors(plan.errors))}` };
+      const listed = new Set(accounts.map((a) => a.id));
+      const changed = (plan.changes.accounts ?? []).filter((a) => !sameAccount(store.getAccount(a.id), a));
+      const closed: Account[] = [];
+      for (const a of store.listAccounts()) if (!listed.has(a.id) && a.status !== 'closed') closed.push({ ...a, status: 'closed' });
+      const createdIds = plan.created;
+      const updatedIds = changed.filter((a) => store.getAccount(a.id)).map((a) => a.id);
+      const counts = {
+        created: createdIds.length,
+        updated: updatedIds.length,
+        closed: closed.length,
+        unchanged: accounts.length - changed.length,
+        total: accounts.length,
+      };
+      if (changed.length || closed.length) {
+        const event = deps.event?.(
+          {
+            type: 'accounts.synced',
+            data: {
+              source: source.location,
+              ...counts,
+              createdIds: createdIds.slice(0, IDS_IN_EVENT),
+              updatedIds: updatedIds.slice(0, IDS_IN_EVENT),
+              closedIds: closed.slice(0, IDS_IN_EVENT).map((a) => a.id),
+            },
+          },
+          now,
+        );
+        await store.commit({ accounts: [...changed, ...closed], ...(event?.length ? { events: event } : {}) });
+      }
+      return { counts };
+    });
+    if ('problem' in outcome) return fail(outcome.problem);
+    validators = fetched.validators;
+    if (failing) recovered();
+    log.info({ source: source.location, bytes: fetched.bytes, ...outcome.counts }, 'accounts synced from the source');
+    return { status: 'applied', ...outcome.counts };
+  }
+
+  /** Clear PINs seen before in this process take the hash they had; the rest are hashed on the thread pool. */
+  async function sealPins(accounts: Account[]): Promise<Account[]> {
+    const digests = new Map<string, string>();
+    const known = accounts.map((a) => {
+      const pin = a.portOutPin;
+      if (pin === undefined || pins.isHash(pin)) return a;
+      const digest = digestOf(pin);
+      digests.set(a.id, digest);
+      const seen = seenPins.get(a.id);
+      const stored = store.getAccount(a.id)?.portOutPin;
+      return seen && seen.digest === digest && seen.hash === stored ? { ...a, portOutPin: stored } : a;
+    });
+    const sealed = await hashImportedPins(store, known, pins);
+    for (const a of sealed) {
+      const digest = digests.get(a.id);
+      if (digest && a.portOutPin) seenPins.set(a.id, { digest, hash: a.portOutPin });
+    }
+    return sealed;
+  }
+
+  function fail(problem: string): SyncOutcome {
+    failing = true;
+    log.warn({ source: source.location, problem }, 'accounts not synced; the desk keeps the accounts it has');
+    if (!alerted && deps.alert) {
+      alerted = true;
+      deps.alert(problem, source.location).catch((err: unknown) => log.error({ err }, 'could not queue the alert about the accounts source'));
+    }
+    return { status: 'failed', problem };
+  }
+
+  function recovered(): void {
+    failing = false;
+    alerted = false;
+    log.info({ source: source.location }, 'the accounts source is readable again');
+  }
+
+  const syncNow = () => (running ??= sync().finally(() => (running = undefined)));
+
+  return {
+    syncNow,
+    start(everyMs) {
+      timer = setInterval(() => void syncNow(), everyMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+function summarise(lines: string[]): string {
+  return lines.slice(0, 5).join('; ') + (lines.length > 5 ? ` (and ${lines.length - 5} more)` : '');
+}
+
+/** Same content, whatever the order of the keys. */
+function sameAccount(before: Account | undefined, after: Account): boolean {
+  return before !== undefined && canonical(before) === canonical(after);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}

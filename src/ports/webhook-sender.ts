@@ -1,0 +1,9 @@
+import type { WebhookEvent } from '../domain/records.js';
+
+/** The outcome of one POST of an event to an endpoint: a 2xx, or why not. */
+export type WebhookResult = { ok: true; status: number } | { ok: false; error: string; status?: number };
+
+/** Posts an event, signed, to one endpoint (SPEC §14). Never throws: a failure is a result. */
+export interface WebhookSender {
+  send(endpoint: string, event: Pick<WebhookEvent, 'id' | 'type' | 'timestamp' | 'data'>, at: Date): Promise<WebhookResult>;
+}
