@@ -17,7 +17,8 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
   const signer = new Webhook(secret);
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   return {
-    async send(endpoint, event, at): Promise<WebhookResult> {
+    async send(endpoint, event): Promise<WebhookResult> {
+      const at = new Date();
       const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
       try {
         const res = await fetch(endpoint, {

@@ -139,7 +139,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       const worker = async () => {
         while (next < batch.length) {
           const { event } = batch[next++]!;
-          const outcome = await sender.send(ep.url, event, clock.now());
+          const outcome = await sender.send(ep.url, event);
           const at = clock.now();
           // Re-read: another endpoint's outcome may have been recorded on the event meanwhile.
           const current = store.getEvent(event.id) ?? event;

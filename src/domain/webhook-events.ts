@@ -72,6 +72,9 @@ export function orderData(order: PortOrder, consoleUrl?: string): Record<string,
     ...(order.decision ? { decidedBy: order.decision.by } : {}),
     ...(order.requestedDate ? { requestedDate: order.requestedDate } : {}),
     ...(order.focDate ? { focDate: order.focDate } : {}),
+    ...(order.verification
+      ? { verification: { sentAt: order.verification.sentAt, expiresAt: order.verification.expiresAt, ...(order.verification.reminderSentAt ? { reminderSentAt: order.verification.reminderSentAt } : {}) } }
+      : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
     ...(order.completedAt ? { completedAt: order.completedAt } : {}),
@@ -80,7 +83,9 @@ export function orderData(order: PortOrder, consoleUrl?: string): Record<string,
 }
 
 function orderEvent(type: WebhookEventType, order: PortOrder, consoleUrl?: string): NewEvent {
-  return { type, orderId: order.id, data: orderData(order, consoleUrl) };
+  const data = orderData(order, consoleUrl);
+  // An order is made and moved on in one commit: its first event says where it began.
+  return { type, orderId: order.id, data: type === 'order.received' ? { ...data, state: 'received' } : data };
 }
 
 function reviewData(entry: InboundEntry, consoleUrl?: string): Record<string, unknown> {
