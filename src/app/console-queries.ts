@@ -9,6 +9,8 @@ import { reasonsOf } from '../domain/order-views.js';
 import { canTransition } from '../domain/order-lifecycle.js';
 import { toE164 } from '../domain/phone.js';
 import { maskSecrets } from '../domain/secret-text.js';
+import { eventView, type EventView } from '../domain/webhook-events.js';
+import { maskUrl } from '../config.js';
 import type { InboundMessage } from '../mail/types.js';
 import type { Store } from '../ports/store.js';
 import { listReview, reviewIdOf } from './review.js';
@@ -163,6 +165,8 @@ export interface OrderDetail {
   account?: Account;
   inbound: (InboundEntry & { reviewId?: string })[];
   outbox: OutboxEntry[];
+  /** Events told to other systems about the order, with each delivery's state (SPEC §14). */
+  events: EventView[];
   canComplete: boolean;
   canCancel: boolean;
   reasons: { code: string; text: string }[];
@@ -187,6 +191,7 @@ export function orderDetail(store: Store, id: string): OrderDetail | undefined {
     ...(account ? { account } : {}),
     inbound,
     outbox,
+    events: store.listOrderEvents(order.id).map((e) => eventView(e, maskUrl)),
     canComplete: canTransition(order.state, 'complete'),
     canCancel: canTransition(order.state, 'cancel'),
     reasons: order.decision ? reasonsOf(order.decision.reasonCodes) : [],

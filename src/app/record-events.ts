@@ -9,6 +9,7 @@ import type { WebhookEvent } from '../domain/records.js';
 import { eventsOfChange, type NewEvent } from '../domain/webhook-events.js';
 import type { Clock } from '../ports/clock.js';
 import type { Changes, Store } from '../ports/store.js';
+import { reviewIdOf } from './review.js';
 
 export interface EventWriter {
   /** New events, one pending delivery per endpoint, due now. Ids sort in the order they are made. */
@@ -50,7 +51,7 @@ export function recordingEvents(store: Store, writer: EventWriter, opts: { conso
   const commit = (changes: Changes): Promise<void> => {
     // Read before the commit applies: the store applies a change to memory synchronously inside
     // commit(), so nothing can come between this comparison and the write.
-    const derived = eventsOfChange(store, changes, opts.consoleUrl);
+    const derived = eventsOfChange(store, changes, { ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}), reviewIdOf });
     if (derived.length === 0 && !changes.events?.length) return store.commit(changes);
     const events = derived.length ? [...(changes.events ?? []), ...writer.build(derived)] : changes.events;
     const written = store.commit({ ...changes, events });

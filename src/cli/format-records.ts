@@ -7,6 +7,7 @@
  */
 import type { Account, PortOrder } from '../domain/records.js';
 import { formatNumber } from '../domain/phone.js';
+import type { EventView } from '../domain/webhook-events.js';
 
 const SECRET = '(secret)';
 
@@ -32,7 +33,7 @@ export function orderRow(o: PortOrder): string[] {
   return [o.id, o.state, o.accountId, o.carrier.name, o.dids.map(formatNumber).join(', '), o.focDate ?? '', o.updatedAt];
 }
 
-export function showOrder(o: PortOrder): string {
+export function showOrder(o: PortOrder, events: readonly EventView[] = []): string {
   const lines = [
     `Order ${o.id}  (${o.state})`,
     `  account:    ${o.accountId}`,
@@ -57,6 +58,16 @@ export function showOrder(o: PortOrder): string {
   }
   lines.push('  history:');
   for (const h of o.history) lines.push(`    ${h.at}  ${h.event}${h.detail ? `  ${h.detail}` : ''}`);
+  if (events.length) {
+    lines.push('  events to other systems:');
+    for (const e of events) {
+      lines.push(`    ${e.timestamp}  ${e.type}  ${e.id}`);
+      for (const d of e.deliveries) {
+        const state = d.status === 'delivered' ? `delivered ${d.deliveredAt ?? ''}` : `pending, ${d.attempts} tries${d.lastError ? `, last: ${d.lastError}` : ''}, next ${d.nextAttemptAt ?? '-'}`;
+        lines.push(`      → ${d.endpoint}  ${state}`);
+      }
+    }
+  }
   return lines.join('\n');
 }
 

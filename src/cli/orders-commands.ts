@@ -1,6 +1,7 @@
 /** `portdesk orders list|show|complete|cancel`. */
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, maskUrl } from '../config.js';
+import { eventView } from '../domain/webhook-events.js';
 import { ORDER_STATES, type PortOrder } from '../domain/records.js';
 import { REASON_CODES } from '../domain/reason-codes.js';
 import { createCommandLogger } from '../logger.js';
@@ -30,10 +31,13 @@ export function addOrdersCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { readRecords } = await import('../tools/read-records.js');
-      const order = await readRecords(loadConfig(), (store) => store.getOrder(id.trim().toUpperCase()));
-      if (!order) throw new CliError(`no order ${id}`);
-      const masked = maskOrder(order);
-      print(opts.json, masked, () => showOrder(masked));
+      const found = await readRecords(loadConfig(), (store) => {
+        const order = store.getOrder(id.trim().toUpperCase());
+        return order ? { order, events: store.listOrderEvents(order.id).map((e) => eventView(e, maskUrl)) } : undefined;
+      });
+      if (!found) throw new CliError(`no order ${id}`);
+      const masked = maskOrder(found.order);
+      print(opts.json, { ...masked, events: found.events }, () => showOrder(masked, found.events));
     });
 
   orders

@@ -38,8 +38,15 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
-/** `consoleUrl`: PUBLIC_URL, for the links to the order or the Review item; unset without a console. */
-export function eventsOfChange(before: EventBefore, changes: ChangedRecords, consoleUrl?: string): NewEvent[] {
+export interface EventNames {
+  /** PUBLIC_URL, for the links to the order or the Review item; unset without a console. */
+  consoleUrl?: string;
+  /** The Review item's id (`R-…`), as the console and `portdesk review` name it. */
+  reviewIdOf(key: string): string;
+}
+
+export function eventsOfChange(before: EventBefore, changes: ChangedRecords, names: EventNames): NewEvent[] {
+  const { consoleUrl } = names;
   const out: NewEvent[] = [];
   for (const order of lastVersions(changes.orders ?? [], (o) => o.id)) {
     const prev = before.getOrder(order.id);
@@ -50,7 +57,7 @@ export function eventsOfChange(before: EventBefore, changes: ChangedRecords, con
   }
   for (const entry of lastVersions(changes.inbound ?? [], (i) => i.key)) {
     if (entry.outcome !== 'review' || before.getInbound(entry.key)?.outcome === 'review') continue;
-    out.push({ type: 'review.created', ...(entry.orderIds[0] ? { orderId: entry.orderIds[0] } : {}), data: reviewData(entry, consoleUrl) });
+    out.push({ type: 'review.created', ...(entry.orderIds[0] ? { orderId: entry.orderIds[0] } : {}), data: reviewData(entry, names) });
   }
   for (const entry of lastVersions(changes.outbox ?? [], (e) => e.id)) {
     if (entry.status !== 'failed' || before.getOutbox(entry.id)?.status === 'failed') continue;
@@ -88,9 +95,11 @@ function orderEvent(type: WebhookEventType, order: PortOrder, consoleUrl?: strin
   return { type, orderId: order.id, data: type === 'order.received' ? { ...data, state: 'received' } : data };
 }
 
-function reviewData(entry: InboundEntry, consoleUrl?: string): Record<string, unknown> {
+function reviewData(entry: InboundEntry, { consoleUrl, reviewIdOf }: EventNames): Record<string, unknown> {
+  const id = reviewIdOf(entry.key);
   return {
-    id: entry.key,
+    id,
+    messageId: entry.key,
     kind: entry.kind,
     reason: maskSecrets(entry.reason ?? ''),
     ...(entry.reviewReason ? { reviewReason: entry.reviewReason } : {}),
@@ -98,7 +107,7 @@ function reviewData(entry: InboundEntry, consoleUrl?: string): Record<string, un
     ...(entry.subject ? { subject: maskSecrets(entry.subject) } : {}),
     orderIds: entry.orderIds,
     at: entry.at,
-    ...(consoleUrl ? { link: `${consoleUrl}/review/${encodeURIComponent(entry.key)}` } : {}),
+    ...(consoleUrl ? { link: `${consoleUrl}/review/${id}` } : {}),
   };
 }
 
@@ -120,4 +129,28 @@ function lastVersions<T>(list: readonly T[], keyOf: (r: T) => string): T[] {
   const byKey = new Map<string, T>();
   for (const r of list) byKey.set(keyOf(r), r);
   return [...byKey.values()];
+}
+
+/** An event as the console and `orders show` list it: no data, each delivery's state (endpoints masked by `mask`). */
+export interface EventView {
+  id: string;
+  type: WebhookEventType;
+  timestamp: string;
+  deliveries: { endpoint: string; status: string; attempts: number; lastError?: string; deliveredAt?: string; nextAttemptAt?: string }[];
+}
+
+export function eventView(e: WebhookEvent, mask: (url: string) => string): EventView {
+  return {
+    id: e.id,
+    type: e.type,
+    timestamp: e.timestamp,
+    deliveries: e.deliveries.map((d) => ({
+      endpoint: mask(d.endpoint),
+      status: d.status,
+      attempts: d.attempts,
+      ...(d.lastError ? { lastError: d.lastError } : {}),
+      ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
+      ...(d.status === 'pending' ? { nextAttemptAt: d.nextAttemptAt } : {}),
+    })),
+  };
 }

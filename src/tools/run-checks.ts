@@ -2,12 +2,17 @@
  * `portdesk check`: the configuration is already valid when this runs (loadConfig threw
  * otherwise); here each connection and directory is tried, and every failure says how to fix it.
  */
+import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile, rm, constants } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { maskUrlPassword, type Config } from '../config.js';
+import { maskUrl, maskUrlPassword, type Config } from '../config.js';
+import { createAccountsSource } from '../adapters/accounts-source.js';
+import { createWebhookSender } from '../adapters/webhook-sender.js';
+import { formatImportErrors } from '../app/import-accounts.js';
+import { parseAccountsFile } from '../app/parse-accounts-file.js';
 import { createPgPool } from '../adapters/pg-store.js';
 import { MIGRATIONS } from '../adapters/pg-store/schema.js';
 import { createDnsResolver, systemDnsServers } from '../adapters/dns-resolver.js';
@@ -220,7 +225,49 @@ async function checkDatabase(cfg: Config): Promise<CheckResult> {
   }
 }
 
+/** Events out (SPEC §14): each endpoint is sent a signed `ping` and must answer 2xx. */
+async function checkWebhooks(cfg: Config): Promise<CheckResult[]> {
+  if (!cfg.webhooks) return [{ name: 'webhooks', ok: true, detail: 'none (WEBHOOK_URL unset): no events are written' }];
+  const sender = createWebhookSender(cfg.webhooks.secret);
+  const at = new Date();
+  return Promise.all(
+    cfg.webhooks.urls.map(async (url): Promise<CheckResult> => {
+      const name = `webhook ${maskUrl(url)}`;
+      const ping = { id: `msg_${at.getTime().toString(36)}${randomBytes(8).toString('hex')}`, type: 'ping' as const, timestamp: at.toISOString(), data: { message: 'portdesk check' } };
+      const r = await sender.send(url, ping);
+      if (r.ok) return { name, ok: true, detail: `answered ${r.status} to a signed ping` };
+      return { name, ok: false, detail: `a signed ping was not accepted: ${r.error}`, fix: 'check WEBHOOK_URL, that the receiver accepts POSTs there, and that it verifies with the same WEBHOOK_SECRET' };
+    }),
+  );
+}
+
+/** Accounts from billing (SPEC §14): fetched and validated (nothing applied), then fetched again conditionally. */
+async function checkAccountsSource(cfg: Config): Promise<CheckResult> {
+  const name = 'accounts source';
+  const c = cfg.accountsSource;
+  if (!c) return { name, ok: true, detail: 'none (ACCOUNTS_URL unset): accounts come from `portdesk accounts import`' };
+  try {
+    const source = createAccountsSource(c.location, c.token ? { token: c.token } : {});
+    const first = await source.fetch();
+    if (!first.changed) return { name, ok: false, detail: `${source.location} answered "not modified" to a plain request`, fix: 'the source must send the document when asked without validators' };
+    const parsed = parseAccountsFile(first.text, first.format);
+    if (!parsed.ok) {
+      const problems = formatImportErrors(parsed.errors);
+      return { name, ok: false, detail: `${source.location}: the document is invalid: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, fix: 'correct the export; until then every sync changes nothing' };
+    }
+    const v = first.validators;
+    if (!v.etag && !v.lastModified) {
+      return { name, ok: true, detail: `${source.location}: ${parsed.accounts.length} accounts (${first.format}); no ETag or Last-Modified, so every sync downloads the whole document` };
+    }
+    const again = await source.fetch(v);
+    const conditional = again.changed ? 'a conditional request got the whole document again (the source ignores If-None-Match / If-Modified-Since)' : 'a conditional request was answered "not modified"';
+    return { name, ok: true, detail: `${source.location}: ${parsed.accounts.length} accounts (${first.format}); ${conditional}` };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: 'check ACCOUNTS_URL and ACCOUNTS_TOKEN, and that billing serves the export to this machine' };
+  }
+}
+
 export async function runChecks(cfg: Config, { log }: { log: Logger }): Promise<CheckResult[]> {
   const config: CheckResult = { name: 'configuration', ok: true, detail: `valid (match fields: ${cfg.matchPreset ?? cfg.matchFields.join(',')}; time zone ${cfg.timezone})` };
-  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg), await checkConsole(cfg), await checkDatabase(cfg)];
+  return [config, await checkDataDir(cfg), await checkTemplates(cfg), await checkImap(cfg, log), await checkSmtp(cfg), await checkMailAuth(cfg), await checkConsole(cfg), await checkDatabase(cfg), ...(await checkWebhooks(cfg)), await checkAccountsSource(cfg)];
 }

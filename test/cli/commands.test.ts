@@ -349,6 +349,8 @@ describe('check', () => {
       ['mail authentication', true],
       ['console', true],
       ['database', true],
+      ['webhooks', true],
+      ['accounts source', true],
     ]);
     expect(results.find((c) => c.name === 'SMTP')?.detail).toContain('.eml');
     expect(results.find((c) => c.name === 'database')?.detail).toMatch(/none \(DATABASE_URL unset\)/);
