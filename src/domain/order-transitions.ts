@@ -208,7 +208,9 @@ export function remind(order: PortOrder, account: Account, ctx: DeskContext): Ou
  */
 export function expire(order: PortOrder, account: Account, ctx: DeskContext): Outcome {
   if (!isExpired(order, ctx)) return refuse(order, 'the verification window has not expired', 'NOT_DUE');
-  // A lock or PIN set while the verification was pending still protects the account.
+  // A lock or PIN set while the verification was pending still protects the account; an account
+  // closed meanwhile (gone from billing) has no active numbers to give.
+  if (account.status === 'closed') return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['TN_NOT_ACTIVE'] });
   if (account.portOutLock) return reject(order, account, ctx, { by: 'auto-match', reasonCodes: ['PORT_PROTECTED'] });
   if (account.portOutPin) {
     // The order keeps only whether the PIN matched when it came (never the PIN): a PIN set or

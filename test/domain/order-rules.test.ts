@@ -840,6 +840,15 @@ describe('rule 12: port lock and PIN', () => {
     expect(out.order.decision!.reasonCodes).toContain('PORT_PROTECTED');
     expect(byTemplate(out.effects, 'carrier-approval')).toEqual([]);
   });
+
+  it('does not auto-approve at expiry an account billing closed while the verification was pending', () => {
+    const order = pendingOrder();
+    const closed: Account = { ...bakery, status: 'closed' };
+    const out = apply(order, closed, { type: 'expire' }, after(72));
+    expect(out.order.state).toBe('rejected');
+    expect(out.order.decision!.reasonCodes).toEqual(['TN_NOT_ACTIVE']);
+    expect(byTemplate(out.effects, 'carrier-approval')).toEqual([]);
+  });
 });
 
 describe('the transition table refuses what does not apply', () => {
