@@ -74,7 +74,11 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   let stopped = false;
 
   const timer = setInterval(() => {
-    for (const ep of endpoints) run(ep);
+    for (const ep of endpoints) {
+      // Once a second, not per kick: listing what waits for a dead endpoint costs a sort.
+      if (!ep.healthy) checkOutage(ep, heads(ep), clock.now().getTime());
+      void run(ep);
+    }
   }, options.tickMs ?? 1_000);
   timer.unref();
 
@@ -120,11 +124,11 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     for (;;) {
       if (stopped || (store.mayAct && !store.mayAct())) return result;
       const now = clock.now().getTime();
+      // A paused endpoint costs nothing, however often new events kick it.
+      if (!ep.healthy && now < ep.pausedUntil) return result;
       const all = heads(ep);
-      checkOutage(ep, all, now);
       let batch: typeof all;
       if (!ep.healthy) {
-        if (now < ep.pausedUntil) return result;
         // One probe: the event whose own next try is soonest.
         const probe = all.sort((a, b) => Date.parse(a.delivery.nextAttemptAt) - Date.parse(b.delivery.nextAttemptAt))[0];
         batch = probe ? [probe] : [];
@@ -206,6 +210,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       for (const ep of endpoints) void run(ep);
     },
     async deliverDue() {
+      for (const ep of endpoints) if (!ep.healthy) checkOutage(ep, heads(ep), clock.now().getTime());
       const results = await Promise.all(endpoints.map((ep) => run(ep)));
       return results.reduce((a, r) => ({ delivered: a.delivered + r.delivered, failed: a.failed + r.failed }), { delivered: 0, failed: 0 });
     },
