@@ -1,6 +1,6 @@
 /**
  * /metrics (SPEC §12) in the Prometheus text format, with prom-client: orders by state and the
- * outbox counted from the store when scraped, messages by kind and outcome and the handling
+ * outbox (and events waiting for an endpoint) counted from the store when scraped, messages by kind and outcome and the handling
  * latency observed as the desk handles them (since the process started), and node's own.
  */
 import client from 'prom-client';
@@ -23,7 +23,7 @@ export interface Metrics {
   readonly contentType: string;
 }
 
-export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbox' | 'listOutbox' | 'countRecords'>): Metrics {
+export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbox' | 'listOutbox' | 'countRecords' | 'listPendingEvents'>): Metrics {
   const counts = () => store.countRecords?.() ?? countByHand(store);
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'portdesk_process_' });
@@ -46,6 +46,14 @@ export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbo
       const byStatus = counts().outbox;
       this.set({ status: 'queued' }, byStatus.queued ?? 0);
       this.set({ status: 'failed' }, byStatus.failed ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'portdesk_webhook_events_pending',
+    help: 'Events for other systems not yet taken by every endpoint (WEBHOOK_URL)',
+    registers: [registry],
+    collect() {
+      this.set(store.listPendingEvents().length);
     },
   });
   const messages = new client.Counter({

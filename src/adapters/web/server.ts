@@ -131,7 +131,9 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     const h = deps.health();
     const outboxQueued = deps.store.listQueuedOutbox().length;
     const down = h.store !== 'ok' || h.imap === 'down' || h.smtp === 'retrying';
-    return reply.code(down ? 503 : 200).send({ status: down ? 'down' : 'ok', store: h.store, imap: h.imap, smtp: h.smtp, outboxQueued });
+    // Events waiting for an endpoint are told, not a failure of the desk: the endpoint is another system's.
+    const webhooksPending = deps.store.listPendingEvents().length;
+    return reply.code(down ? 503 : 200).send({ status: down ? 'down' : 'ok', store: h.store, imap: h.imap, smtp: h.smtp, outboxQueued, webhooksPending });
   });
 
   app.get('/metrics', async (request, reply) => {

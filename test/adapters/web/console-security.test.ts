@@ -568,7 +568,7 @@ describe('/healthz and /metrics', () => {
     expect(res.statusCode).toBe(200);
     const queued = tc.store.listQueuedOutbox().length;
     expect(queued).toBeGreaterThan(0);
-    expect(res.json()).toEqual({ status: 'ok', store: 'ok', imap: 'ok', smtp: 'ok', outboxQueued: queued });
+    expect(res.json()).toEqual({ status: 'ok', store: 'ok', imap: 'ok', smtp: 'ok', outboxQueued: queued, webhooksPending: 0 });
   });
 
   it('/healthz: 200 when mail comes by the SMTP listener or goes to files', async () => {
