@@ -390,8 +390,11 @@ export function loadConfig(
   if (set('SMTP_USER') && !set('SMTP_PASSWORD')) problems.push('SMTP_PASSWORD: required when SMTP_USER is set');
   if (set('WEBHOOK_URL') && !set('WEBHOOK_SECRET')) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
   if (set('ACCOUNTS_TOKEN') && !set('ACCOUNTS_URL')) problems.push('ACCOUNTS_TOKEN: set without ACCOUNTS_URL');
-  if (set('ACCOUNTS_TOKEN') && /^http:\/\//i.test((merged.ACCOUNTS_URL ?? '').trim()) && !/^http:\/\/(127\.|localhost|\[::1\])/i.test((merged.ACCOUNTS_URL ?? '').trim())) {
-    problems.push('ACCOUNTS_TOKEN: would be sent in clear over http:// to another host; use https');
+  // The accounts decide where verifications go: an export anyone on the path could rewrite would
+  // let them send a customer's verification to themselves.
+  const accountsUrl = (merged.ACCOUNTS_URL ?? '').trim();
+  if (/^http:\/\//i.test(accountsUrl) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/i.test(accountsUrl)) {
+    problems.push('ACCOUNTS_URL: plain http:// to another host lets anyone on the way rewrite the accounts (and so where verifications go); use https://');
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
