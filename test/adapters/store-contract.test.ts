@@ -160,6 +160,35 @@ for (const [kind, make] of Object.entries(KINDS)) {
       expect(s.getOrder(old.id)?.history.at(-1)?.event).toBe('note');
     });
 
+    it('keeps events with their deliveries: by order and pending, updated in place, spent ones dropped after a week', async () => {
+      const id = makeOrder(30).id;
+      const at = T0.toISOString();
+      const event = (n: number, orderId: string | undefined, status: 'pending' | 'delivered') => ({
+        id: `msg_0000000000000${n}`,
+        type: 'order.received' as const,
+        timestamp: at,
+        ...(orderId ? { orderId } : {}),
+        data: { id: orderId ?? 'none', state: 'received' },
+        deliveries: [{ endpoint: 'https://crm.example.test/hook', status, attempts: status === 'delivered' ? 1 : 0, nextAttemptAt: at, ...(status === 'delivered' ? { deliveredAt: at } : {}) }],
+      });
+      await store.commit({ accounts: [makeAccount(30)], orders: [makeOrder(30)], events: [event(2, id, 'pending'), event(1, id, 'pending'), event(3, undefined, 'pending')] });
+      await store.commit({ events: [{ ...event(1, id, 'delivered') }] });
+      for (const s of [store, await reopen()]) {
+        expect(s.listOrderEvents(id).map((e) => e.id)).toEqual(['msg_00000000000001', 'msg_00000000000002']);
+        expect(s.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000002', 'msg_00000000000003']);
+        expect(s.getEvent('msg_00000000000001')?.deliveries[0]?.status).toBe('delivered');
+      }
+      // A week on, what every endpoint took is dropped; what still waits stays.
+      clock.advanceDays(8);
+      if ('compact' in store) await (store as { compact(): Promise<void> }).compact();
+      if ('coolDown' in store) (store as { coolDown(): number }).coolDown();
+      for (const s of [store, await reopen()]) {
+        expect(s.getEvent('msg_00000000000001')).toBeUndefined();
+        expect(s.listOrderEvents(id).map((e) => e.id)).toEqual(['msg_00000000000002']);
+        expect(s.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000002', 'msg_00000000000003']);
+      }
+    });
+
     it('keeps counts of live orders by state and outbox entries by status as records change', async () => {
       await store.commit({ accounts: [makeAccount(10)], orders: [makeOrder(10), makeOrder(11), makeOrder(12, { state: 'completed' })], outbox: [makeOutbox('mail-10'), makeOutbox('mail-11')] });
       await store.commit({ orders: [makeOrder(10, { state: 'approved' })], outbox: [makeOutbox('mail-10', { status: 'sent', sentAt: T0.toISOString() })] });
