@@ -20,8 +20,9 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
     async send(endpoint, event): Promise<WebhookResult> {
       const at = new Date();
       const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+      const { url, authorization } = splitCredentials(endpoint);
       try {
-        const res = await fetch(endpoint, {
+        const res = await fetch(url, {
           method: 'POST',
           redirect: 'manual',
           signal: AbortSignal.timeout(timeoutMs),
@@ -31,6 +32,7 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
             'webhook-id': event.id,
             'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
             'webhook-signature': signer.sign(event.id, at, body),
+            ...(authorization ? { authorization } : {}),
           },
           body,
         });
@@ -46,8 +48,31 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
   };
 }
 
+/**
+ * fetch refuses a URL with a user and password in it: they go as Basic authentication instead
+ * (a receiver behind a proxy that wants it), and never into an error or a log.
+ */
+function splitCredentials(endpoint: string): { url: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(endpoint);
+  } catch {
+    return { url: endpoint };
+  }
+  if (!parsed.username && !parsed.password) return { url: endpoint };
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), authorization: `Basic ${basic}` };
+}
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  // Node's own texts may quote the address: shown masked, as everywhere.
+  return maskUrlsIn(e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
+}
+
+function maskUrlsIn(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (u) => maskUrl(u));
 }

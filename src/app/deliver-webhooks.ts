@@ -76,7 +76,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   const timer = setInterval(() => {
     for (const ep of endpoints) {
       // Once a second, not per kick: listing what waits for a dead endpoint costs a sort.
-      if (!ep.healthy) checkOutage(ep, heads(ep), clock.now().getTime());
+      checkOutage(ep, heads(ep), clock.now().getTime());
       void run(ep);
     }
   }, options.tickMs ?? 1_000);
@@ -138,17 +138,18 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       if (batch.length === 0) return result;
       // An event is in memory before it is on disk: none is sent before the commit that wrote it is durable.
       await store.flush();
-      const updated: WebhookEvent[] = [];
+      // This endpoint's outcomes, by event: merged into the events as they are at the commit, so
+      // another endpoint's outcome recorded meanwhile is kept.
+      const settled = new Map<string, WebhookDelivery>();
+      let failedInPass = false;
       let next = 0;
       const worker = async () => {
-        while (next < batch.length) {
-          const { event } = batch[next++]!;
+        // After a failure the rest of the batch waits for the probe: one outage costs one request.
+        while (next < batch.length && !failedInPass) {
+          const { event, delivery } = batch[next++]!;
           const outcome = await sender.send(ep.url, event);
           const at = clock.now();
-          // Re-read: another endpoint's outcome may have been recorded on the event meanwhile.
-          const current = store.getEvent(event.id) ?? event;
-          const deliveries = current.deliveries.map((d) => (d.endpoint === ep.url && d.status === 'pending' ? settle(d, outcome, at) : d));
-          updated.push({ ...current, deliveries });
+          settled.set(event.id, settle(delivery, outcome, at));
           if (outcome.ok) {
             result.delivered++;
             if (!ep.healthy) {
@@ -159,15 +160,23 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
             ep.failures = 0;
           } else {
             result.failed++;
+            log.warn({ endpoint: ep.url, eventId: event.id, type: event.type, error: outcome.error }, 'webhook not delivered, will retry');
+            if (failedInPass) continue;
+            failedInPass = true;
             ep.healthy = false;
             ep.pausedUntil = at.getTime() + computeBackoff(ep.failures, backoff);
             ep.failures++;
-            log.warn({ endpoint: ep.url, eventId: event.id, type: event.type, error: outcome.error, retryAt: new Date(ep.pausedUntil).toISOString() }, 'webhook not delivered, will retry');
           }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
-      await store.commit({ events: updated });
+      const updated: WebhookEvent[] = [];
+      for (const [id, delivery] of settled) {
+        const current = store.getEvent(id);
+        if (!current) continue;
+        updated.push({ ...current, deliveries: current.deliveries.map((d) => (d.endpoint === ep.url ? delivery : d)) });
+      }
+      if (updated.length) await store.commit({ events: updated });
     }
   }
 
@@ -190,7 +199,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
 
   /** An hour of refusals: support is told once per outage (the alert's id names the outage's start). */
   function checkOutage(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
-    if (!options.alert) return;
+    if (!options.alert || stopped || (store.mayAct && !store.mayAct())) return;
     let oldest: WebhookDelivery | undefined;
     for (const { delivery: d } of all) if (d.firstFailedAt && (!oldest || d.firstFailedAt < oldest.firstFailedAt!)) oldest = d;
     if (!oldest?.firstFailedAt || now - Date.parse(oldest.firstFailedAt) < alertAfterMs) return;
@@ -210,7 +219,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       for (const ep of endpoints) void run(ep);
     },
     async deliverDue() {
-      for (const ep of endpoints) if (!ep.healthy) checkOutage(ep, heads(ep), clock.now().getTime());
+      for (const ep of endpoints) checkOutage(ep, heads(ep), clock.now().getTime());
       const results = await Promise.all(endpoints.map((ep) => run(ep)));
       return results.reduce((a, r) => ({ delivered: a.delivered + r.delivered, failed: a.failed + r.failed }), { delivered: 0, failed: 0 });
     },

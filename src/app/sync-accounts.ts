@@ -162,7 +162,8 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
     log.info({ source: source.location }, 'the accounts source is readable again');
   }
 
-  const syncNow = () => (running ??= sync().finally(() => (running = undefined)));
+  // A commit the store refuses is a failed sync like any other: alerted, never thrown.
+  const syncNow = () => (running ??= sync().catch((err: unknown) => fail(`the accounts could not be written: ${(err as Error).message}`)).finally(() => (running = undefined)));
 
   return {
     syncNow,
