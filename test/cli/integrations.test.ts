@@ -125,6 +125,21 @@ describe('check: webhooks', () => {
     expect(receiver.accepted()).toHaveLength(2);
   });
 
+  it('a user and password in WEBHOOK_URL go as Basic authentication and are never shown', async () => {
+    const dir = await tempDir();
+    const withCredentials = receiver.url.replace('http://', 'http://desk:pa55word@');
+    const ok = await portdesk(dir, ['check', '--json'], { WEBHOOK_URL: withCredentials, WEBHOOK_SECRET: receiver.secret });
+    expect(ok.code, output(ok)).toBe(0);
+    expect(receiver.accepted().map((a) => a.event.type)).toEqual(['ping']);
+    receiver.respondWith(500);
+    const refused = await portdesk(dir, ['check'], { WEBHOOK_URL: withCredentials, WEBHOOK_SECRET: receiver.secret });
+    expect(refused.code).toBe(1);
+    for (const r of [ok, refused]) {
+      expect(output(r)).not.toContain('pa55word');
+      expect(output(r)).toContain('desk:***@');
+    }
+  });
+
   it('several endpoints: one result each, each endpoint pinged once; the one refusing fails alone', async () => {
     const dir = await tempDir();
     const second = await startWebhookReceiver({ secret: receiver.secret, path: '/events' });
