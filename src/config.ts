@@ -393,7 +393,7 @@ export function loadConfig(
   // The accounts decide where verifications go: an export anyone on the path could rewrite would
   // let them send a customer's verification to themselves.
   const accountsUrl = (merged.ACCOUNTS_URL ?? '').trim();
-  if (/^http:\/\//i.test(accountsUrl) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/i.test(accountsUrl)) {
+  if (/^http:\/\//i.test(accountsUrl) && !isLoopbackUrl(accountsUrl)) {
     problems.push('ACCOUNTS_URL: plain http:// to another host lets anyone on the way rewrite the accounts (and so where verifications go); use https://');
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
@@ -461,6 +461,17 @@ export function loadConfig(
     stopTimeout: e.STOP_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Whether a URL's host (as a URL parser reads it, not its text) is this machine. */
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** `postgres://desk:secret@db/x` → `postgres://desk:***@db/x`. */

@@ -48,7 +48,17 @@ it('reads accounts from https, from this machine over http, or from a file, ever
 
 it('refuses plain http to another host (the accounts say where verifications go) and a token without a source', () => {
   expect(problemsOf({ ACCOUNTS_URL: 'http://billing.example.test/export.json' })).toMatch(/ACCOUNTS_URL: plain http:\/\/ to another host/);
-  expect(problemsOf({ ACCOUNTS_URL: 'http://localhost.example.test/x' })).toMatch(/ACCOUNTS_URL: plain http/);
+  for (const lookalike of [
+    'http://localhost.example.test/x',
+    'http://127.evil.example.test/x',
+    'http://127.0.0.1@billing.example.test/x',
+    'http://localhost:8080@billing.example.test/x',
+    'http://[::1]@billing.example.test/x',
+  ]) {
+    expect(problemsOf({ ACCOUNTS_URL: lookalike })).toMatch(/ACCOUNTS_URL: plain http/);
+  }
+  expect(load({ ACCOUNTS_URL: 'http://[::1]:8080/x.json' }).accountsSource?.location).toBe('http://[::1]:8080/x.json');
+  expect(load({ ACCOUNTS_URL: 'http://localhost/x.json' }).accountsSource?.location).toBe('http://localhost/x.json');
   expect(problemsOf({ ACCOUNTS_TOKEN: 't' })).toMatch(/ACCOUNTS_TOKEN: set without ACCOUNTS_URL/);
 });
 

@@ -86,13 +86,25 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
     const accounts = await sealPins(parsed.accounts);
     const outcome = await queue.run(async (): Promise<{ problem: string } | { counts: Omit<Extract<SyncOutcome, { status: 'applied' }>, 'status'> }> => {
       const now = clock.now();
-      const plan = planAccountImport(store, accounts, now);
-      if (!plan.ok) return { problem: `the accounts document cannot be applied: ${summarise(formatImportErrors(plan.errors))}` };
       const listed = new Set(accounts.map((a) => a.id));
-      const changed = (plan.changes.accounts ?? []).filter((a) => !sameAccount(store.getAccount(a.id), a));
-      const closed: Account[] = [];
-      for (const a of store.listAccounts()) if (!listed.has(a.id) && a.status !== 'closed') closed.push({ ...a, status: 'closed' });
-      const createdIds = plan.created;
+      // Accounts gone from the document are closed; a number the document now gives another
+      // account leaves the closed one (unless it was ported out: that stays as history), so a
+      // number moved in billing moves here in one sync. The import's checks apply to both.
+      const claimed = new Set(accounts.flatMap((a) => a.dids.map((d) => d.number)));
+      const closing: Account[] = [];
+      for (const a of store.listAccounts()) {
+        if (listed.has(a.id)) continue;
+        const moved = a.dids.some((d) => d.status !== 'ported-out' && claimed.has(d.number));
+        if (a.status === 'closed' && !moved) continue;
+        closing.push({ ...a, status: 'closed', dids: a.dids.filter((d) => d.status === 'ported-out' || !claimed.has(d.number)) });
+      }
+      const plan = planAccountImport(store, [...accounts, ...closing], now);
+      if (!plan.ok) return { problem: `the accounts document cannot be applied: ${summarise(formatImportErrors(plan.errors))}` };
+      const closingIds = new Set(closing.map((a) => a.id));
+      const written = (plan.changes.accounts ?? []).filter((a) => !sameAccount(store.getAccount(a.id), a));
+      const changed = written.filter((a) => !closingIds.has(a.id));
+      const closed = written.filter((a) => closingIds.has(a.id));
+      const createdIds = plan.created.filter((id) => !closingIds.has(id));
       const updatedIds = changed.filter((a) => store.getAccount(a.id)).map((a) => a.id);
       const counts = {
         created: createdIds.length,

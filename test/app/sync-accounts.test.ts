@@ -15,6 +15,7 @@ import type { AccountsSource, SourceFetch, SourceValidators } from '../../src/po
 import type { Pins } from '../../src/ports/pins.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { MemoryStore } from '../support/memory-store.js';
+import { makeOrder } from '../adapters/store-records.js';
 import { bakeryAccount, lockedAccount, pinAccount, sampleAccounts, singleNumberAccount } from '../support/sample-accounts.js';
 import { testPins } from '../support/test-pins.js';
 
@@ -285,19 +286,33 @@ describe('accounts sync: failures change nothing and tell support once per strea
     await new Promise((r) => setImmediate(r));
   });
 
-  it('a plan the store refuses (a number of an account the document leaves out): nothing changes, support told', async () => {
-    const { store, source, sync, alerts, told } = setup();
-    // The single-number account is left out (it would be closed, but it is still in the store
-    // with its number) and its number is given to the bakery.
+  it('a number billing moved from an account it left out to another moves in one sync; the old account is closed without it', async () => {
+    const { store, source, sync, alerts } = setup();
     const moved = sampleAccounts()
       .filter((a) => a.id !== 'acct-single')
       .map((a) => (a.id === 'acct-bakery' ? { ...a, dids: [...a.dids, { number: '+16085550130', status: 'active' }] } : a));
     source.answer(doc(sampleAccounts(), '"v1"'), doc(moved, '"v2"'));
     await sync.syncNow();
     const outcome = await sync.syncNow();
+    expect(outcome).toMatchObject({ status: 'applied', updated: 1, closed: 1 });
+    expect(store.getAccount('acct-single')).toMatchObject({ status: 'closed', dids: [] });
+    expect(store.findAccountByDid('+16085550130')?.id).toBe('acct-bakery');
+    expect(alerts).toHaveLength(0);
+  });
+
+  it('a plan the store refuses (a number with an open order moved away): nothing changes, support told', async () => {
+    const { store, source, sync, alerts, told } = setup();
+    const moved = sampleAccounts()
+      .filter((a) => a.id !== 'acct-single')
+      .map((a) => (a.id === 'acct-bakery' ? { ...a, dids: [...a.dids, { number: '+16085550130', status: 'active' }] } : a));
+    source.answer(doc(sampleAccounts(), '"v1"'), doc(moved, '"v2"'));
+    await sync.syncNow();
+    await store.commit({ orders: [makeOrder(1, { accountId: 'acct-single', dids: ['+16085550130'] })] });
+    const commits = store.commits.length;
+    const outcome = await sync.syncNow();
     expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome.status === 'failed' && outcome.problem).toMatch(/^the accounts document cannot be applied: .*\+16085550130 already belongs to account acct-single/);
-    expect(store.commits).toHaveLength(1);
+    expect(outcome.status === 'failed' && outcome.problem).toMatch(/^the accounts document cannot be applied: .*\+16085550130 cannot be removed while order PO-\w+ is open/);
+    expect(store.commits).toHaveLength(commits);
     expect(store.getAccount('acct-single')!.status).toBe('open');
     expect(store.getAccount('acct-bakery')).toEqual(bakeryAccount());
     expect(told).toHaveLength(1);
@@ -308,7 +323,7 @@ describe('accounts sync: failures change nothing and tell support once per strea
   it('asks the source with the validators of the last document applied, not of one that failed', async () => {
     const { source, sync } = setup();
     const bad = [{ ...bakeryAccount(), dids: [] }];
-    const refused = [{ ...bakeryAccount(), id: 'acct-other' }]; // the bakery's numbers under another id
+    const refused = [{ ...bakeryAccount(), id: 'acct-other' }, { ...bakeryAccount(), id: 'acct-third', email: 'x@example.test' }]; // the same numbers on two accounts
     source.answer(
       doc(sampleAccounts(), '"v1"'),
       doc(bad, '"v2"'),
