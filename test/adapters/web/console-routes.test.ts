@@ -214,6 +214,35 @@ describe('one order', () => {
     for (const h of o.history) expect(html).toContain(h.detail!);
   });
 
+  it('lists the events told to other systems, each endpoint masked with its delivery', async () => {
+    const { order: o } = await tc.openOrder();
+    expect(decode(await page(`/orders/${o.id}`))).toContain('Events to other systems');
+    const at = new Date().toISOString();
+    await tc.store.commit({
+      events: [
+        {
+          id: 'msg_0000000000000a1',
+          type: 'order.received',
+          timestamp: at,
+          orderId: o.id,
+          data: { id: o.id, state: 'received' },
+          deliveries: [
+            { endpoint: 'https://crm.example.test/hook?key=s3cret', status: 'pending', attempts: 2, nextAttemptAt: at, lastError: 'HTTP 503' },
+            { endpoint: 'https://ops:pa55@tickets.example.test/in', status: 'delivered', attempts: 1, nextAttemptAt: at, deliveredAt: at },
+          ],
+        },
+      ],
+    });
+    const html = decode(await page(`/orders/${o.id}`));
+    expect(html).toContain('order.received');
+    expect(html).toContain('msg_0000000000000a1');
+    expect(html).toContain('https://crm.example.test/hook?***: pending');
+    expect(html).toContain('2 tries; last: HTTP 503');
+    expect(html).toContain('https://ops:***@tickets.example.test/in: delivered');
+    expect(html).not.toContain('s3cret');
+    expect(html).not.toContain('pa55');
+  });
+
   it('a lower-case id finds it; an unknown id is a 404 page', async () => {
     const { order: o } = await tc.openOrder();
     expect(await page(`/orders/${o.id.toLowerCase()}`)).toContain(`Order ${o.id}`);
