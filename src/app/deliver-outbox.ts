@@ -173,7 +173,10 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     }
   }
 
-  function settle(entry: OutboxEntry, outcome: SendResult, at: Date): { entries: OutboxEntry[]; counted: keyof DeliveryResult } {
+  function settle(entry: OutboxEntry, sent: SendResult, at: Date): { entries: OutboxEntry[]; counted: keyof DeliveryResult } {
+    // A server may quote the message's own Message-ID in its refusal; a verification's binds the
+    // customer's answer, and the error is shown to support and sent to other systems.
+    const outcome: SendResult = sent.ok ? sent : { ...sent, error: sent.error.split(entry.messageId).join('(this e-mail)') };
     const attempts = entry.attempts + 1;
     const logFields = { outboxId: entry.id, orderId: entry.orderId, template: entry.template, attempts };
     if (outcome.ok) {

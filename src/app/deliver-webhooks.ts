@@ -56,8 +56,14 @@ export interface WebhookDeliveryRunner {
 interface EndpointState {
   url: string;
   healthy: boolean;
-  /** When the last outage ended (or this process started): deliveries that failed before are due at once. */
-  recoveredAt: number;
+  /**
+   * What the last outage held back: deliveries last tried within it are due at once when it ends,
+   * except the one whose failure began it (the endpoint may refuse that event itself: it keeps
+   * its own backoff). At start, everything tried before.
+   */
+  released: { from: number; to: number; except?: string };
+  /** The current outage: when it began and with which event. */
+  outage?: { from: number; starter: string };
   failures: number;
   pausedUntil: number;
   running?: Promise<{ delivered: number; failed: number }>;
@@ -70,7 +76,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   const alertAfterMs = options.alertAfterMs ?? WEBHOOK_ALERT_AFTER_MS;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const started = clock.now().getTime();
-  const endpoints: EndpointState[] = options.endpoints.map((url) => ({ url, healthy: true, recoveredAt: started, failures: 0, pausedUntil: 0, again: false }));
+  const endpoints: EndpointState[] = options.endpoints.map((url) => ({ url, healthy: true, released: { from: -Infinity, to: started }, failures: 0, pausedUntil: 0, again: false }));
   let stopped = false;
 
   const timer = setInterval(() => {
@@ -133,7 +139,12 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
         const probe = all.sort((a, b) => Date.parse(a.delivery.nextAttemptAt) - Date.parse(b.delivery.nextAttemptAt))[0];
         batch = probe ? [probe] : [];
       } else {
-        batch = all.filter(({ delivery: d }) => Date.parse(d.nextAttemptAt) <= now || Date.parse(d.lastAttemptAt ?? d.nextAttemptAt) < ep.recoveredAt).slice(0, 50);
+        const { from, to, except } = ep.released;
+        const heldBack = (event: WebhookEvent, d: WebhookDelivery) => {
+          const last = d.lastAttemptAt ? Date.parse(d.lastAttemptAt) : undefined;
+          return last !== undefined && last >= from && last < to && event.id !== except;
+        };
+        batch = all.filter(({ event, delivery: d }) => Date.parse(d.nextAttemptAt) <= now || heldBack(event, d)).slice(0, 50);
       }
       if (batch.length === 0) return result;
       // An event is in memory before it is on disk: none is sent before the commit that wrote it is durable.
@@ -155,7 +166,8 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
             if (!ep.healthy) {
               log.info({ endpoint: ep.url, after: ep.failures }, 'webhook endpoint takes events again');
               ep.healthy = true;
-              ep.recoveredAt = at.getTime();
+              ep.released = { from: ep.outage?.from ?? at.getTime(), to: at.getTime(), ...(ep.outage ? { except: ep.outage.starter } : {}) };
+              ep.outage = undefined;
             }
             ep.failures = 0;
           } else {
@@ -163,6 +175,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
             log.warn({ endpoint: ep.url, eventId: event.id, type: event.type, error: outcome.error }, 'webhook not delivered, will retry');
             if (failedInPass) continue;
             failedInPass = true;
+            ep.outage ??= { from: at.getTime(), starter: event.id };
             ep.healthy = false;
             ep.pausedUntil = at.getTime() + computeBackoff(ep.failures, backoff);
             ep.failures++;

@@ -118,7 +118,7 @@ function outboxData(entry: OutboxEntry, consoleUrl?: string): Record<string, unk
     to: entry.to,
     ...(entry.orderId ? { orderId: entry.orderId } : {}),
     attempts: entry.attempts,
-    ...(entry.lastError ? { lastError: entry.lastError } : {}),
+    ...(entry.lastError ? { lastError: maskSecrets(entry.lastError) } : {}),
     ...(consoleUrl && entry.orderId ? { link: `${consoleUrl}/orders/${entry.orderId}` } : {}),
   };
 }
