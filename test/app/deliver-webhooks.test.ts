@@ -330,6 +330,22 @@ describe('deliver-webhooks: a failing endpoint', () => {
     expect(delivery(behind.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
+  it('an event the endpoint always refuses keeps its own backoff: not tried again at every recovery', async () => {
+    const { sender, runner, write, clock, delivery } = setup();
+    const poison = await write('PO-000001', 'order.received');
+    sender.script = (_ep, ev) => (ev.id === poison.id ? REFUSED : OK);
+    await runner.deliverDue();
+    // Every second, new events of other orders: each pass the endpoint takes them (a recovery).
+    for (let i = 0; i < 30; i++) {
+      clock.advance(1_000);
+      await write(`PO-2000${String(i).padStart(2, '0')}`);
+      await runner.deliverDue();
+    }
+    // 1 s, 2 s, 4 s, 8 s, 16 s between tries (no jitter here): five tries in 31 s, not thirty.
+    expect(delivery(poison.id).attempts).toBeLessThanOrEqual(5);
+    expect(delivery(poison.id).attempts).toBeGreaterThanOrEqual(4);
+  });
+
   // One outage costs one request: after a failure the rest of the pass waits for the probe, and
   // the first pause is 1 s however many events were waiting.
   it('sends nothing more in the pass once the endpoint has failed (one event at a time)', async () => {
