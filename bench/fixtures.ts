@@ -68,6 +68,23 @@ export function storedNumber(i: number): string {
   return `+1${ac}55501${String(rest % 100).padStart(2, '0')}`;
 }
 
+/**
+ * The i-th number of billing's accounts export (0 ≤ i < ~4,000,000). An export is read like an
+ * import, every number checked by libphonenumber, so unlike storedNumber every one must be valid:
+ * the readable 555-01XX numbers first (the same as storedNumber's), then 555-1000…9999 over the
+ * same area codes (valid NANP numbers, outside the range reserved for fiction; they never leave
+ * the machine).
+ */
+export function billingNumber(i: number): string {
+  const codes = areaCodes();
+  const readable = codes.length * 100;
+  if (i < readable) return readableNumber(i);
+  const rest = i - readable;
+  const line = 1000 + Math.floor(rest / codes.length);
+  if (line > 9999) throw new Error('out of 555-XXXX numbers');
+  return `+1${codes[rest % codes.length]}555${line}`;
+}
+
 /** `+12065550100` → `206-555-0100`. */
 function dashed(e164: string): string {
   return `${e164.slice(2, 5)}-${e164.slice(5, 8)}-${e164.slice(8)}`;

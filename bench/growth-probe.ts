@@ -9,16 +9,13 @@
  * BENCH_DAEMON_NODE_FLAGS (space-separated) go to the daemon's node, e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to see where its start-up goes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openFileStore } from '../src/adapters/file-store.js';
 import { openPgStore } from '../src/adapters/pg-store.js';
 import type { Store } from '../src/ports/store.js';
 import { signRequests, startCarrierDns } from './carrier-dkim.js';
 import { generateRequests, makeAccounts } from './fixtures.js';
 import { benchEnv, pollUntil, startMailbox, startSinkProcess } from './mailroom.js';
+import { readMemory, spawnDaemon, type DaemonProcess } from './daemon-process.js';
 
 export interface ProbeResult {
   /** Spawn of `node dist/cli.js start` → the daemon reports it is running (IMAP source ready). */
@@ -35,72 +32,10 @@ export interface ProbeResult {
   totalMsPerMessage: number;
 }
 
-const MB = 2 ** 20;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** What `portdesk start` prints on standard error once the daemon (and its mail source) runs. */
-const READY_BANNER = 'portdesk is running.';
 const [dataDir, probesArg, databaseUrl] = process.argv.slice(2);
 const probes = Number(probesArg);
 const accounts = makeAccounts(probes * 4, { didsPerAccount: 1 });
 const unsigned = generateRequests(probes, accounts, { seed: 5150, unknownFrom: 44_000, tag: 'g' });
-
-interface DaemonProcess {
-  child: ChildProcess;
-  /** Resolves once the banner is printed; rejects if the daemon exits first. */
-  ready: Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Starts the built daemon with only the environment a deployment would give it. */
-function spawnDaemon(env: Record<string, string>): DaemonProcess {
-  const flags = process.env.BENCH_DAEMON_NODE_FLAGS ? process.env.BENCH_DAEMON_NODE_FLAGS.split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...flags, path.join(ROOT, 'dist', 'cli.js'), 'start'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let early = '';
-  let started = false;
-  // Warnings and errors (pino, on stdout) are worth seeing; the banner is not.
-  child.stdout!.on('data', (c: Buffer) => process.stderr.write(`[daemon] ${c.toString()}`));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      if (started) return void process.stderr.write(`[daemon] ${c.toString()}`);
-      early += c.toString();
-      if (early.includes(READY_BANNER)) {
-        started = true;
-        resolve();
-      }
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (!started) reject(new Error(`daemon exited (${signal ?? code}) before it was running:\n${early}`));
-    });
-  });
-  return {
-    child,
-    ready,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** VmRSS and VmHWM of a process, in MB, from /proc (Linux). */
-async function readMemory(pid: number): Promise<{ rssMB: number; hwmMB: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(m[1]) / 1024;
-  };
-  return { rssMB: kb('VmRSS'), hwmMB: kb('VmHWM') };
-}
 
 async function main(): Promise<void> {
   const { keys, dns } = await startCarrierDns();

@@ -34,12 +34,12 @@ export interface Sink {
 }
 
 /** A helper process of the benchmarks (a .ts file beside this one), talking over IPC. */
-function forkHelper(file: string): ChildProcess {
+export function forkHelper(file: string): ChildProcess {
   return fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Asks a helper process to stop, and kills it when it has not within three seconds. */
-async function stopHelper(child: ChildProcess): Promise<void> {
+export async function stopHelper(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.send({ type: 'stop' });

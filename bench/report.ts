@@ -1,4 +1,5 @@
 /** The targets, how each is judged from the results, and the table printed at the end. */
+import type { AccountsSyncResult } from './scenarios/accounts-sync.js';
 import type { BacklogResult } from './scenarios/backlog.js';
 import type { BaselineResult } from './scenarios/baseline.js';
 import { TARGET_CASES, type BacklogConsoleResult, type ConsolePagesResult } from './scenarios/console.js';
@@ -7,6 +8,7 @@ import type { HostileReadersResult } from './hostile-readers.js';
 import type { JobsResult } from './scenarios/jobs.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ReplyRoundResult } from './scenarios/reply-round.js';
+import type { WebhookMode, WebhooksResult } from './scenarios/webhooks.js';
 import type { StoreKind } from './pg.js';
 
 /** Where a scenario's result is kept: its name on the file store, `name@postgres` on PostgreSQL. */
@@ -53,6 +55,10 @@ interface Results {
   'reply-round@postgres'?: ReplyRoundResult;
   'jobs@postgres'?: JobsResult;
   'growth@postgres'?: GrowthResult;
+  'accounts-sync'?: AccountsSyncResult;
+  'accounts-sync@postgres'?: AccountsSyncResult;
+  webhooks?: WebhooksResult;
+  'webhooks@postgres'?: WebhooksResult;
   /** Throughputs (msg/s) of every backlog run on each store, in the order run. */
   'store-runs'?: { file: number[]; postgres: number[] };
   /** The private server's settings. */
@@ -92,6 +98,25 @@ function authRatio(r: Results): number | undefined {
   return r.backlog && r['backlog-off'] ? r.backlog.msgPerSec / r['backlog-off'].msgPerSec : undefined;
 }
 
+/** Mean of `figure` over the runs of `mode`. */
+function webhookMean(w: WebhooksResult, mode: WebhookMode, figure: 'msgPerSec' | 'drainMsgPerSec' | 'cpuMsPerMsg'): number | undefined {
+  const xs = w.runs.filter((x) => x.mode === mode).map((x) => x[figure]);
+  return xs.length ? mean(xs) : undefined;
+}
+
+/** A mode over WEBHOOK_URL unset, of `figure`: the means of all their runs. */
+function webhookRatio(w: WebhooksResult, mode: WebhookMode, figure: 'msgPerSec' | 'drainMsgPerSec' | 'cpuMsPerMsg' = 'msgPerSec'): number | undefined {
+  const a = webhookMean(w, mode, figure);
+  const off = webhookMean(w, 'off', figure);
+  return a !== undefined && off ? a / off : undefined;
+}
+
+/** Events written for the backlog's orders that the healthy receiver never accepted, over every healthy run. */
+function webhookMissing(w: WebhooksResult): number | undefined {
+  const healthy = w.runs.filter((x) => x.mode === 'healthy' && x.events?.missing !== undefined);
+  return healthy.length ? healthy.reduce((n, x) => n + x.events!.missing! + x.events!.pendingLeft, 0) : undefined;
+}
+
 export function judge(raw: Record<string, unknown>): TargetVerdict[] {
   const r = raw as Results;
   const out: TargetVerdict[] = [];
@@ -129,6 +154,22 @@ export function judge(raw: Record<string, unknown>): TargetVerdict[] {
     // The same question asked of CPU time, which a busy neighbour on a shared machine sways far less.
     const cpu = consoleRatio(r, 'cpuMsPerMsg');
     add('backlog-console', 'CPU per message off / on (medians)', cpu === undefined ? undefined : 1 / cpu, '≥ 0.95', (v) => v >= 0.95);
+  }
+  for (const key of ['accounts-sync', 'accounts-sync@postgres'] as const) {
+    const a = r[key];
+    if (!a) continue;
+    add(key, `first sync: start on an empty store → ${f(a.document.accounts, 0)} accounts in it (ms)`, a.first.startToStoredMs, '≤ 5000', (v) => v <= 5000);
+    add(key, 'a change (one account locked): the sync, request → committed (ms)', a.change.syncMs, '≤ 5000', (v) => v <= 5000);
+    add(key, 'no change: requests per sync', a.unchanged.requestsPerSync, '= 1', (v) => v === 1);
+    if (a.unchanged.bytesWritten !== undefined) add(key, 'no change: bytes written per sync (DATA_DIR)', a.unchanged.bytesWritten / a.unchanged.syncs, '= 0', (v) => v === 0);
+    if (a.unchanged.commits !== undefined) add(key, 'no change: commits per sync (commit sequence)', a.unchanged.commits / a.unchanged.syncs, '= 0', (v) => v === 0);
+  }
+  for (const key of ['webhooks', 'webhooks@postgres'] as const) {
+    const w = r[key];
+    if (!w) continue;
+    add(key, 'throughput, events to a healthy receiver / none (means)', webhookRatio(w, 'healthy'), '≥ 0.90', (v) => v >= 0.9);
+    add(key, 'throughput, events to a dead endpoint / none (means)', webhookRatio(w, 'dead'), '≥ 0.90', (v) => v >= 0.9);
+    add(key, 'events the healthy receiver never got', webhookMissing(w), '= 0', (v) => v === 0);
   }
   if (r['hostile-readers']) add('hostile-readers', 'superlinear rows (reader × shape)', r['hostile-readers'].superlinear, '= 0', (v) => v === 0);
   if (r['backlog@postgres']) add('backlog@postgres', 'throughput PostgreSQL / file store (means)', storeRatio(r), '≥ 0.50', (v) => v >= 0.5);
@@ -286,6 +327,14 @@ export function formatReport(report: {
     }
     if (bc && bo) rows.push(['', 'requests recorded as, on | off', `${outcomes(bc.outcomes)} | ${outcomes(bo.outcomes)}`]);
   }
+  for (const key of ['accounts-sync', 'accounts-sync@postgres'] as const) {
+    const a = r[key];
+    if (a) rows.push(...accountsSyncRows(key, a));
+  }
+  for (const key of ['webhooks', 'webhooks@postgres'] as const) {
+    const w = r[key];
+    if (w) rows.push(...webhooksRows(key, w));
+  }
   if (r['hostile-readers']) {
     const h = r['hostile-readers'];
     rows.push(['hostile-readers', 'rows (reader × shape), 32 KB to 256 KB', f(h.rows.length, 0)]);
@@ -307,6 +356,64 @@ export function formatReport(report: {
   return lines.join('\n');
 }
 
+function accountsSyncRows(key: string, a: AccountsSyncResult): string[][] {
+  const d = a.document;
+  const counts = (c: AccountsSyncResult['first']['counts']) => `${f(c.created, 0)} / ${f(c.updated, 0)} / ${f(c.closed, 0)} / ${f(c.unchanged, 0)}`;
+  const u = a.unchanged;
+  const rows: string[][] = [
+    [key, `billing: ${f(d.accounts, 0)} accounts, ${f(d.numbers, 0)} numbers, ${f(d.locked, 0)} locked, PINs ${f(d.hashedPins, 0)} hashed + ${f(d.clearPins, 0)} clear`, `${f(d.MB, 1)} MB JSON`],
+    ['', '(a) first sync, empty store: start → all in the store (ms)', f(a.first.startToStoredMs, 0)],
+    ['', '    start → request; request → committed; download (ms)', `${f(a.first.startToRequestMs, 0)}; ${f(a.first.syncMs, 0)}; ${f(a.first.downloadMs, 0)}`],
+    ['', '    created / updated / closed / unchanged', counts(a.first.counts)],
+    ['', '    daemon running after (ms); RSS after the sync / peak (MB)', `${f(a.first.startupMs, 0)}; ${f(a.first.rssAfterSyncMB, 0)} / ${f(a.first.peakRssMB, 0)}`],
+    ['', '(b) one account locked: change → committed (ms)', f(a.change.changeToStoredMs, 0)],
+    ['', '    waiting for the poll; the sync, request → committed; download (ms)', `${f(a.change.waitMs, 0)}; ${f(a.change.syncMs, 0)}; ${f(a.change.downloadMs, 0)}`],
+    ['', '    created / updated / closed / unchanged', counts(a.change.counts)],
+    ['', `(c) ${f(u.syncs, 0)} unchanged syncs at 1s: requests (304s) over ${f(u.windowMs / 1000, 1)} s`, `${f(u.requests, 0)} (${f(u.notModified, 0)}): ${f(u.requestsPerSync, 2)} per sync`],
+  ];
+  if (u.bytesWritten !== undefined) rows.push(['', '    bytes written to DATA_DIR; journal before → after', `${f(u.bytesWritten, 0)}; ${f(u.journalBytes?.before, 0)} → ${f(u.journalBytes?.after, 0)}`]);
+  if (u.commits !== undefined) rows.push(['', '    commits numbered; max account version before → after', `${f(u.commits, 0)}; ${f(u.maxAccountVersion?.before, 0)} → ${f(u.maxAccountVersion?.after, 0)}`]);
+  if (u.processWriteBytes !== undefined) rows.push(['', "    the daemon's write_bytes (/proc/<pid>/io); over start + first sync", `${f(u.processWriteBytes, 0)}; ${f(a.first.processWriteBytes, 0)}`]);
+  rows.push(['', 'RSS after (c) / peak (MB)', `${f(a.rssEndMB, 0)} / ${f(a.peakRssEndMB, 0)}`]);
+  const re = a.restart;
+  if (re) {
+    rows.push(['', '(d) restart, billing unchanged: start → running (ms); the first request answered', `${f(re.startupMs, 0)}; ${f(re.status, 0)}`]);
+    rows.push(['', '    start → request; request → sync done (ms); RSS after it (MB)', `${f(re.startToRequestMs, 0)}; ${f(re.syncMs, 0)}; ${f(re.rssAfterSyncMB, 0)}`]);
+    if (re.counts) rows.push(['', '    created / updated / closed / unchanged', counts(re.counts)]);
+  }
+  rows.push(['', 'read back after stop: accounts / open / locked (the one locked: yes)', `${f(a.verified.accounts, 0)} / ${f(a.verified.open, 0)} / ${f(a.verified.lockedAccounts, 0)} (${a.verified.locked ? 'yes' : 'NO'})`]);
+  return rows;
+}
+
+function webhooksRows(key: string, w: WebhooksResult): string[][] {
+  const list = (figure: 'msgPerSec' | 'drainMsgPerSec' | 'cpuMsPerMsg', d: number) => w.runs.map((x) => `${x.mode} ${f(x[figure], d)}`).join(', ');
+  const ratio = (mode: WebhookMode, figure: 'msgPerSec' | 'drainMsgPerSec' | 'cpuMsPerMsg' = 'msgPerSec') => f(webhookRatio(w, mode, figure), 3);
+  const rows: string[][] = [
+    [key, `backlog of ${f(w.messages, 0)} requests (MAIL_AUTH=enforce), every run in order (msg/s)`, list('msgPerSec', 1)],
+    ['', 'healthy / off; dead / off (means of msg/s)', `${ratio('healthy')}; ${ratio('dead')}`],
+    ['', 'drain msg/s, every run', list('drainMsgPerSec', 1)],
+    ['', 'drain healthy / off; dead / off', `${ratio('healthy', 'drainMsgPerSec')}; ${ratio('dead', 'drainMsgPerSec')}`],
+    ['', 'CPU per message (ms), every run', list('cpuMsPerMsg', 2)],
+    ['', 'CPU per message healthy / off; dead / off', `${ratio('healthy', 'cpuMsPerMsg')}; ${ratio('dead', 'cpuMsPerMsg')}`],
+  ];
+  if (w.runs.some((x) => x.store)) rows.push(['', 'store commits / fsyncs / compactions, every run', w.runs.map((x) => `${x.mode} ${x.store ? `${f(x.store.commits, 0)} / ${f(x.store.journalSyncs, 0)} / ${f(x.store.compactions, 0)}` : '–'}`).join(', ')]);
+  let typesShown = false;
+  for (const run of w.runs) {
+    const e = run.events;
+    if (!e) continue;
+    if (run.mode === 'healthy' && e.receiver) {
+      const rc = e.receiver;
+      rows.push(['', 'healthy: orders; events written (per order); accepted, distinct, again, bad signature', `${f(e.orders, 0)}; ${f(e.eventsWritten, 0)} (${f(e.eventsWritten / e.orders, 2)}); ${f(rc.accepted, 0)}, ${f(rc.unique, 0)}, ${f(rc.duplicates, 0)}, ${f(rc.badSignatures, 0)}`]);
+      rows.push(['', '  never received; orders lacking events; pending at done; done → none pending (ms)', `${f(e.missing, 0)}; ${f(e.ordersWithoutReceived, 0)}; ${f(e.pendingAtDone, 0)}; ${f(e.drainAfterDoneMs, 0)}`]);
+      if (!typesShown) rows.push(['', '  at the receiver, by type', Object.entries(rc.byType).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
+      typesShown = true;
+    }
+    if (run.mode === 'dead') rows.push(['', 'dead: orders; events written; pending at done; tries made on them', `${f(e.orders, 0)}; ${f(e.eventsWritten, 0)}; ${f(e.pendingAtDone, 0)}; ${f(e.attemptsOnPending, 0)}`]);
+  }
+  rows.push(['', 'requests recorded as (first run)', w.runs[0] ? outcomes(w.runs[0].outcomes) : '–']);
+  return rows;
+}
+
 /** `1.23 → 2.34`: the 1-minute load average before and after the first run of `key`. */
 function loadOf(r: Results, key: string): string {
   const note = r.load?.find((l) => l.run === key);
@@ -315,7 +422,7 @@ function loadOf(r: Results, key: string): string {
 
 /** The scenarios run on both stores, side by side: file store, PostgreSQL, and PostgreSQL / file. */
 function storeComparison(r: Results): string | undefined {
-  const pgKeys = ['backlog', 'latency', 'reply-round', 'jobs', 'growth'].filter((k) => (r as Record<string, unknown>)[`${k}@postgres`] !== undefined);
+  const pgKeys = ['backlog', 'latency', 'reply-round', 'jobs', 'growth', 'accounts-sync', 'webhooks'].filter((k) => (r as Record<string, unknown>)[`${k}@postgres`] !== undefined);
   if (!pgKeys.length) return undefined;
   const settings = r.postgres ? Object.entries(r.postgres).map(([k, v]) => `${k}=${v}`).join(', ') : '';
   const rows: string[][] = [['scenario', 'figure', 'file store', 'PostgreSQL', 'pg / file']];
@@ -389,6 +496,24 @@ function storeComparison(r: Results): string | undefined {
     both('', 'first request after start, big (ms)', g?.big.firstMessageMs, gp.big.firstMessageMs, 0);
     both('', 'cost ratio big / empty', g?.costRatio, gp.costRatio, 2, false);
     text('', 'load avg (1 min) before → after', loadOf(r, 'growth'), loadOf(r, 'growth@postgres'));
+  }
+  const a = r['accounts-sync'];
+  const ap = r['accounts-sync@postgres'];
+  if (ap) {
+    both('accounts-sync', 'first sync: start → all in the store (ms)', a?.first.startToStoredMs, ap.first.startToStoredMs, 0);
+    both('', 'first sync: request → committed (ms)', a?.first.syncMs, ap.first.syncMs, 0);
+    both('', 'change: request → committed (ms)', a?.change.syncMs, ap.change.syncMs, 0);
+    both('', 'RSS after the first sync (MB)', a?.first.rssAfterSyncMB, ap.first.rssAfterSyncMB, 0);
+    both('', 'requests per unchanged sync', a?.unchanged.requestsPerSync, ap.unchanged.requestsPerSync, 2, false);
+    text('', 'load avg (1 min) before → after', loadOf(r, 'accounts-sync'), loadOf(r, 'accounts-sync@postgres'));
+  }
+  const w = r.webhooks;
+  const wp = r['webhooks@postgres'];
+  if (wp) {
+    for (const mode of ['off', 'healthy', 'dead'] as const) both(mode === 'off' ? 'webhooks' : '', `backlog, WEBHOOK_URL ${mode} (mean msg/s)`, w ? webhookMean(w, mode, 'msgPerSec') : undefined, webhookMean(wp, mode, 'msgPerSec'));
+    both('', 'healthy / off', w ? webhookRatio(w, 'healthy') : undefined, webhookRatio(wp, 'healthy'), 3, false);
+    both('', 'dead / off', w ? webhookRatio(w, 'dead') : undefined, webhookRatio(wp, 'dead'), 3, false);
+    text('', 'load avg (1 min) before → after', loadOf(r, 'webhooks'), loadOf(r, 'webhooks@postgres'));
   }
   return [`file store vs PostgreSQL${settings ? ` (${settings})` : ''}`, table(rows)].join('\n');
 }

@@ -12,11 +12,15 @@
  * are made once per run, in a scratch directory the children find in BENCH_RUN_DIR.
  *
  * `--store postgres` (the same as `--store file,postgres`) runs the backlog, latency, reply round,
- * jobs and growth scenarios on PostgreSQL too, each right after its run on the file store, so the
- * report sets them side by side from one run on one machine state. One private PostgreSQL server
- * (bench/pg.ts) serves the whole run; each scenario run makes fresh databases on it (the children
- * find its URL in BENCH_PG_URL) and the daemon gets DATABASE_URL. The load average is noted before
- * and after every run.
+ * jobs, growth, accounts-sync and webhooks scenarios on PostgreSQL too, each right after its run
+ * on the file store, so the report sets them side by side from one run on one machine state. One
+ * private PostgreSQL server (bench/pg.ts) serves the whole run; each scenario run makes fresh
+ * databases on it (the children find its URL in BENCH_PG_URL) and the daemon gets DATABASE_URL.
+ * The load average is noted before and after every run.
+ *
+ * `webhooks` is the backlog in three modes (events off, to a healthy receiver, to a dead port),
+ * off-healthy-dead-dead-healthy-off: each of those runs is a process of its own too, and their
+ * results are merged into one.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,10 +32,11 @@ import { writeJson } from './mailroom.js';
 import { serverSettings, startBenchPostgres, STORE_KINDS, type StoreKind } from './pg.js';
 import { formatReport, judge, resultKey, type LoadNote } from './report.js';
 import { PG_SCENARIOS, SCENARIOS, SIZES, type ScenarioName, type SizeName } from './sizes.js';
+import type { WebhooksResult } from './scenarios/webhooks.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-async function runScenario(name: ScenarioName, size: SizeName, store: StoreKind): Promise<unknown> {
+async function runScenario(name: ScenarioName, size: SizeName, store: StoreKind, webhookMode?: string): Promise<unknown> {
   const spec = SIZES[size];
   if (store !== 'file' && !(PG_SCENARIOS as readonly string[]).includes(name)) throw new Error(`${name} runs on the file store only`);
   switch (name) {
@@ -51,6 +56,10 @@ async function runScenario(name: ScenarioName, size: SizeName, store: StoreKind)
       return (await import('./scenarios/growth.js')).runGrowth(spec, store);
     case 'jobs':
       return (await import('./scenarios/jobs.js')).runJobs(spec, store);
+    case 'accounts-sync':
+      return (await import('./scenarios/accounts-sync.js')).runAccountsSync(spec, store);
+    case 'webhooks':
+      return (await import('./scenarios/webhooks.js')).runWebhooks(spec, store, webhookMode ? [webhookMode as 'off' | 'healthy' | 'dead'] : undefined);
     case 'console-pages':
       return (await import('./scenarios/console.js')).runConsolePages(spec);
     case 'backlog-console':
@@ -80,6 +89,19 @@ function forkScenario(name: ScenarioName, size: SizeName, store: StoreKind, prof
   });
 }
 
+/** The webhooks scenario's runs (webhookOrder), each forked on its own, as one result. */
+async function forkWebhooks(size: SizeName, store: StoreKind, profileDir: string | undefined): Promise<{ ok: true; result: unknown } | { ok: false; error: string }> {
+  const { webhookOrder } = await import('./scenarios/webhooks.js');
+  const merged: WebhooksResult = { storeKind: store, messages: SIZES[size].backlog.requests, runs: [] };
+  for (const [i, mode] of webhookOrder(SIZES[size]).entries()) {
+    process.stderr.write(`[bench]   webhooks${store === 'file' ? '' : `@${store}`} run ${i + 1}: WEBHOOK_URL ${mode === 'off' ? 'unset' : mode === 'healthy' ? 'to a receiver' : 'to a dead port'}…\n`);
+    const r = await forkScenario('webhooks', size, store, profileDir && path.join(profileDir, `webhooks-${i + 1}-${mode}`), ['--webhook-mode', mode]);
+    if (!r.ok) return r;
+    merged.runs.push(...(r.result as WebhooksResult).runs);
+  }
+  return { ok: true, result: merged };
+}
+
 async function main(): Promise<void> {
   const program = new Command()
     .option('--size <size>', 'small (CI) or full', 'small')
@@ -88,16 +110,17 @@ async function main(): Promise<void> {
     .option('--profile', 'write a V8 CPU profile per scenario to bench/results/profiles/')
     .option('--child <name>', 'internal: run one scenario in this process')
     .option('--child-store <store>', 'internal: the store the child runs its scenario on', 'file')
-    .option('--growth-store <which>', 'internal: big or empty');
+    .option('--growth-store <which>', 'internal: big or empty')
+    .option('--webhook-mode <mode>', 'internal: the webhooks scenario run in one mode (off, healthy, dead)');
   program.parse();
-  const opts = program.opts<{ size: string; only?: string; store: string; profile?: boolean; child?: string; childStore: string; growthStore?: string }>();
+  const opts = program.opts<{ size: string; only?: string; store: string; profile?: boolean; child?: string; childStore: string; growthStore?: string; webhookMode?: string }>();
   if (!(opts.size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   const size = opts.size as SizeName;
 
   if (opts.child) {
     try {
       if (!STORE_KINDS.includes(opts.childStore as StoreKind)) throw new Error(`unknown store ${opts.childStore}`);
-      const result = await runScenario(opts.child as ScenarioName, size, opts.childStore as StoreKind);
+      const result = await runScenario(opts.child as ScenarioName, size, opts.childStore as StoreKind, opts.webhookMode);
       process.send?.({ ok: true, result });
     } catch (err) {
       process.send?.({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
@@ -175,7 +198,8 @@ async function main(): Promise<void> {
       const s0 = performance.now();
       const before = os.loadavg();
       process.stderr.write(`[bench] ${key} (${size}), load ${before.map((x) => x.toFixed(2)).join(' ')}…\n`);
-      const r = await forkScenario(name, size, store, profileDir);
+      // The webhooks scenario: each mode in a process of its own (see webhooks.ts), the runs merged.
+      const r = name === 'webhooks' ? await forkWebhooks(size, store, profileDir) : await forkScenario(name, size, store, profileDir);
       const after = os.loadavg();
       load.push({ run: key, before, after, seconds: (performance.now() - s0) / 1000 });
       if (store === 'postgres') {

@@ -11,6 +11,10 @@ export const SIZES = {
     consolePages: { orders: 100_000, accounts: 22_000, warmup: 20, requests: 200 },
     /** A-B-B-A `rounds` times, on a store already holding `storeOrders` orders (0: an empty store, as `backlog`). */
     backlogConsole: { rounds: 2, storeOrders: 100_000, storeAccounts: 20_000 },
+    /** Billing's export: its targets are set at 50,000 accounts, so both sizes sync that many. `clearPins`: PINs in clear, each a 35 ms scrypt hash on the first sync (the rest of the PINs, every `hashedPinEvery`-th account, come in the stored form). */
+    accountsSync: { accounts: 50_000, didsPerAccount: 2, lockEvery: 100, hashedPinEvery: 10, clearPins: 24, unchangedSyncs: 10 },
+    /** The backlog with WEBHOOK_URL off / to a healthy receiver / to a dead port, run off-healthy-dead-dead-healthy-off `rounds` times. */
+    webhooks: { rounds: 1 },
   },
   full: {
     backlog: { requests: 10_000, accounts: 5_000, window: 1_000 },
@@ -21,6 +25,8 @@ export const SIZES = {
     jobs: { open: 50_000, expiring: 10_000 },
     consolePages: { orders: 100_000, accounts: 22_000, warmup: 50, requests: 500 },
     backlogConsole: { rounds: 1, storeOrders: 100_000, storeAccounts: 20_000 },
+    accountsSync: { accounts: 50_000, didsPerAccount: 2, lockEvery: 100, hashedPinEvery: 10, clearPins: 24, unchangedSyncs: 10 },
+    webhooks: { rounds: 1 },
   },
 } as const;
 
@@ -30,7 +36,8 @@ export type SizeSpec = (typeof SIZES)[SizeName];
 /** `backlog-off`: the backlog again with MAIL_AUTH=off, to price authentication; `backlog` brings it along. */
 /** `hostile-readers`: every reader on hostile text of growing size; the same at every size (about 5 min). */
 /** `console-pages`: the console's pages over 100,000 orders. `backlog-console`: the backlog with the console and a dashboard on, A-B-B-A against `backlog-console-off` (HTTP_PORT=0), which it brings along. */
+/** `accounts-sync`: 50,000 accounts from a billing server (SPEC §14), first sync, a change, and syncs of an unchanged export. `webhooks`: the backlog with events to a healthy receiver and to a dead port, against none (SPEC §14). */
 /** The scenarios that also run on PostgreSQL with `--store postgres` (beside the file store, in the same run). */
-export const PG_SCENARIOS = ['backlog', 'latency', 'reply-round', 'jobs', 'growth'] as const;
-export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'console-pages', 'backlog-console', 'backlog-console-off', 'hostile-readers'] as const;
+export const PG_SCENARIOS = ['backlog', 'latency', 'reply-round', 'jobs', 'growth', 'accounts-sync', 'webhooks'] as const;
+export const SCENARIOS = ['baseline', 'backlog', 'backlog-off', 'backlog-pdf', 'latency', 'reply-round', 'growth', 'jobs', 'accounts-sync', 'webhooks', 'console-pages', 'backlog-console', 'backlog-console-off', 'hostile-readers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

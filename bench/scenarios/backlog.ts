@@ -77,7 +77,7 @@ export interface BacklogCompanion {
 export interface BacklogOptions {
   /** A 200 KB PDF LOA on every n-th request (the `backlog-pdf` scenario: one in ten). */
   loaEvery?: number;
-  /** Made on the seeded data directory, before the daemon starts. */
+  /** Made on the seeded data directory (or database), before the daemon starts. */
   companion?: (dataDir: string) => Promise<BacklogCompanion>;
   /** Fills the (empty) data directory before the backlog's accounts are seeded: a desk with a past. File store only. */
   store?: (dataDir: string) => Promise<void>;
@@ -105,7 +105,7 @@ export async function runBacklog(size: SizeSpec, mode: MailAuthMode, opts: Backl
   const sink = await startSinkProcess();
   const data = await makeDataDir();
   const storeKind = opts.storeKind ?? 'file';
-  if (storeKind !== 'file' && (opts.store || opts.companion)) throw new Error('a backlog with a past or a companion runs on the file store only');
+  if (storeKind !== 'file' && opts.store) throw new Error('a backlog with a past runs on the file store only');
   const backing = await makeTarget(storeKind, data.dir);
   let companion: BacklogCompanion | undefined;
   try {

@@ -8,10 +8,11 @@
  * orders, all finished more than 30 days ago (cold: the store keeps them as JSON text), and their
  * accounts, written straight into the tables; the empty one a database with the probes' accounts.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDaemonOnce } from '../daemon-process.js';
 import { makeAccounts } from '../fixtures.js';
 import type { ProbeResult } from '../growth-probe.js';
 import { makeDataDir, seedAccounts } from '../mailroom.js';
@@ -31,17 +32,6 @@ export interface GrowthResult {
 }
 
 const MB = 2 ** 20;
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `npm run build`, so the probes run the daemon from the current sources. */
-function buildDaemon(): void {
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as Error & { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`npm run build failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
-  }
-}
 
 function probe(dataDir: string, probes: number, databaseUrl?: string): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
@@ -68,7 +58,7 @@ async function sizeOf(dir: string): Promise<number> {
 export async function runGrowth(size: SizeSpec, storeKind: StoreKind = 'file'): Promise<GrowthResult> {
   if (storeKind === 'postgres') return runGrowthOnPostgres(size);
   const g = size.growth;
-  buildDaemon();
+  await buildDaemonOnce();
   const big = await makeDataDir();
   const empty = await makeDataDir();
   try {
@@ -94,7 +84,7 @@ export async function runGrowth(size: SizeSpec, storeKind: StoreKind = 'file'): 
 
 async function runGrowthOnPostgres(size: SizeSpec): Promise<GrowthResult> {
   const g = size.pgGrowth;
-  buildDaemon();
+  await buildDaemonOnce();
   const data = await makeDataDir();
   const bigDb = await freshDatabase();
   const emptyDb = await freshDatabase();
