@@ -411,10 +411,12 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
     smtp: !config.smtp ? 'files' : openStore.listQueuedOutbox().some((e) => e.attempts > 0 && e.lastError) ? 'retrying' : 'ok',
   });
 
-  // The accounts first, so the first message is decided on billing's accounts; a source that
-  // cannot be read is alerted and the desk starts on the accounts it has.
+  // A desk with no accounts yet loads billing's before it reads any mail; one that has accounts
+  // starts on them at once and syncs beside the mail (the sync's commit takes its turn in the
+  // desk's queue). A source that cannot be read is alerted and the desk goes on with what it has.
   if (accountsSync) {
-    await accountsSync.syncNow();
+    if (openStore.listAccounts().length === 0) await accountsSync.syncNow();
+    else void accountsSync.syncNow();
     accountsSync.start(durationMs(config.accountsSource!.every));
   }
   webhooks?.kick();

@@ -240,6 +240,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       stopped = true;
       clearInterval(timer);
       await Promise.all(endpoints.map((ep) => ep.running?.catch(() => undefined)));
+      sender.close?.();
     },
   };
 }

@@ -194,9 +194,10 @@ function summarise(lines: string[]): string {
   return lines.slice(0, 5).join('; ') + (lines.length > 5 ? ` (and ${lines.length - 5} more)` : '');
 }
 
-/** Same content, whatever the order of the keys. */
+/** Same content, whatever the order of the keys (the plain text first: it is almost always in the same order). */
 function sameAccount(before: Account | undefined, after: Account): boolean {
-  return before !== undefined && canonical(before) === canonical(after);
+  if (before === undefined) return false;
+  return JSON.stringify(before) === JSON.stringify(after) || canonical(before) === canonical(after);
 }
 
 function canonical(value: unknown): string {

@@ -9,4 +9,6 @@ export type WebhookResult = { ok: true; status: number } | { ok: false; error: s
  */
 export interface WebhookSender {
   send(endpoint: string, event: Pick<WebhookEvent, 'id' | 'type' | 'timestamp' | 'data'>): Promise<WebhookResult>;
+  /** Closes the connections kept open between requests. */
+  close?(): void;
 }

@@ -230,15 +230,19 @@ async function checkWebhooks(cfg: Config): Promise<CheckResult[]> {
   if (!cfg.webhooks) return [{ name: 'webhooks', ok: true, detail: 'none (WEBHOOK_URL unset): no events are written' }];
   const sender = createWebhookSender(cfg.webhooks.secret);
   const at = new Date();
-  return Promise.all(
-    cfg.webhooks.urls.map(async (url): Promise<CheckResult> => {
-      const name = `webhook ${maskUrl(url)}`;
-      const ping = { id: `msg_${at.getTime().toString(36)}${randomBytes(8).toString('hex')}`, type: 'ping' as const, timestamp: at.toISOString(), data: { message: 'portdesk check' } };
-      const r = await sender.send(url, ping);
-      if (r.ok) return { name, ok: true, detail: `answered ${r.status} to a signed ping` };
-      return { name, ok: false, detail: `a signed ping was not accepted: ${r.error}`, fix: 'check WEBHOOK_URL, that the receiver accepts POSTs there, and that it verifies with the same WEBHOOK_SECRET' };
-    }),
-  );
+  try {
+    return await Promise.all(
+      cfg.webhooks.urls.map(async (url): Promise<CheckResult> => {
+        const name = `webhook ${maskUrl(url)}`;
+        const ping = { id: `msg_${at.getTime().toString(36)}${randomBytes(8).toString('hex')}`, type: 'ping' as const, timestamp: at.toISOString(), data: { message: 'portdesk check' } };
+        const r = await sender.send(url, ping);
+        if (r.ok) return { name, ok: true, detail: `answered ${r.status} to a signed ping` };
+        return { name, ok: false, detail: `a signed ping was not accepted: ${r.error}`, fix: 'check WEBHOOK_URL, that the receiver accepts POSTs there, and that it verifies with the same WEBHOOK_SECRET' };
+      }),
+    );
+  } finally {
+    sender.close();
+  }
 }
 
 /** Accounts from billing (SPEC §14): fetched and validated (nothing applied), then fetched again conditionally. */

@@ -287,15 +287,16 @@ describe('accounts from billing over HTTP (JSON, bearer token, events)', () => {
     expect(sourceAlerts(h)).toHaveLength(alerts + 1);
   });
 
-  it('after a restart the export is read in full again and changes nothing (the PIN keeps its hash)', async () => {
+  it('after a restart the desk starts on the accounts it has; the export is read in full again beside the mail and changes nothing (the PIN keeps its hash)', async () => {
     const pin = h.daemon.store.getAccount('ACCT-34')!.portOutPin;
     const synced = syncLog(h, SYNCED).length;
     const events = syncedEvents(receiver).length;
     await h.stopDaemon();
     const seen = billing.requests.length;
     await h.startDaemonAgain();
+    await billing.waitForRequests(seen + 1);
     expect(billing.requests[seen]).toMatchObject({ status: 200, ifNoneMatch: undefined, authorization: `Bearer ${TOKEN}` });
-    expect(syncLog(h, SYNCED).slice(synced)).toHaveLength(1);
+    await expect.poll(() => syncLog(h, SYNCED).slice(synced).length, { timeout: 10_000 }).toBe(1);
     expect(syncLog(h, SYNCED).at(-1)).toMatchObject({ created: 0, updated: 0, closed: 0, unchanged: 5, total: 5 });
     expect(h.daemon.store.getAccount('ACCT-34')!.portOutPin).toBe(pin);
     expect(h.daemon.store.getAccount('ACCT-33')?.status).toBe('closed');
