@@ -320,7 +320,11 @@ class FileStoreImpl extends StoreReads<Archives> implements FileStore {
     sealChanges(parsed.data, (id) => this.state.accounts.get(id), this.pins);
     // Applied at once, so the next message's decision sees it without waiting for the disk; the
     // promise says when it is durable.
-    const journalForm = toJournalForm(parsed.data, (id) => this.state.outbox.get(id));
+    const journalForm = toJournalForm(
+      parsed.data,
+      (id) => this.state.outbox.get(id),
+      (id) => this.state.events.get(id),
+    );
     this.state.apply(parsed.data);
     return this.writer.write(journalForm);
   }

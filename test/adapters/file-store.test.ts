@@ -242,6 +242,35 @@ describe('file store: group commit', () => {
     expect(again.listQueuedOutbox()).toEqual([]);
   });
 
+  it("journals an event's delivery without the event again, and replays it onto the event", async () => {
+    const store = await open();
+    const at = T0.toISOString();
+    const data = { id: 'PO-000001', note: 'y'.repeat(3000) };
+    const event = {
+      id: 'msg_00000000000001',
+      type: 'order.approved' as const,
+      timestamp: at,
+      orderId: 'PO-000001',
+      data,
+      deliveries: [{ endpoint: 'https://crm.example.test/hook', status: 'pending' as const, attempts: 0, nextAttemptAt: at }],
+    };
+    await store.commit({ events: [event] });
+    await store.commit({ events: [{ ...event, deliveries: [{ ...event.deliveries[0]!, status: 'delivered', attempts: 1, deliveredAt: at }] }] });
+    // Changed content is written whole.
+    await store.commit({ events: [{ ...event, id: 'msg_00000000000002', data: { id: 'PO-000002' } }] });
+    await store.commit({ events: [{ ...event, id: 'msg_00000000000002', data: { id: 'PO-000002', corrected: true } }] });
+    const lines = readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]!.length).toBeLessThan(300);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ v: 4, changes: { eventStatus: [{ id: 'msg_00000000000001', deliveries: [{ status: 'delivered' }] }] } });
+    expect(JSON.parse(lines[3]!)).toMatchObject({ v: 4, changes: { events: [{ id: 'msg_00000000000002', data: { corrected: true } }] } });
+
+    const again = await reopen(store);
+    expect(again.getEvent('msg_00000000000001')).toMatchObject({ data, deliveries: [{ status: 'delivered', attempts: 1 }] });
+    expect(again.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000002']);
+    expect(again.getEvent('msg_00000000000002')?.data).toEqual({ id: 'PO-000002', corrected: true });
+  });
+
   it('journals an outbox entry whole when its e-mail changed', async () => {
     const store = await open();
     await store.commit({ outbox: [makeOutbox('OUT-2')] });

@@ -85,6 +85,11 @@ export class DeskState {
     for (const [mailbox, cursor] of Object.entries(changes.cursors ?? {})) this.cursors.set(mailbox, deepFreeze(cursor));
     for (const u of changes.users ?? []) this.users.set(u.name, deepFreeze(u));
     for (const e of changes.events ?? []) this.putEvent(deepFreeze(e));
+    for (const u of changes.eventStatus ?? []) {
+      // Like an outbox outcome: it follows the line or snapshot that wrote its event.
+      const event = this.events.get(u.id);
+      if (event) this.putEvent(deepFreeze({ ...event, deliveries: u.deliveries }));
+    }
   }
 
   private putEvent(event: WebhookEvent): void {

@@ -6,8 +6,8 @@
  * ahead of the disk: from then on every commit is refused until a restart reloads the disk.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { OutboxEntry } from '../../domain/records.js';
-import { JOURNAL_LINE_VERSION, OUTBOX_STATUS_FIELDS, type JournalChanges, type OutboxStatus, type ParsedChanges } from './schemas.js';
+import type { OutboxEntry, WebhookEvent } from '../../domain/records.js';
+import { JOURNAL_LINE_VERSION, OUTBOX_STATUS_FIELDS, type EventStatus, type JournalChanges, type OutboxStatus, type ParsedChanges } from './schemas.js';
 import { StoreError } from './store-error.js';
 
 /** What the writer needs from the store it writes for. */
@@ -94,7 +94,7 @@ export class JournalWriter {
       }
       let seq = this.host.seq();
       let text = '';
-      for (const p of group) text += `${JSON.stringify({ v: p.changes.events ? JOURNAL_LINE_VERSION : p.changes.users ? 3 : p.changes.outboxStatus ? 2 : 1, seq: ++seq, changes: p.changes })}\n`;
+      for (const p of group) text += `${JSON.stringify({ v: p.changes.events || p.changes.eventStatus ? JOURNAL_LINE_VERSION : p.changes.users ? 3 : p.changes.outboxStatus ? 2 : 1, seq: ++seq, changes: p.changes })}\n`;
       const data = Buffer.from(text);
       try {
         await this.append(data);
@@ -141,9 +141,18 @@ export class JournalWriter {
 /**
  * An outbox entry whose message is the one already live (only its delivery fields changed) is
  * journalled as a status line: the e-mail's text and HTML are written once, when it is queued,
- * not again with every attempt. Must run before the changes are applied.
+ * not again with every attempt. An event whose content is the live one's likewise: only its
+ * deliveries. Must run before the changes are applied.
  */
-export function toJournalForm(changes: ParsedChanges, liveOutbox: (id: string) => OutboxEntry | undefined): JournalChanges {
+export function toJournalForm(
+  changes: ParsedChanges,
+  liveOutbox: (id: string) => OutboxEntry | undefined,
+  liveEvent: (id: string) => WebhookEvent | undefined = () => undefined,
+): JournalChanges {
+  return withEventStatus(withOutboxStatus(changes, liveOutbox), liveEvent);
+}
+
+function withOutboxStatus(changes: ParsedChanges, liveOutbox: (id: string) => OutboxEntry | undefined): JournalChanges {
   if (!changes.outbox?.length) return changes;
   const full: OutboxEntry[] = [];
   const outboxStatus: OutboxStatus[] = [];
@@ -165,6 +174,21 @@ export function toJournalForm(changes: ParsedChanges, liveOutbox: (id: string) =
   if (outboxStatus.length === 0) return changes;
   const { outbox: _all, ...rest } = changes;
   return { ...rest, ...(full.length ? { outbox: full } : {}), outboxStatus };
+}
+
+function withEventStatus(changes: JournalChanges, liveEvent: (id: string) => WebhookEvent | undefined): JournalChanges {
+  if (!changes.events?.length) return changes;
+  const full: WebhookEvent[] = [];
+  const eventStatus: EventStatus[] = [];
+  for (const e of changes.events) {
+    const live = liveEvent(e.id);
+    const same = live && live.type === e.type && live.timestamp === e.timestamp && live.orderId === e.orderId && JSON.stringify(live.data) === JSON.stringify(e.data);
+    if (same) eventStatus.push({ id: e.id, deliveries: e.deliveries });
+    else full.push(e);
+  }
+  if (eventStatus.length === 0) return changes;
+  const { events: _all, ...rest } = changes;
+  return { ...rest, ...(full.length ? { events: full } : {}), eventStatus };
 }
 
 /** Whether two versions of an outbox entry carry the same e-mail (they may differ in delivery fields). */

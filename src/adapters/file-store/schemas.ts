@@ -49,12 +49,22 @@ export const OUTBOX_STATUS_FIELDS = ['status', 'attempts', 'nextAttemptAt', 'las
 export const OutboxStatusSchema = OutboxEntrySchema.pick({ id: true, status: true, attempts: true, nextAttemptAt: true, lastError: true, sentAt: true });
 export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;
 
-/** What a journal line holds: Changes, with outbox entries whose message is unchanged as `outboxStatus`. */
-export const JournalChangesSchema = ChangesSchema.extend({ outboxStatus: z.array(OutboxStatusSchema).optional() });
+/** A delivery outcome of an event, as the journal records it: its id and deliveries, without the event again. */
+export const EventStatusSchema = WebhookEventSchema.pick({ id: true, deliveries: true });
+export type EventStatus = z.infer<typeof EventStatusSchema>;
+
+/**
+ * What a journal line holds: Changes, with outbox entries whose message is unchanged as
+ * `outboxStatus`, and events whose content is unchanged as `eventStatus`.
+ */
+export const JournalChangesSchema = ChangesSchema.extend({
+  outboxStatus: z.array(OutboxStatusSchema).optional(),
+  eventStatus: z.array(EventStatusSchema).optional(),
+});
 export type JournalChanges = z.infer<typeof JournalChangesSchema>;
 
 /**
- * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`; 3 adds `changes.users`; 4 adds `changes.events`. A line
+ * The newest journal line format: 1 is `{v, seq, changes}`; 2 adds `changes.outboxStatus`; 3 adds `changes.users`; 4 adds `changes.events` and `changes.eventStatus`. A line
  * is written as 1 whenever it can be, so an older portdesk reads what it understands and refuses
  * (STORE_VERSION) what it does not, instead of dropping the outcomes of deliveries.
  */
