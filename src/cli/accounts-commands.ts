@@ -19,6 +19,8 @@ export function addAccountsCommands(program: Command): void {
       const { importAccountsFile } = await import('../tools/import-accounts-file.js');
       const { count, created, updated } = await importAccountsFile(cfg, createCommandLogger(cfg.logLevel), file);
       print(opts.json, { created, updated }, () => `imported ${count} account(s) into ${cfg.dataDir}: ${created.length} new, ${updated.length} updated`);
+      // With billing as the source, an account only imported here is closed by the next sync.
+      if (cfg.accountsSource) process.stderr.write('note: ACCOUNTS_URL is set: the next sync from billing closes every account its document does not list\n');
     });
 
   accounts
