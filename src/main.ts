@@ -1,13 +1,13 @@
 /**
  * The composition root: configuration in, every adapter built and wired, the daemon running.
- * Only this file, start-on-database.ts (the same daemon on PostgreSQL) and the tools beside them
- * (src/tools/: the demo, the checks, what a command does while no daemon runs) build adapters;
- * only config.ts reads the environment.
+ * Only this file, start-on-database.ts (the same daemon on PostgreSQL), other-systems.ts (events
+ * out, accounts from billing) and the tools beside them (src/tools/: the demo, the checks, what a
+ * command does while no daemon runs) build adapters; only config.ts reads the environment.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { BUILTIN_TEMPLATES_DIR, maskUrl, type Config } from './config.js';
+import { BUILTIN_TEMPLATES_DIR, type Config } from './config.js';
 import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
@@ -16,13 +16,8 @@ import { createEventWriter, recordingEvents } from './app/record-events.js';
 import { applyAccountImport, hashImportedPins } from './app/import-accounts.js';
 import { runJobsOnce } from './app/jobs.js';
 import { unlockPin } from './app/support-actions.js';
-import { composeEmail, deskData, deskIdentity } from './app/compose-email.js';
-import { createWebhookDelivery, type WebhookDeliveryRunner } from './app/deliver-webhooks.js';
-import { createAccountsSync } from './app/sync-accounts.js';
-import { createAccountsSource } from './adapters/accounts-source.js';
-import { createWebhookSender } from './adapters/webhook-sender.js';
-import { supportAlert } from './domain/support-alert.js';
-import type { NewEvent } from './domain/webhook-events.js';
+import { deskData, deskIdentity } from './app/compose-email.js';
+import { buildOtherSystems } from './other-systems.js';
 import { acquireDataDirLock, type DataDirLock } from './adapters/data-dir-lock.js';
 import { startControlServer, type ControlDeps, type ControlServer } from './adapters/control-server.js';
 import { secureDataDir } from './adapters/data-dir-modes.js';
@@ -149,7 +144,7 @@ export function buildDesk(
   },
 ) {
   // With WEBHOOK_URL every commit carries the events its change calls for (SPEC §14); the store
-  // handed to everything below is that one. The daemon delivers them (startWebhooks).
+  // handed to everything below is that one. The daemon delivers them (other-systems.ts).
   const kickWebhooks: { kick?: () => void } = {};
   const events = config.webhooks ? createEventWriter(config.webhooks.urls, clock) : undefined;
   if (events) {
@@ -307,32 +302,8 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
 
   // From here on every commit goes through the store that writes events (buildDesk).
   const openStore = recording;
-  const webhooks = config.webhooks ? startWebhooks(config, { store: openStore, desk, clock, log, kickOutbox: () => delivery.kick() }) : undefined;
+  const { webhooks, accountsSync } = buildOtherSystems(config, { store: openStore, desk, pins, clock, log, events, kickOutbox: () => delivery.kick() });
   if (webhooks) kickWebhooks.kick = () => webhooks.kick();
-  const accountsSync = config.accountsSource
-    ? createAccountsSync({
-        source: createAccountsSource(config.accountsSource.location, config.accountsSource.token ? { token: config.accountsSource.token } : {}),
-        store: openStore,
-        queue: desk.core.queue,
-        pins,
-        clock,
-        log: log.child({ role: 'accounts-sync' }),
-        ...(events ? { event: (e: NewEvent, now: Date) => events.build([e], now) } : {}),
-        alert: async (problem, location) => {
-          await desk.core.commit(
-            {},
-            [
-              supportAlert(config.supportEmail, 'Accounts could not be synced from billing', [
-                `Source: ${location}`,
-                `Problem: ${problem}`,
-                'Nothing was changed: the desk keeps the accounts it has and tries again at every sync. This alert is not repeated until a sync succeeds.',
-              ]),
-            ],
-            clock.now(),
-          );
-        },
-      })
-    : undefined;
   const { failed } = backing;
   let source: MailSource;
   let inbound: string;
@@ -481,38 +452,6 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
     await parser.close();
     throw err;
   }
-}
-
-/**
- * The delivery of events to WEBHOOK_URL (SPEC §14), with the support alert for an endpoint that
- * has refused events for an hour.
- */
-function startWebhooks(
-  config: Config,
-  { store, desk, clock, log, kickOutbox }: { store: Store; desk: Desk; clock: Clock; log: Logger; kickOutbox: () => void },
-): WebhookDeliveryRunner {
-  const { urls, secret } = config.webhooks!;
-  return createWebhookDelivery({
-    store,
-    sender: createWebhookSender(secret),
-    endpoints: urls,
-    clock,
-    log: log.child({ role: 'webhooks' }),
-    alert: ({ id, endpoint, since, pending, lastError }) => ({
-      ...composeEmail(
-        supportAlert(config.supportEmail, 'Events are not reaching another system', [
-          `Endpoint: ${maskUrl(endpoint)}`,
-          `Refusing events since: ${since}`,
-          `Orders and kinds of event waiting: ${pending}`,
-          `Last error: ${lastError}`,
-          'The desk keeps every event and tries again, at most 5 minutes apart; nothing is dropped. This alert is not repeated for this outage.',
-        ]),
-        { renderer: desk.core.deps.renderer, ids: desk.core.deps.ids, desk: desk.core.desk, now: clock.now() },
-      ),
-      id,
-    }),
-    onAlert: kickOutbox,
-  });
 }
 
 /**
