@@ -10,7 +10,7 @@ import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { parseDuration, type Duration } from './domain/duration.js';
+import { durationMs, parseDuration, type Duration } from './domain/duration.js';
 import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
 import { MAIL_AUTH_MODES, type MailAuthMode } from './domain/mail-auth.js';
 import { parseDnsServers, type DnsServer } from './adapters/dns-resolver.js';
@@ -127,7 +127,9 @@ const EnvSchema = z.object({
         for (const u of urls) {
           if (!/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/i.test(u)) ctx.addIssue({ code: 'custom', message: `must be http(s) addresses separated by commas, got "${maskUrlPassword(u)}"` });
         }
-        if (new Set(urls).size !== urls.length) ctx.addIssue({ code: 'custom', message: 'names the same address twice' });
+        // Deliveries are recorded under the masked address (no password or query): two that differ
+        // only there would be one endpoint, and a password can change without losing what waits.
+        if (new Set(urls.map(maskUrl)).size !== urls.length) ctx.addIssue({ code: 'custom', message: 'names the same address twice (addresses that differ only in their password or query count as one)' });
         return urls;
       }),
   ),
@@ -142,7 +144,7 @@ const EnvSchema = z.object({
   ),
   ACCOUNTS_URL: optionalText,
   ACCOUNTS_TOKEN: optionalText,
-  ACCOUNTS_SYNC: duration('5m'),
+  ACCOUNTS_SYNC: duration('5m').refine((d) => durationMs(d) <= 86_400_000, { message: 'must be at most 24h' }),
   MAIL_FROM: email('porting@localhost'),
   SUPPORT_EMAIL: email('support@localhost'),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
@@ -494,7 +496,22 @@ export function describeConfig(c: Config): Record<string, unknown> {
   };
 }
 
-/** An address for logs and pages: its password and query (where tokens hide) masked. */
+/**
+ * An address for logs and pages: its password (or a user name standing alone, as some services
+ * put a key there) and its query, where tokens hide, masked. A secret kept in the path is not
+ * recognised: such an address is shown as it is, to signed-in support only.
+ */
 export function maskUrl(url: string): string {
-  return maskUrlPassword(url).replace(/\?.*$/, (q) => (q.length > 1 ? '?***' : q));
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return maskUrlPassword(url).replace(/\?.*$/, (q) => (q.length > 1 ? '?***' : q));
+  }
+  if (u.password) u.password = '***';
+  else if (u.username) u.username = '***';
+  const query = u.search.length > 1;
+  u.search = '';
+  u.hash = '';
+  return `${u.toString()}${query ? '?***' : ''}`;
 }

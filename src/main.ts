@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { BUILTIN_TEMPLATES_DIR, type Config } from './config.js';
+import { BUILTIN_TEMPLATES_DIR, maskUrl, type Config } from './config.js';
 import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';
@@ -146,7 +146,7 @@ export function buildDesk(
   // With WEBHOOK_URL every commit carries the events its change calls for (SPEC §14); the store
   // handed to everything below is that one. The daemon delivers them (other-systems.ts).
   const kickWebhooks: { kick?: () => void } = {};
-  const events = config.webhooks ? createEventWriter(config.webhooks.urls, clock) : undefined;
+  const events = config.webhooks ? createEventWriter(config.webhooks.urls.map(maskUrl), clock, store.listPendingEvents().at(-1)?.id) : undefined;
   if (events) {
     store = recordingEvents(store, events, { ...(config.http ? { consoleUrl: config.http.publicUrl } : {}), onWritten: () => kickWebhooks.kick?.() });
   }

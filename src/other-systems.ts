@@ -44,7 +44,7 @@ function buildWebhooks(config: Config, { store, desk, clock, log, kickOutbox }: 
   return createWebhookDelivery({
     store,
     sender: createWebhookSender(secret),
-    endpoints: urls,
+    endpoints: urls.map((url) => ({ url, key: maskUrl(url) })),
     clock,
     log: log.child({ role: 'webhooks' }),
     alert: ({ id, endpoint, since, pending, lastError }) => ({

@@ -100,6 +100,8 @@ function httpSource(given: URL, token: string | undefined, limits: { timeoutMs: 
           if (hops === MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`);
           if (target.protocol !== 'http:' && target.protocol !== 'https:') throw fail('which is not an http(s) URL');
           if (authorization && target.origin !== start.origin) throw fail('another origin, which is not sent the credentials; set ACCOUNTS_URL to the new address');
+          // The accounts say where verifications go: never read in clear from another machine.
+          if (target.protocol === 'http:' && !isLoopbackHost(target.hostname)) throw fail('plain http to another machine, which anyone on the way could rewrite');
           url = target;
           continue;
         }
@@ -219,4 +221,10 @@ function unreachable(err: unknown, where: string, timeoutMs: number, secrets: st
   const quoted = `${e?.message} ${e?.cause?.message}`;
   const cause = secrets.some((secret) => quoted.includes(secret)) ? {} : { cause: err };
   return new AccountsSourceError('SOURCE_UNREACHABLE', `the accounts source could not be reached: ${why} (${where})`, cause);
+}
+
+/** This machine, by the URL's parsed host. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -42,7 +42,7 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
       // A user and password in the address go as Basic authentication (a receiver behind a proxy
       // that wants it), never into an error or a log.
       if (url.username || url.password) {
-        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+        headers.authorization = `Basic ${Buffer.from(`${unescape(url.username)}:${unescape(url.password)}`).toString('base64')}`;
       }
       const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
       const request = url.protocol === 'https:' ? https.request : http.request;
@@ -69,6 +69,15 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
       agents['https:'].destroy();
     },
   };
+}
+
+/** A user name or password as the address spells it, decoded; one badly escaped is taken as written. */
+function unescape(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 /** Node's own texts may quote an address: shown masked, as everywhere. */

@@ -25,7 +25,11 @@ export const WEBHOOK_ALERT_AFTER_MS = 3_600_000;
 export interface WebhookDeliveryOptions {
   store: Pick<Store, 'listPendingEvents' | 'getEvent' | 'getOutbox' | 'commit' | 'flush' | 'mayAct'>;
   sender: WebhookSender;
-  endpoints: readonly string[];
+  /**
+   * Where to send: the address, and the key its deliveries are recorded under (the address with
+   * its password and query masked, so neither is stored or logged). A string is both.
+   */
+  endpoints: readonly (string | { url: string; key: string })[];
   clock: Clock;
   log: Logger;
   /**
@@ -55,6 +59,8 @@ export interface WebhookDeliveryRunner {
 
 interface EndpointState {
   url: string;
+  /** What its deliveries are recorded, and it is logged, under. */
+  key: string;
   healthy: boolean;
   /**
    * What the last outage held back: deliveries last tried within it are due at once when it ends,
@@ -76,7 +82,14 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   const alertAfterMs = options.alertAfterMs ?? WEBHOOK_ALERT_AFTER_MS;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const started = clock.now().getTime();
-  const endpoints: EndpointState[] = options.endpoints.map((url) => ({ url, healthy: true, released: { from: -Infinity, to: started }, failures: 0, pausedUntil: 0, again: false }));
+  const endpoints: EndpointState[] = options.endpoints.map((e) => ({
+    ...(typeof e === 'string' ? { url: e, key: e } : e),
+    healthy: true,
+    released: { from: -Infinity, to: started },
+    failures: 0,
+    pausedUntil: 0,
+    again: false,
+  }));
   let stopped = false;
 
   const timer = setInterval(() => {
@@ -96,7 +109,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     }
     const pass = runPass(ep)
       .catch((err: unknown) => {
-        log.error({ err, endpoint: ep.url }, 'webhook pass failed');
+        log.error({ err, endpoint: ep.key }, 'webhook pass failed');
         return { delivered: 0, failed: 0 };
       })
       .finally(() => {
@@ -110,14 +123,14 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     return pass;
   }
 
-  /** The first pending event of each order (or of each kind of event without an order) for this endpoint. */
+  /** The first pending event of each order for this endpoint, and every pending event without an order. */
   function heads(ep: EndpointState): { event: WebhookEvent; delivery: WebhookDelivery }[] {
     const seen = new Set<string>();
     const out: { event: WebhookEvent; delivery: WebhookDelivery }[] = [];
     for (const event of store.listPendingEvents()) {
-      const delivery = event.deliveries.find((d) => d.endpoint === ep.url && d.status === 'pending');
+      const delivery = event.deliveries.find((d) => d.endpoint === ep.key && d.status === 'pending');
       if (!delivery) continue;
-      const key = event.orderId ?? `type:${event.type}`;
+      const key = event.orderId ?? `event:${event.id}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({ event, delivery });
@@ -135,8 +148,9 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       const all = heads(ep);
       let batch: typeof all;
       if (!ep.healthy) {
-        // One probe: the event whose own next try is soonest.
-        const probe = all.sort((a, b) => Date.parse(a.delivery.nextAttemptAt) - Date.parse(b.delivery.nextAttemptAt))[0];
+        // One probe: an event tried the fewest times (one the endpoint keeps refusing would say
+        // nothing of the endpoint), the soonest due among them.
+        const probe = all.sort((a, b) => a.delivery.attempts - b.delivery.attempts || Date.parse(a.delivery.nextAttemptAt) - Date.parse(b.delivery.nextAttemptAt))[0];
         batch = probe ? [probe] : [];
       } else {
         const { from, to, except } = ep.released;
@@ -144,7 +158,13 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
           const last = d.lastAttemptAt ? Date.parse(d.lastAttemptAt) : undefined;
           return last !== undefined && last >= from && last < to && event.id !== except;
         };
-        batch = all.filter(({ event, delivery: d }) => Date.parse(d.nextAttemptAt) <= now || heldBack(event, d)).slice(0, 50);
+        // Up to 200 a pass: each pass lists (and sorts) what is pending, which after a long outage is a lot.
+        // Events never refused first: one the endpoint keeps refusing, due again, comes last, so the
+        // pass it ends has sent the others.
+        batch = all
+          .filter(({ event, delivery: d }) => Date.parse(d.nextAttemptAt) <= now || heldBack(event, d))
+          .slice(0, 200)
+          .sort((a, b) => a.delivery.attempts - b.delivery.attempts);
       }
       if (batch.length === 0) return result;
       // An event is in memory before it is on disk: none is sent before the commit that wrote it is durable.
@@ -156,7 +176,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       let next = 0;
       const worker = async () => {
         // After a failure the rest of the batch waits for the probe: one outage costs one request.
-        while (next < batch.length && !failedInPass) {
+        while (next < batch.length && !failedInPass && !stopped) {
           const { event, delivery } = batch[next++]!;
           const outcome = await sender.send(ep.url, event);
           const at = clock.now();
@@ -164,7 +184,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
           if (outcome.ok) {
             result.delivered++;
             if (!ep.healthy) {
-              log.info({ endpoint: ep.url, after: ep.failures }, 'webhook endpoint takes events again');
+              log.info({ endpoint: ep.key, after: ep.failures }, 'webhook endpoint takes events again');
               ep.healthy = true;
               ep.released = { from: ep.outage?.from ?? at.getTime(), to: at.getTime(), ...(ep.outage ? { except: ep.outage.starter } : {}) };
               ep.outage = undefined;
@@ -172,7 +192,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
             ep.failures = 0;
           } else {
             result.failed++;
-            log.warn({ endpoint: ep.url, eventId: event.id, type: event.type, error: outcome.error }, 'webhook not delivered, will retry');
+            log.warn({ endpoint: ep.key, eventId: event.id, type: event.type, error: outcome.error }, 'webhook not delivered, will retry');
             if (failedInPass) continue;
             failedInPass = true;
             ep.outage ??= { from: at.getTime(), starter: event.id };
@@ -187,7 +207,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       for (const [id, delivery] of settled) {
         const current = store.getEvent(id);
         if (!current) continue;
-        updated.push({ ...current, deliveries: current.deliveries.map((d) => (d.endpoint === ep.url ? delivery : d)) });
+        updated.push({ ...current, deliveries: current.deliveries.map((d) => (d.endpoint === ep.key ? delivery : d)) });
       }
       if (updated.length) await store.commit({ events: updated });
     }
@@ -210,17 +230,25 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     };
   }
 
-  /** An hour of refusals: support is told once per outage (the alert's id names the outage's start). */
+  /** An hour of refusals: support is told once per outage (the alert's id names the outage's start). Never throws. */
   function checkOutage(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
+    try {
+      raiseOutageAlert(ep, all, now);
+    } catch (err) {
+      log.error({ err, endpoint: ep.key }, 'could not build the webhook alert');
+    }
+  }
+
+  function raiseOutageAlert(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
     if (!options.alert || stopped || (store.mayAct && !store.mayAct())) return;
     let oldest: WebhookDelivery | undefined;
     for (const { delivery: d } of all) if (d.firstFailedAt && (!oldest || d.firstFailedAt < oldest.firstFailedAt!)) oldest = d;
     if (!oldest?.firstFailedAt || now - Date.parse(oldest.firstFailedAt) < alertAfterMs) return;
-    const id = `webhook-down.${createHash('sha256').update(ep.url).digest('hex').slice(0, 12)}.${Date.parse(oldest.firstFailedAt)}`;
+    const id = `webhook-down.${createHash('sha256').update(ep.key).digest('hex').slice(0, 12)}.${Date.parse(oldest.firstFailedAt)}`;
     if (store.getOutbox(id)) return;
-    const entry = options.alert({ id, endpoint: ep.url, since: oldest.firstFailedAt, pending: all.length, lastError: oldest.lastError ?? 'unknown' });
+    const entry = options.alert({ id, endpoint: ep.key, since: oldest.firstFailedAt, pending: all.length, lastError: oldest.lastError ?? 'unknown' });
     if (!entry) return;
-    log.error({ endpoint: ep.url, since: oldest.firstFailedAt }, 'a webhook endpoint has refused events for an hour; support is told');
+    log.error({ endpoint: ep.key, since: oldest.firstFailedAt }, 'a webhook endpoint has refused events for an hour; support is told');
     void store.commit({ outbox: [entry] }).then(
       () => options.onAlert?.(),
       (err: unknown) => log.error({ err }, 'could not queue the webhook alert'),

@@ -157,7 +157,9 @@ function parseJsonAccounts(content: string): ParseAccountsResult {
   try {
     data = JSON.parse(content);
   } catch (err) {
-    return { ok: false, errors: [{ row: 0, problems: [`not valid JSON: ${(err as Error).message}`] }] };
+    // V8 may quote a piece of the document (a PIN, perhaps): the message goes to logs and support.
+    const message = (err as Error).message.replace(/, ".*" is not valid JSON$/s, ' (the document is not valid JSON)');
+    return { ok: false, errors: [{ row: 0, problems: [`not valid JSON: ${message}`] }] };
   }
   const list = Array.isArray(data) ? data : (data as { accounts?: unknown } | null)?.accounts;
   if (!Array.isArray(list)) {

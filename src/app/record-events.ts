@@ -16,9 +16,14 @@ export interface EventWriter {
   build(events: readonly NewEvent[], now?: Date): WebhookEvent[];
 }
 
-export function createEventWriter(endpoints: readonly string[], clock: Clock): EventWriter {
-  let lastMs = 0;
-  let seq = 0;
+/**
+ * `after`: the newest event id still pending (the store's), so an event written after a restart
+ * — or by another daemon whose clock is a little behind — still sorts after the events of its
+ * order that wait for delivery.
+ */
+export function createEventWriter(endpoints: readonly string[], clock: Clock, after?: string): EventWriter {
+  let lastMs = after ? Number.parseInt(after.slice(4, 13), 36) || 0 : 0;
+  let seq = after ? Number.parseInt(after.slice(13, 17), 36) || 0 : 0;
   // `msg_` + the time (base 36, 9 digits: good until the year 5188) + a counter within the
   // millisecond + 64 random bits: unique, and in the order written within this process.
   const nextId = (ms: number) => {

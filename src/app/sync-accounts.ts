@@ -54,6 +54,9 @@ export interface AccountsSyncDeps {
   alert?: (problem: string, location: string) => Promise<void>;
 }
 
+/** A sync that would close at least this many open accounts, and more than this share of them, is refused. */
+const MASS_CLOSE = { atLeast: 20, share: 0.5 };
+
 /** At most this many ids of each kind in the event; the counts are always whole. */
 const IDS_IN_EVENT = 1000;
 
@@ -64,6 +67,7 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
   let failing = false;
   let running: Promise<SyncOutcome> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   const digestKey = randomBytes(32);
   /** accountId → digest of the clear PIN last seen and the hash it became. */
   const seenPins = new Map<string, { digest: string; hash: string }>();
@@ -76,6 +80,7 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
     } catch (err) {
       return fail((err as Error).message);
     }
+    if (stopped) return { status: 'unchanged' };
     if (!fetched.changed) {
       if (failing) recovered();
       log.debug({ source: source.location }, 'accounts source unchanged');
@@ -83,20 +88,48 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
     }
     const parsed = parseAccountsFile(fetched.text, fetched.format);
     if (!parsed.ok) return fail(`the accounts document is invalid: ${summarise(formatImportErrors(parsed.errors))}`);
-    const accounts = await sealPins(parsed.accounts);
+    const sealed = await sealPins(parsed.accounts);
+    if (stopped) return { status: 'unchanged' };
+    let held: string[] = [];
     const outcome = await queue.run(async (): Promise<{ problem: string } | { counts: Omit<Extract<SyncOutcome, { status: 'applied' }>, 'status'> }> => {
       const now = clock.now();
-      const listed = new Set(accounts.map((a) => a.id));
+      const listed = new Set(sealed.map((a) => a.id));
+      // A number with an order open on its account stays there until the order ends, whatever
+      // the document says; the rest (a lock, a PIN, an address) is applied now — a lock set to stop
+      // a port-out must not wait on that very port-out — and the whole document is read again at
+      // each sync until it applies as it is.
+      const openOn = (accountId: string, number: string) => store.openOrdersForDid(number).some((o) => o.accountId === accountId);
+      const keep = new Map<string, string>();
+      const kept = sealed.map((a) => {
+        const before = store.getAccount(a.id);
+        if (!before) return a;
+        const listedNumbers = new Set(a.dids.map((d) => d.number));
+        const stay = before.dids.filter((d) => d.status === 'active' && !listedNumbers.has(d.number) && openOn(a.id, d.number));
+        for (const d of stay) keep.set(d.number, a.id);
+        return stay.length ? { ...a, dids: [...a.dids, ...stay] } : a;
+      });
       // Accounts gone from the document are closed; a number the document now gives another
-      // account leaves the closed one (unless it was ported out: that stays as history), so a
-      // number moved in billing moves here in one sync. The import's checks apply to both.
-      const claimed = new Set(accounts.flatMap((a) => a.dids.map((d) => d.number)));
+      // account leaves the closed one (unless it was ported out — that stays as history — or has
+      // an open order), so a number moved in billing moves here in one sync.
+      const claimed = new Set(kept.flatMap((a) => a.dids.map((d) => d.number)));
       const closing: Account[] = [];
+      let closingOpen = 0;
       for (const a of store.listAccounts()) {
         if (listed.has(a.id)) continue;
-        const moved = a.dids.some((d) => d.status !== 'ported-out' && claimed.has(d.number));
-        if (a.status === 'closed' && !moved) continue;
-        closing.push({ ...a, status: 'closed', dids: a.dids.filter((d) => d.status === 'ported-out' || !claimed.has(d.number)) });
+        const leaving = (d: Account['dids'][number]) => d.status !== 'ported-out' && claimed.has(d.number) && !openOn(a.id, d.number);
+        for (const d of a.dids) if (d.status !== 'ported-out' && claimed.has(d.number) && openOn(a.id, d.number)) keep.set(d.number, a.id);
+        if (a.status === 'closed' && !a.dids.some(leaving)) continue;
+        if (a.status !== 'closed') closingOpen++;
+        closing.push({ ...a, status: 'closed', dids: a.dids.filter((d) => !leaving(d)) });
+      }
+      // A number kept where it is is not given to another account yet.
+      const accounts = keep.size ? kept.map((a) => ({ ...a, dids: a.dids.filter((d) => (keep.get(d.number) ?? a.id) === a.id) })) : kept;
+      held = [...keep.keys()];
+      // An export cut short still parses; closing most of the desk's accounts on its word is
+      // refused, so one bad export cannot stop every port-out.
+      const openAccounts = store.listAccounts().filter((a) => a.status !== 'closed').length;
+      if (closingOpen >= MASS_CLOSE.atLeast && closingOpen > openAccounts * MASS_CLOSE.share) {
+        return { problem: `the accounts document would close ${closingOpen} of the ${openAccounts} open accounts; refused (an export cut short?). Nothing was changed` };
       }
       const plan = planAccountImport(store, [...accounts, ...closing], now);
       if (!plan.ok) return { problem: `the accounts document cannot be applied: ${summarise(formatImportErrors(plan.errors))}` };
@@ -132,7 +165,11 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
       return { counts };
     });
     if ('problem' in outcome) return fail(outcome.problem);
-    validators = fetched.validators;
+    if (held.length) {
+      log.warn({ source: source.location, numbers: held.slice(0, 20), count: held.length }, 'numbers with an open order stay on their account until it ends; the rest of the document was applied');
+    } else {
+      validators = fetched.validators;
+    }
     if (failing) recovered();
     log.info({ source: source.location, bytes: fetched.bytes, ...outcome.counts }, 'accounts synced from the source');
     return { status: 'applied', ...outcome.counts };
@@ -184,8 +221,10 @@ export function createAccountsSync(deps: AccountsSyncDeps): AccountsSync {
       timer.unref();
     },
     async stop() {
+      // A fetch in flight is not waited for (it may take its whole timeout): its result is
+      // dropped. A commit under way is the desk's queue's, which the daemon's stop waits for.
+      stopped = true;
       if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
     },
   };
 }

@@ -91,8 +91,11 @@ export function orderData(order: PortOrder, consoleUrl?: string): Record<string,
 
 function orderEvent(type: WebhookEventType, order: PortOrder, consoleUrl?: string): NewEvent {
   const data = orderData(order, consoleUrl);
-  // An order is made and moved on in one commit: its first event says where it began.
-  return { type, orderId: order.id, data: type === 'order.received' ? { ...data, state: 'received' } : data };
+  if (type !== 'order.received') return { type, orderId: order.id, data };
+  // An order is made and moved on in one commit: its first event tells it as it was received,
+  // before any decision (the next event, in the same commit, tells the rest).
+  const { decidedBy: _by, focDate: _foc, verification: _v, ...received } = data;
+  return { type, orderId: order.id, data: { ...received, state: 'received', reasonCodes: [] } };
 }
 
 function reviewData(entry: InboundEntry, { consoleUrl, reviewIdOf }: EventNames): Record<string, unknown> {

@@ -56,7 +56,7 @@ async function copyDirectory(cfg: Config, log: Logger, pool: ReturnType<typeof c
     const failures: Error[] = [];
     const target = await openPgStore(pool, { lease, migrate: false, onFailure: (e) => failures.push(e) });
     try {
-      const kinds = ['accounts', 'users', 'orders', 'csrRequests', 'inbound', 'outbox'] as const;
+      const kinds = ['accounts', 'users', 'orders', 'csrRequests', 'inbound', 'outbox', 'events'] as const;
       for (const kind of kinds) {
         const list = all[kind] as unknown[];
         for (let i = 0; i < list.length; i += CHUNK) await target.commit({ [kind]: list.slice(i, i + CHUNK) } as Changes);

@@ -179,6 +179,15 @@ describe('http', () => {
     expect(other.requests[0]).not.toHaveProperty('authorization');
   });
 
+  it('never follows a redirect to plain http on another machine, token or not', async () => {
+    const s = await serve((_req, res) => res.writeHead(302, { location: 'http://billing.example.test/accounts.json' }).end());
+    for (const opts of [{}, { token: TOKEN }]) {
+      const err = await failure(createAccountsSource(`${s.url}/x.json`, opts).fetch());
+      expect(err.code).toBe('SOURCE_HTTP_STATUS');
+      expect(err.message).toMatch(/redirected to http:\/\/billing\.example\.test\/accounts\.json, (plain http to another machine|another origin)/);
+    }
+  });
+
   it('CSV by Content-Type, by extension, and by sniffing', async () => {
     const s = await serve((req, res) => {
       if (req.url === '/typed') return void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(CSV_DOC);

@@ -300,24 +300,43 @@ describe('accounts sync: failures change nothing and tell support once per strea
     expect(alerts).toHaveLength(0);
   });
 
-  it('a plan the store refuses (a number with an open order moved away): nothing changes, support told', async () => {
-    const { store, source, sync, alerts, told } = setup();
+  it('a number with an open order stays on its account until the order ends; the rest of the document applies at once', async () => {
+    const { store, source, sync, alerts } = setup();
+    // Billing drops the single-number account, gives its number to the bakery, and locks the bakery.
     const moved = sampleAccounts()
       .filter((a) => a.id !== 'acct-single')
-      .map((a) => (a.id === 'acct-bakery' ? { ...a, dids: [...a.dids, { number: '+16085550130', status: 'active' }] } : a));
-    source.answer(doc(sampleAccounts(), '"v1"'), doc(moved, '"v2"'));
+      .map((a) => (a.id === 'acct-bakery' ? { ...a, portOutLock: true, dids: [...a.dids, { number: '+16085550130', status: 'active' }] } : a));
+    source.answer(doc(sampleAccounts(), '"v1"'), doc(moved, '"v2"'), doc(moved, '"v2"'));
     await sync.syncNow();
-    await store.commit({ orders: [makeOrder(1, { accountId: 'acct-single', dids: ['+16085550130'] })] });
-    const commits = store.commits.length;
+    const order = makeOrder(1, { accountId: 'acct-single', dids: ['+16085550130'] });
+    await store.commit({ orders: [order] });
     const outcome = await sync.syncNow();
-    expect(outcome).toMatchObject({ status: 'failed' });
-    expect(outcome.status === 'failed' && outcome.problem).toMatch(/^the accounts document cannot be applied: .*\+16085550130 cannot be removed while order PO-\w+ is open/);
-    expect(store.commits).toHaveLength(commits);
-    expect(store.getAccount('acct-single')!.status).toBe('open');
-    expect(store.getAccount('acct-bakery')).toEqual(bakeryAccount());
-    expect(told).toHaveLength(1);
+    expect(outcome).toMatchObject({ status: 'applied', updated: 1, closed: 1 });
+    expect(store.getAccount('acct-bakery')!.portOutLock).toBe(true);
+    expect(store.getAccount('acct-single')).toMatchObject({ status: 'closed', dids: [{ number: '+16085550130', status: 'active' }] });
+    expect(store.findAccountByDid('+16085550130')?.id).toBe('acct-single');
+    expect(alerts).toHaveLength(0);
+    // Not applied as it is: the next sync reads it whole again (no validators of it kept)…
+    await store.commit({ orders: [{ ...order, state: 'rejected' }] });
+    expect(await sync.syncNow()).toMatchObject({ status: 'applied' });
+    expect(source.asked.slice(1)).toEqual([{ etag: '"v1"' }, { etag: '"v1"' }]);
+    // …and once the order has ended, the number moves.
+    expect(store.findAccountByDid('+16085550130')?.id).toBe('acct-bakery');
+    expect(store.getAccount('acct-single')!.dids).toEqual([]);
+  });
+
+  it('refuses a document that would close most of the accounts (an export cut short): nothing changes, support told', async () => {
+    const { store, source, sync, alerts } = setup();
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...bakeryAccount(), id: `acct-${i}`, email: `c${i}@example.test`, dids: [{ number: `+1608555${String(2000 + i)}`, status: 'active' }] }));
+    source.answer(doc(many, '"v1"'), doc(many.slice(0, 5), '"v2"'), doc(many.slice(0, 20), '"v3"'));
+    await sync.syncNow();
+    const cut = await sync.syncNow();
+    expect(cut).toMatchObject({ status: 'failed' });
+    expect(cut.status === 'failed' && cut.problem).toMatch(/would close 25 of the 30 open accounts; refused/);
+    expect(store.listAccounts().filter((a) => a.status === 'closed')).toEqual([]);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.problem).toMatch(/cannot be applied/);
+    // Closing a third is billing's call.
+    expect(await sync.syncNow()).toMatchObject({ status: 'applied', closed: 10 });
   });
 
   it('asks the source with the validators of the last document applied, not of one that failed', async () => {

@@ -1,7 +1,7 @@
 /**
  * How each kind of record maps to its table: the key, the columns beside the JSON document, and
- * the schema a loaded row is checked against. Writes are batched per table with `unnest`, one
- * statement per table per commit.
+ * the schema a loaded row is checked against. Writes are batched per table, one statement per
+ * table per commit (upsertStatement).
  */
 import type { z } from 'zod';
 import {
