@@ -41,7 +41,21 @@ it('copies a file store, archives included, and says the counts agree', async ()
   });
   clock.advanceDays(40);
   await store.compact(); // the order, the inbound entry and the sent e-mail move to the archives
-  await store.commit({ orders: [makeOrder(2)], inbound: [makeInbound('<new@x.test>', { at: clock.now().toISOString() })] });
+  const at = clock.now().toISOString();
+  await store.commit({
+    orders: [makeOrder(2)],
+    inbound: [makeInbound('<new@x.test>', { at })],
+    events: [
+      {
+        id: 'msg_00000000000001',
+        type: 'order.received',
+        timestamp: at,
+        orderId: makeOrder(2).id,
+        data: { id: makeOrder(2).id, state: 'received' },
+        deliveries: [{ endpoint: 'https://crm.example.test/hook', status: 'pending', attempts: 2, nextAttemptAt: at, lastError: 'HTTP 503' }],
+      },
+    ],
+  });
   await store.close();
 
   const url = await pg.createDatabase();
@@ -55,12 +69,13 @@ it('copies a file store, archives included, and says the counts agree', async ()
     inbound: { source: 2, database: 2 },
     outbox: { source: 1, database: 1 },
     users: { source: 1, database: 1 },
-    events: { source: 0, database: 0 },
+    events: { source: 1, database: 1 },
   });
 
   const copied = await openPgStore(url, { pins: testPins });
   try {
     expect(copied.getOrder(old.id)?.state).toBe('completed');
+    expect(copied.listPendingEvents().map((e) => [e.id, e.deliveries[0]?.lastError])).toEqual([['msg_00000000000001', 'HTTP 503']]);
     expect(copied.findOrderByToken(old.token)?.id).toBe(old.id);
     expect(testPins.matches('2468', copied.getAccount('ACC-1')!.portOutPin!)).toBe(true);
     expect(copied.getUser('alice')).toBeDefined();
