@@ -34,6 +34,9 @@ it('refuses events without a secret, a secret not in whsec_ form, an address tha
   expect(problemsOf({ WEBHOOK_URL: 'https://a.example.test/h', WEBHOOK_SECRET: 'hunter2' })).toMatch(/WEBHOOK_SECRET: must be whsec_/);
   expect(problemsOf({ WEBHOOK_URL: 'ftp://a.example.test/h', WEBHOOK_SECRET: SECRET })).toMatch(/WEBHOOK_URL: must be http\(s\) addresses/);
   expect(problemsOf({ WEBHOOK_URL: 'https://a.example.test/h,https://a.example.test/h', WEBHOOK_SECRET: SECRET })).toMatch(/WEBHOOK_URL: names the same address twice/);
+  // Deliveries are kept under the address without its password and query: these two would be one.
+  expect(problemsOf({ WEBHOOK_URL: 'https://u:one@a.example.test/h,https://u:two@a.example.test/h', WEBHOOK_SECRET: SECRET })).toMatch(/same address twice/);
+  expect(problemsOf({ WEBHOOK_URL: 'https://a.example.test/h?k=1,https://a.example.test/h?k=2', WEBHOOK_SECRET: SECRET })).toMatch(/same address twice/);
 });
 
 it('reads accounts from https, from this machine over http, or from a file, every ACCOUNTS_SYNC (5m by default)', () => {
@@ -74,5 +77,7 @@ it('masks the secret, the token and what a URL carries in its password or query 
     ),
   );
   for (const secret of [SECRET, 'pw1', 'q1', 'q2', 'tok3n']) expect(shown).not.toContain(secret);
+  // A key kept as a lone user name is masked too.
+  expect(JSON.stringify(describeConfig(load({ WEBHOOK_URL: 'https://k3yk3y@hooks.example.test/in', WEBHOOK_SECRET: SECRET })))).not.toContain('k3yk3y');
   expect(shown).toContain('https://billing.example.test/x.json?***');
 });
