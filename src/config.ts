@@ -467,12 +467,16 @@ export function loadConfig(
 
 /** Whether a URL's host (as a URL parser reads it, not its text) is this machine. */
 function isLoopbackUrl(url: string): boolean {
-  let host: string;
   try {
-    host = new URL(url).hostname.toLowerCase();
+    return isLoopbackHost(new URL(url).hostname);
   } catch {
     return false;
   }
+}
+
+/** `localhost`, `[::1]` or 127.x.y.z: a parsed URL's `hostname`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

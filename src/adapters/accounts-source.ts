@@ -13,6 +13,7 @@ import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { isLoopbackHost } from '../config.js';
 import type { AccountsSource, SourceFetch, SourceValidators } from '../ports/accounts-source.js';
 
 export type { AccountsSource, SourceFetch, SourceValidators };
@@ -223,8 +224,3 @@ function unreachable(err: unknown, where: string, timeoutMs: number, secrets: st
   return new AccountsSourceError('SOURCE_UNREACHABLE', `the accounts source could not be reached: ${why} (${where})`, cause);
 }
 
-/** This machine, by the URL's parsed host. */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
