@@ -72,6 +72,8 @@ interface EndpointState {
   outage?: { from: number; starter: string };
   failures: number;
   pausedUntil: number;
+  /** When the timer last looked for an hour of refusals (once a minute is enough for an hour's alert). */
+  outageCheckedAt: number;
   running?: Promise<{ delivered: number; failed: number }>;
   again: boolean;
 }
@@ -88,14 +90,20 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     released: { from: -Infinity, to: started },
     failures: 0,
     pausedUntil: 0,
+    outageCheckedAt: -Infinity,
     again: false,
   }));
   let stopped = false;
 
   const timer = setInterval(() => {
     for (const ep of endpoints) {
-      // Once a second, not per kick: listing what waits for a dead endpoint costs a sort.
-      checkOutage(ep, heads(ep), clock.now().getTime());
+      // Once a minute by the desk's clock, not per tick or kick: listing what waits for a dead
+      // endpoint costs a sort of every pending event.
+      const now = clock.now().getTime();
+      if (now - ep.outageCheckedAt >= 60_000) {
+        ep.outageCheckedAt = now;
+        checkOutage(ep, heads(ep), now);
+      }
       void run(ep);
     }
   }, options.tickMs ?? 1_000);

@@ -107,7 +107,7 @@ export interface Store {
    * console's overview and /metrics show every few seconds, without a pass over every record.
    * Unset: counted from listOrders / listOutbox.
    */
-  countRecords?(): { orders: Record<string, number>; outbox: Record<string, number> };
+  countRecords?(): { orders: Record<string, number>; outbox: Record<string, number>; pendingEvents?: number };
   /** Resolves when every change committed so far is durable; rejects if the store failed. */
   flush(): Promise<void>;
   /** Writes everything pending and releases files. */

@@ -139,8 +139,8 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
     return [...this.state.outbox.values()];
   }
 
-  countRecords(): { orders: Record<string, number>; outbox: Record<string, number> } {
-    return { orders: Object.fromEntries(this.state.orderCounts), outbox: Object.fromEntries(this.state.outboxCounts) };
+  countRecords(): { orders: Record<string, number>; outbox: Record<string, number>; pendingEvents: number } {
+    return { orders: Object.fromEntries(this.state.orderCounts), outbox: Object.fromEntries(this.state.outboxCounts), pendingEvents: this.state.pendingEventIds.size };
   }
 
   getCursor(mailbox: string): MailboxCursor | undefined {

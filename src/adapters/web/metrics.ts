@@ -16,6 +16,11 @@ function countByHand(store: Pick<Store, 'listOrders' | 'listOutbox'>): { orders:
   return { orders, outbox };
 }
 
+/** Events waiting for an endpoint: the store's count when it keeps one (no list of thousands to sort per scrape). */
+export function countPendingEvents(store: Pick<Store, 'countRecords' | 'listPendingEvents'>): number {
+  return store.countRecords?.().pendingEvents ?? store.listPendingEvents().length;
+}
+
 export interface Metrics {
   /** One message handled: what it was read as, what became of it, how long it took. */
   observeMessage(kind: string, outcome: string, seconds: number): void;
@@ -53,7 +58,7 @@ export function createMetrics(store: Pick<Store, 'listOrders' | 'listQueuedOutbo
     help: 'Events for other systems not yet taken by every endpoint (WEBHOOK_URL)',
     registers: [registry],
     collect() {
-      this.set(store.listPendingEvents().length);
+      this.set(countPendingEvents(store));
     },
   });
   const messages = new client.Counter({

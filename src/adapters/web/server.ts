@@ -21,7 +21,7 @@ import type { ParkedMail } from '../../ports/parked-mail.js';
 import type { Passwords } from '../../ports/passwords.js';
 import type { Store } from '../../ports/store.js';
 import { DeskError } from '../../errors.js';
-import type { Metrics } from './metrics.js';
+import { countPendingEvents, type Metrics } from './metrics.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { registerLinkRoutes } from './link-routes.js';
 import { createViews, WEB_TEMPLATES_DIR, type Views } from './views.js';
@@ -132,7 +132,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     const outboxQueued = deps.store.listQueuedOutbox().length;
     const down = h.store !== 'ok' || h.imap === 'down' || h.smtp === 'retrying';
     // Events waiting for an endpoint are told, not a failure of the desk: the endpoint is another system's.
-    const webhooksPending = deps.store.listPendingEvents().length;
+    const webhooksPending = countPendingEvents(deps.store);
     return reply.code(down ? 503 : 200).send({ status: down ? 'down' : 'ok', store: h.store, imap: h.imap, smtp: h.smtp, outboxQueued, webhooksPending });
   });
 
