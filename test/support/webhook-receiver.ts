@@ -14,8 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { restartable } from './restartable-server.js';
 
 export interface WebhookEvent {
   type: string;
@@ -119,26 +119,14 @@ export async function startWebhookReceiver(opts: { secret?: string; port?: numbe
     });
   });
 
-  let port = opts.port ?? 0;
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      if (server.listening) return resolve();
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (!server.listening) return resolve();
-      for (const timer of held) clearTimeout(timer);
-      held.clear();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  // Answers held back (delay) are dropped when it stops.
+  const listener = restartable(server, host, opts.port ?? 0, () => {
+    for (const timer of held) clearTimeout(timer);
+    held.clear();
+  });
+  const { start, stop } = listener;
   await start();
+  const port = listener.port;
 
   return {
     url: `http://${host}:${port}${path}`,

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { restartable } from '../../support/restartable-server.js';
 
 export interface BillingRequest {
   method: string;
@@ -82,24 +82,10 @@ export async function startBillingServer(opts: { token?: string; path?: string }
     for (const w of [...waiters]) w();
   });
 
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      if (server.listening) return resolve();
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const listener = restartable(server, host);
+  const { start, stop } = listener;
   await start();
+  const port = listener.port;
 
   return {
     url: `http://${host}:${port}${path}`,
