@@ -98,9 +98,10 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   const timer = setInterval(() => {
     for (const ep of endpoints) {
       // Once a minute by the desk's clock, not per tick or kick: listing what waits for a dead
-      // endpoint costs a sort of every pending event.
+      // endpoint costs a sort of every pending event. Counted only when it could look: a desk
+      // that may not act just now (PostgreSQL: its lease not yet renewed) looks at the next tick.
       const now = clock.now().getTime();
-      if (now - ep.outageCheckedAt >= 60_000) {
+      if (now - ep.outageCheckedAt >= 60_000 && mayAlert()) {
         ep.outageCheckedAt = now;
         checkOutage(ep, heads(ep), now);
       }
@@ -247,8 +248,12 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     }
   }
 
+  function mayAlert(): boolean {
+    return Boolean(options.alert) && !stopped && (!store.mayAct || store.mayAct());
+  }
+
   function raiseOutageAlert(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
-    if (!options.alert || stopped || (store.mayAct && !store.mayAct())) return;
+    if (!options.alert || !mayAlert()) return;
     let oldest: WebhookDelivery | undefined;
     for (const { delivery: d } of all) if (d.firstFailedAt && (!oldest || d.firstFailedAt < oldest.firstFailedAt!)) oldest = d;
     if (!oldest?.firstFailedAt || now - Date.parse(oldest.firstFailedAt) < alertAfterMs) return;

@@ -412,10 +412,11 @@ describe('deliver-webhooks: a failing endpoint', () => {
 });
 
 describe('deliver-webhooks: support told after an hour', () => {
-  function alerting() {
+  function alerting(extra: { store?: MemoryStore } & Partial<WebhookDeliveryOptions> = {}) {
     const alerts: { id: string; endpoint: string; since: string; pending: number; lastError: string }[] = [];
     let onAlert = 0;
     const ctx = setup({
+      ...extra,
       alert: (a) => {
         alerts.push(a);
         return makeOutbox(a.id, { template: 'support-alert', to: ['support@desk.example.test'], subject: 'Events are not reaching another system' });
@@ -481,6 +482,30 @@ describe('deliver-webhooks: support told after an hour', () => {
     await settle();
     expect(alerts).toHaveLength(2);
     expect(alerts[1]!.id).not.toBe(alerts[0]!.id);
+  });
+
+  it('the timer looks once a desk-minute; a look it could not make (the desk not active just then) is made at the next tick', async () => {
+    const store = new MemoryStore();
+    let active = true;
+    let asked = 0;
+    (store as MemoryStore & { mayAct: () => boolean }).mayAct = () => {
+      asked++;
+      return active;
+    };
+    const { sender, write, clock, alerts } = alerting({ store, tickMs: 5 });
+    sender.script = () => DOWN;
+    await write('PO-000001');
+    await expect.poll(() => sender.calls.length).toBeGreaterThan(0);
+    // An hour on by the desk's clock, the desk may not act for a while (on PostgreSQL: its lease
+    // not yet renewed by the moved clock). Ticks go by.
+    active = false;
+    clock.advance(3_600_000);
+    const before = asked;
+    await expect.poll(() => asked).toBeGreaterThan(before + 5);
+    expect(alerts).toEqual([]);
+    // It may act again and the clock stays put: the look is made now, not a desk-minute later.
+    active = true;
+    await expect.poll(() => alerts.length).toBe(1);
   });
 
   it('builds the alert again (same id) on a later pass when it could not be committed, and queues it once', async () => {
