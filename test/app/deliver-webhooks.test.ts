@@ -412,7 +412,7 @@ describe('deliver-webhooks: a failing endpoint', () => {
 });
 
 describe('deliver-webhooks: support told after an hour', () => {
-  function alerting(extra: { store?: MemoryStore } & Partial<WebhookDeliveryOptions> = {}) {
+  function alerting(extra: { store?: MemoryStore; tickMs?: number } = {}) {
     const alerts: { id: string; endpoint: string; since: string; pending: number; lastError: string }[] = [];
     let onAlert = 0;
     const ctx = setup({
