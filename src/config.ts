@@ -3,6 +3,7 @@
  * a `.env` file in the working directory (the environment wins). A bad value fails at start with
  * every problem listed by variable name.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -501,9 +502,11 @@ export function describeConfig(c: Config): Record<string, unknown> {
 }
 
 /**
- * An address for logs and pages: its password (or a user name standing alone, as some services
- * put a key there) and its query, where tokens hide, masked. A secret kept in the path is not
- * recognised: such an address is shown as it is, to signed-in support only.
+ * An address for logs, records and pages: its password (or a user name standing alone, as some
+ * services put a key there) and its query, where tokens hide, masked; so is a path segment that
+ * looks like a key (chat and automation services put theirs in the path: 16 or more characters
+ * with letters and digits). A masked segment keeps a 4-hex tag of itself, so two endpoints that
+ * differ only there stay two, while a password or query can change without losing what waits.
  */
 export function maskUrl(url: string): string {
   let u: URL;
@@ -517,5 +520,13 @@ export function maskUrl(url: string): string {
   const query = u.search.length > 1;
   u.search = '';
   u.hash = '';
+  u.pathname = u.pathname
+    .split('/')
+    .map((segment) => (looksLikeKey(segment) ? `***${createHash('sha256').update(segment).digest('hex').slice(0, 4)}` : segment))
+    .join('/');
   return `${u.toString()}${query ? '?***' : ''}`;
+}
+
+function looksLikeKey(segment: string): boolean {
+  return segment.length >= 16 && /[0-9]/.test(segment) && /[A-Za-z]/.test(segment);
 }

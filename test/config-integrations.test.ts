@@ -81,3 +81,17 @@ it('masks the secret, the token and what a URL carries in its password or query 
   expect(JSON.stringify(describeConfig(load({ WEBHOOK_URL: 'https://k3yk3y@hooks.example.test/in', WEBHOOK_SECRET: SECRET })))).not.toContain('k3yk3y');
   expect(shown).toContain('https://billing.example.test/x.json?***');
 });
+
+it('masks a key kept in the path (16+ characters, letters and digits); two endpoints that differ only there stay two', () => {
+  const chat = 'https://chat.example.test/services/T0AB12CD3/B0XY98ZW7/k8Jd7sQm2LxP9rT4vWz1aBcD';
+  const other = 'https://chat.example.test/services/T0AB12CD3/B0XY98ZW7/Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2';
+  const shown = JSON.stringify(describeConfig(load({ WEBHOOK_URL: `${chat},${other}`, WEBHOOK_SECRET: SECRET })));
+  for (const key of ['k8Jd7sQm2LxP9rT4vWz1aBcD', 'Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2']) expect(shown).not.toContain(key);
+  // Short ids, words and dates are the address, not a key.
+  expect(shown).toMatch(/https:\/\/chat\.example\.test\/services\/T0AB12CD3\/B0XY98ZW7\/\*\*\*[0-9a-f]{4}"/);
+  expect(JSON.stringify(describeConfig(load({ WEBHOOK_URL: 'https://h.example.test/webhooks/portdesk-events/2026-12-01', WEBHOOK_SECRET: SECRET })))).toContain(
+    'https://h.example.test/webhooks/portdesk-events/2026-12-01',
+  );
+  // The same key twice is the same address.
+  expect(problemsOf({ WEBHOOK_URL: `${chat},${chat}`, WEBHOOK_SECRET: SECRET })).toMatch(/WEBHOOK_URL: names the same address twice/);
+});
