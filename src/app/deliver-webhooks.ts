@@ -94,8 +94,11 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     again: false,
   }));
   let stopped = false;
+  /** Set once the deliveries to endpoints no longer configured have been dropped (at the first tick it may act). */
+  let removedDropped = false;
 
   const timer = setInterval(() => {
+    dropRemovedEndpoints();
     for (const ep of endpoints) {
       // Once a minute by the desk's clock, not per tick or kick: listing what waits for a dead
       // endpoint costs a sort of every pending event. Counted only when it could look: a desk
@@ -248,6 +251,37 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     }
   }
 
+  /**
+   * Deliveries still pending to an endpoint that has left WEBHOOK_URL are marked dropped, once per
+   * start: nothing would ever take them, and they would count as waiting forever. Logged with a
+   * count; tried again at the next tick if the commit fails.
+   */
+  function dropRemovedEndpoints(): void {
+    if (removedDropped || stopped || (store.mayAct && !store.mayAct())) return;
+    removedDropped = true;
+    const keys = new Set(endpoints.map((ep) => ep.key));
+    const at = clock.now().toISOString();
+    const removed = new Set<string>();
+    const updated: WebhookEvent[] = [];
+    for (const event of store.listPendingEvents()) {
+      if (!event.deliveries.some((d) => d.status === 'pending' && !keys.has(d.endpoint))) continue;
+      const deliveries = event.deliveries.map((d) => {
+        if (d.status !== 'pending' || keys.has(d.endpoint)) return d;
+        removed.add(d.endpoint);
+        return { ...d, status: 'dropped' as const, droppedAt: at };
+      });
+      updated.push({ ...event, deliveries });
+    }
+    if (updated.length === 0) return;
+    store.commit({ events: updated }).then(
+      () => log.warn({ endpoints: [...removed], events: updated.length }, 'events waiting for endpoints no longer in WEBHOOK_URL were dropped'),
+      (err: unknown) => {
+        removedDropped = false;
+        log.error({ err }, 'could not drop the events waiting for removed endpoints; trying again');
+      },
+    );
+  }
+
   function mayAlert(): boolean {
     return Boolean(options.alert) && !stopped && (!store.mayAct || store.mayAct());
   }
@@ -273,6 +307,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       for (const ep of endpoints) void run(ep);
     },
     async deliverDue() {
+      dropRemovedEndpoints();
       for (const ep of endpoints) checkOutage(ep, heads(ep), clock.now().getTime());
       const results = await Promise.all(endpoints.map((ep) => run(ep)));
       return results.reduce((a, r) => ({ delivered: a.delivered + r.delivered, failed: a.failed + r.failed }), { delivered: 0, failed: 0 });

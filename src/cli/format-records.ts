@@ -63,7 +63,12 @@ export function showOrder(o: PortOrder, events: readonly EventView[] = []): stri
     for (const e of events) {
       lines.push(`    ${e.timestamp}  ${e.type}  ${e.id}`);
       for (const d of e.deliveries) {
-        const state = d.status === 'delivered' ? `delivered ${d.deliveredAt ?? ''}` : `pending, ${d.attempts} tries${d.lastError ? `, last: ${d.lastError}` : ''}, next ${d.nextAttemptAt ?? '-'}`;
+        const state =
+          d.status === 'delivered'
+            ? `delivered ${d.deliveredAt ?? ''}`
+            : d.status === 'dropped'
+              ? `dropped ${d.droppedAt ?? ''} (no longer in WEBHOOK_URL), after ${d.attempts} tries`
+              : `pending, ${d.attempts} tries${d.lastError ? `, last: ${d.lastError}` : ''}, next ${d.nextAttemptAt ?? '-'}`;
         lines.push(`      → ${d.endpoint}  ${state}`);
       }
     }

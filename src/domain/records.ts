@@ -357,7 +357,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const WebhookDeliverySchema = z.object({
   /** The endpoint's URL as configured (WEBHOOK_URL). */
   endpoint: z.string().min(1),
-  status: z.enum(['pending', 'delivered']),
+  /** `dropped`: the endpoint left WEBHOOK_URL while this waited (never tried again). */
+  status: z.enum(['pending', 'delivered', 'dropped']),
   attempts: z.number().int().nonnegative(),
   nextAttemptAt: IsoInstant,
   lastAttemptAt: IsoInstant.optional(),
@@ -365,6 +366,7 @@ export const WebhookDeliverySchema = z.object({
   firstFailedAt: IsoInstant.optional(),
   lastError: z.string().optional(),
   deliveredAt: IsoInstant.optional(),
+  droppedAt: IsoInstant.optional(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 

@@ -139,7 +139,7 @@ export interface EventView {
   id: string;
   type: WebhookEventType;
   timestamp: string;
-  deliveries: { endpoint: string; status: string; attempts: number; lastError?: string; deliveredAt?: string; nextAttemptAt?: string }[];
+  deliveries: { endpoint: string; status: string; attempts: number; lastError?: string; deliveredAt?: string; droppedAt?: string; nextAttemptAt?: string }[];
 }
 
 export function eventView(e: WebhookEvent, mask: (url: string) => string): EventView {
@@ -153,6 +153,7 @@ export function eventView(e: WebhookEvent, mask: (url: string) => string): Event
       attempts: d.attempts,
       ...(d.lastError ? { lastError: d.lastError } : {}),
       ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
+      ...(d.droppedAt ? { droppedAt: d.droppedAt } : {}),
       ...(d.status === 'pending' ? { nextAttemptAt: d.nextAttemptAt } : {}),
     })),
   };

@@ -160,23 +160,27 @@ for (const [kind, make] of Object.entries(KINDS)) {
       expect(s.getOrder(old.id)?.history.at(-1)?.event).toBe('note');
     });
 
-    it('keeps events with their deliveries: by order and pending, updated in place, spent ones dropped after a week', async () => {
+    it('keeps events with their deliveries: by order and pending, updated in place, spent ones (delivered, or dropped with their endpoint) gone after a week', async () => {
       const id = makeOrder(30).id;
       const at = T0.toISOString();
-      const event = (n: number, orderId: string | undefined, status: 'pending' | 'delivered') => ({
+      const event = (n: number, orderId: string | undefined, status: 'pending' | 'delivered' | 'dropped') => ({
         id: `msg_0000000000000${n}`,
         type: 'order.received' as const,
         timestamp: at,
         ...(orderId ? { orderId } : {}),
         data: { id: orderId ?? 'none', state: 'received' },
-        deliveries: [{ endpoint: 'https://crm.example.test/hook', status, attempts: status === 'delivered' ? 1 : 0, nextAttemptAt: at, ...(status === 'delivered' ? { deliveredAt: at } : {}) }],
+        deliveries: [{ endpoint: 'https://crm.example.test/hook', status, attempts: status === 'delivered' ? 1 : 0, nextAttemptAt: at, ...(status === 'delivered' ? { deliveredAt: at } : status === 'dropped' ? { droppedAt: at } : {}) }],
       });
       await store.commit({ accounts: [makeAccount(30)], orders: [makeOrder(30)], events: [event(2, id, 'pending'), event(1, id, 'pending'), event(3, undefined, 'pending')] });
-      await store.commit({ events: [{ ...event(1, id, 'delivered') }] });
+      await store.commit({ events: [{ ...event(1, id, 'delivered') }, event(4, undefined, 'pending')] });
+      // Its endpoint left WEBHOOK_URL: no longer pending.
+      await store.commit({ events: [event(4, undefined, 'dropped')] });
       for (const s of [store, await reopen()]) {
         expect(s.listOrderEvents(id).map((e) => e.id)).toEqual(['msg_00000000000001', 'msg_00000000000002']);
         expect(s.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000002', 'msg_00000000000003']);
+        expect(s.countRecords?.().pendingEvents ?? 2).toBe(2);
         expect(s.getEvent('msg_00000000000001')?.deliveries[0]?.status).toBe('delivered');
+        expect(s.getEvent('msg_00000000000004')?.deliveries[0]).toMatchObject({ status: 'dropped', droppedAt: at });
       }
       // A week on, what every endpoint took is dropped; what still waits stays.
       clock.advanceDays(8);
@@ -184,6 +188,7 @@ for (const [kind, make] of Object.entries(KINDS)) {
       if ('coolDown' in store) (store as { coolDown(): number }).coolDown();
       for (const s of [store, await reopen()]) {
         expect(s.getEvent('msg_00000000000001')).toBeUndefined();
+        expect(s.getEvent('msg_00000000000004')).toBeUndefined();
         expect(s.listOrderEvents(id).map((e) => e.id)).toEqual(['msg_00000000000002']);
         expect(s.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000002', 'msg_00000000000003']);
       }

@@ -534,3 +534,64 @@ describe('deliver-webhooks: support told after an hour', () => {
     expect(alerts).toHaveLength(built);
   });
 });
+
+describe('deliver-webhooks: an endpoint removed from WEBHOOK_URL', () => {
+  const OLD = 'https://old-crm.example.test/in';
+
+  /** A store holding events written while WEBHOOK_URL named OLD and HOOK. */
+  async function storeFromBefore(orders: string[]): Promise<{ store: MemoryStore; ids: string[] }> {
+    const store = new MemoryStore();
+    const before = createEventWriter([OLD, HOOK], new FixedClock(T0));
+    const events = before.build(orders.map((orderId) => ({ type: 'order.approved' as const, orderId, data: { id: orderId } })));
+    await store.commit({ events });
+    return { store, ids: events.map((e) => e.id) };
+  }
+
+  it('drops what waits for it (marked, with when), still delivers to the endpoints configured, and nothing counts as pending after', async () => {
+    const { store, ids } = await storeFromBefore(['PO-000001', 'PO-000002']);
+    const { sender, runner, delivery, clock } = setup({ store });
+    clock.advance(60_000);
+    expect(await runner.deliverDue()).toEqual({ delivered: 2, failed: 0 });
+    expect(sender.calls.map((c) => c.endpoint)).toEqual([HOOK, HOOK]);
+    for (const id of ids) {
+      expect(delivery(id, OLD)).toMatchObject({ status: 'dropped', attempts: 0, droppedAt: clock.now().toISOString() });
+      expect(delivery(id, HOOK).status).toBe('delivered');
+    }
+    expect(store.listPendingEvents()).toEqual([]);
+  });
+
+  it('an event that waited only for the removed endpoint is no longer pending', async () => {
+    const store = new MemoryStore();
+    const [event] = createEventWriter([OLD], new FixedClock(T0)).build([{ type: 'order.completed', orderId: 'PO-000003', data: { id: 'PO-000003' } }]);
+    await store.commit({ events: [event!] });
+    const { sender, runner } = setup({ store });
+    await runner.deliverDue();
+    expect(sender.calls).toEqual([]);
+    expect(store.getEvent(event!.id)!.deliveries).toEqual([expect.objectContaining({ endpoint: OLD, status: 'dropped' })]);
+    expect(store.listPendingEvents()).toEqual([]);
+  });
+
+  it('drops nothing while this process may not act, and drops once it may', async () => {
+    const { store, ids } = await storeFromBefore(['PO-000001']);
+    let lease = false;
+    (store as MemoryStore & { mayAct: () => boolean }).mayAct = () => lease;
+    const { runner, delivery } = setup({ store });
+    await runner.deliverDue();
+    expect(delivery(ids[0]!, OLD).status).toBe('pending');
+    expect(store.commits.filter((c) => c.events?.length)).toHaveLength(1);
+    lease = true;
+    await runner.deliverDue();
+    expect(delivery(ids[0]!, OLD).status).toBe('dropped');
+  });
+
+  it('tries again when the commit that drops fails', async () => {
+    const { store, ids } = await storeFromBefore(['PO-000001']);
+    const { runner, delivery } = setup({ store, sender: { send: async () => DOWN } });
+    store.failNextCommit = new Error('disk full');
+    await runner.deliverDue();
+    await new Promise((r) => setImmediate(r));
+    expect(delivery(ids[0]!, OLD).status).toBe('pending');
+    await runner.deliverDue();
+    expect(delivery(ids[0]!, OLD).status).toBe('dropped');
+  });
+});

@@ -330,6 +330,7 @@ describe('orders show: events to other systems', () => {
   const ID = orderId(N);
   const PENDING_ENDPOINT = 'https://crm.example.test/hook?key=s3cret';
   const DELIVERED_ENDPOINT = 'https://desk:pa55word@tickets.example.test/in';
+  const DROPPED_ENDPOINT = 'https://old-crm.example.test/in';
   let dir: string;
   let event: WebhookEvent;
 
@@ -355,6 +356,8 @@ describe('orders show: events to other systems', () => {
           lastError: 'HTTP 503',
         },
         { endpoint: DELIVERED_ENDPOINT, status: 'delivered', attempts: 1, nextAttemptAt: iso(-600_000), lastAttemptAt: iso(-599_000), deliveredAt: iso(-599_000) },
+        // An endpoint since removed from WEBHOOK_URL.
+        { endpoint: DROPPED_ENDPOINT, status: 'dropped', attempts: 2, nextAttemptAt: iso(-300_000), lastError: 'HTTP 500', droppedAt: iso(-60_000) },
       ],
     };
     const store = await openFileStore(path.join(dir, 'data'));
@@ -381,6 +384,7 @@ describe('orders show: events to other systems', () => {
     expect(text).toContain('HTTP 503');
     expect(text).toContain('https://desk:***@tickets.example.test/in');
     expect(text).toContain(`delivered ${event.deliveries[1]!.deliveredAt}`);
+    expect(text).toContain(`${DROPPED_ENDPOINT}  dropped ${event.deliveries[2]!.droppedAt} (no longer in WEBHOOK_URL), after 2 tries`);
     for (const secret of ['s3cret', 'key=', 'pa55word']) expect(output(r)).not.toContain(secret);
   });
 
@@ -397,6 +401,7 @@ describe('orders show: events to other systems', () => {
         deliveries: [
           { endpoint: 'https://crm.example.test/hook?***', status: 'pending', attempts: 3, lastError: 'HTTP 503', nextAttemptAt: event.deliveries[0]!.nextAttemptAt },
           { endpoint: 'https://desk:***@tickets.example.test/in', status: 'delivered', attempts: 1, deliveredAt: event.deliveries[1]!.deliveredAt },
+          { endpoint: DROPPED_ENDPOINT, status: 'dropped', attempts: 2, lastError: 'HTTP 500', droppedAt: event.deliveries[2]!.droppedAt },
         ],
       },
     ]);

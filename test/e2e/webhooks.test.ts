@@ -655,3 +655,60 @@ describe('two endpoints taking the same batch at different speeds', () => {
     expect(h.daemon.store.listPendingEvents()).toEqual([]);
   }, 30_000);
 });
+
+// ------------------------------------------------------------------------------------------------
+
+describe('an endpoint removed from WEBHOOK_URL', () => {
+  let h: DeskHarness;
+  let kept: WebhookReceiver;
+  let gone: WebhookReceiver;
+  const DROPPED = 'events waiting for endpoints no longer in WEBHOOK_URL were dropped';
+
+  beforeAll(async () => {
+    kept = await startWebhookReceiver();
+    gone = await startWebhookReceiver({ secret: kept.secret });
+    gone.respondWith(503);
+    h = await startDeskHarness({
+      accounts: [account(95), account(96)],
+      captureLogs: true,
+      env: { WEBHOOK_URL: `${kept.url},${gone.url}`, WEBHOOK_SECRET: kept.secret, VERIFICATION_WINDOW: '1h', REMINDER_AFTER: '30m', FAILOVER_AFTER: '3s' },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await kept?.close();
+    await gone?.close();
+  });
+
+  it('what waited for it is dropped at the next start: listed as dropped, no longer pending, logged with a count, never sent there', async () => {
+    const { orderId } = await requestVerified(h, 95, 'PON-WH-95');
+    await kept.waitFor(hasTypes(orderId, ['order.received', 'order.verification_sent']), 10_000);
+    await expectRecordedDelivered(h, orderId, kept.url);
+    expect(h.daemon.store.listPendingEvents().map((e) => e.id)).toEqual(idsOf(h, orderId));
+
+    await h.stopDaemon();
+    await h.startDaemonAgain({ WEBHOOK_URL: kept.url });
+    await expect.poll(() => h.daemon.store.listPendingEvents().length, { timeout: 10_000 }).toBe(0);
+    expect(h.daemon.store.countRecords?.().pendingEvents).toBe(0);
+    for (const id of idsOf(h, orderId)) {
+      const deliveries = h.daemon.store.getEvent(id)!.deliveries;
+      expect(deliveries.find((d) => d.endpoint === gone.url), id).toMatchObject({ status: 'dropped', droppedAt: expect.any(String) });
+      expect(deliveries.find((d) => d.endpoint === kept.url)!.status, id).toBe('delivered');
+    }
+    const logged = h
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes(DROPPED))
+      .map((l) => JSON.parse(l) as { endpoints: string[]; events: number });
+    expect(logged).toEqual([expect.objectContaining({ endpoints: [gone.url], events: idsOf(h, orderId).length })]);
+
+    // The desk goes on; the removed endpoint, answering again, hears nothing more.
+    gone.respondWith(204);
+    const triedBefore = gone.requests.length;
+    const next = await requestVerified(h, 96, 'PON-WH-96');
+    await kept.waitFor(hasTypes(next.orderId, ['order.received', 'order.verification_sent']), 10_000);
+    expect(h.daemon.store.getEvent(idsOf(h, next.orderId)[0]!)!.deliveries.map((d) => d.endpoint)).toEqual([kept.url]);
+    expect(gone.requests.length).toBe(triedBefore);
+  }, 30_000);
+});

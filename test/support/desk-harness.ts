@@ -72,7 +72,8 @@ export interface DeskHarness {
   /** The daemon's log lines so far (with `captureLogs`). */
   logs(): string;
   stopDaemon(): Promise<void>;
-  startDaemonAgain(): Promise<void>;
+  /** Starts the daemon again on the same data; `env` changes its configuration from then on. */
+  startDaemonAgain(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,27 +106,25 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
   }
 
   const imap = viaSmtp ? undefined : dovecot.imapConfig(DESK_USER);
-  const config = loadConfig(
-    {
-      ...(imap
-        ? { IMAP_HOST: imap.host, IMAP_PORT: String(imap.port), IMAP_SECURE: 'false', IMAP_USER: imap.user, IMAP_PASSWORD: imap.password }
-        : { INBOUND_SMTP_PORT: '0' }),
-      MAIL_AUTH_DNS: dns.address,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      MAIL_FROM: DESK_FROM,
-      SUPPORT_EMAIL: SUPPORT,
-      DATA_DIR: dataDir,
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      TIMEZONE: 'America/New_York',
-      JOBS_SCHEDULE: '* * * * * *',
-      LOG_LEVEL: 'silent',
-      // The console off unless the test asks for it (a free HTTP_PORT).
-      HTTP_PORT: '0',
-      ...opts.env,
-    },
-    { dotenv: false },
-  );
+  const baseEnv: Record<string, string> = {
+    ...(imap
+      ? { IMAP_HOST: imap.host, IMAP_PORT: String(imap.port), IMAP_SECURE: 'false', IMAP_USER: imap.user, IMAP_PASSWORD: imap.password }
+      : { INBOUND_SMTP_PORT: '0' }),
+    MAIL_AUTH_DNS: dns.address,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    MAIL_FROM: DESK_FROM,
+    SUPPORT_EMAIL: SUPPORT,
+    DATA_DIR: dataDir,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    TIMEZONE: 'America/New_York',
+    JOBS_SCHEDULE: '* * * * * *',
+    LOG_LEVEL: 'silent',
+    // The console off unless the test asks for it (a free HTTP_PORT).
+    HTTP_PORT: '0',
+    ...opts.env,
+  };
+  let config = loadConfig(baseEnv, { dotenv: false });
   const clock = new OffsetClock();
   const logLines: string[] = [];
   const log = opts.captureLogs ? createLogger('debug', { destination: { write: (line: string) => void logLines.push(line) } }) : silentLogger();
@@ -150,7 +149,9 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
     get daemon() {
       return daemon;
     },
-    config,
+    get config() {
+      return config;
+    },
     clock,
     dataDir,
     storeKind,
@@ -189,7 +190,8 @@ export async function startDeskHarness(opts: DeskHarnessOptions): Promise<DeskHa
     },
     logs: () => logLines.join(''),
     stopDaemon: () => daemon.stop(),
-    startDaemonAgain: async () => {
+    startDaemonAgain: async (env) => {
+      if (env) config = loadConfig({ ...baseEnv, ...env }, { dotenv: false });
       daemon = await start();
     },
     close: async () => {

@@ -16,9 +16,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long finished records stay live before compaction archives them (the PostgreSQL store keeps the same live set). */
 export const ARCHIVE_AFTER = { finishedOrderMs: 30 * DAY_MS, sentOutboxMs: 7 * DAY_MS, inboundMs: 7 * DAY_MS, deliveredEventMs: 7 * DAY_MS };
 
-/** An event every endpoint has taken, long enough ago to be dropped. */
+/** An event every endpoint has taken (or that waits for none still configured), long enough ago to be dropped. */
 export function isSpentEvent(e: WebhookEvent, now: number): boolean {
-  return e.deliveries.every((d) => d.status === 'delivered') && Date.parse(e.timestamp) < now - ARCHIVE_AFTER.deliveredEventMs;
+  return e.deliveries.every((d) => d.status !== 'pending') && Date.parse(e.timestamp) < now - ARCHIVE_AFTER.deliveredEventMs;
 }
 
 interface Archivable {

@@ -229,6 +229,7 @@ describe('one order', () => {
           deliveries: [
             { endpoint: 'https://crm.example.test/hook?key=s3cret', status: 'pending', attempts: 2, nextAttemptAt: at, lastError: 'HTTP 503' },
             { endpoint: 'https://ops:pa55@tickets.example.test/in', status: 'delivered', attempts: 1, nextAttemptAt: at, deliveredAt: at },
+            { endpoint: 'https://old-crm.example.test/in', status: 'dropped', attempts: 4, nextAttemptAt: at, lastError: 'HTTP 500', droppedAt: at },
           ],
         },
       ],
@@ -239,6 +240,8 @@ describe('one order', () => {
     expect(html).toContain('https://crm.example.test/hook?***: pending');
     expect(html).toContain('2 tries; last: HTTP 503');
     expect(html).toContain('https://ops:***@tickets.example.test/in: delivered');
+    // An endpoint since removed from WEBHOOK_URL: dropped, with no next try.
+    expect(html).toMatch(/https:\/\/old-crm\.example\.test\/in: dropped [^<]+ \(no longer in WEBHOOK_URL\)<br><small>4 tries; last: HTTP 500<\/small>/);
     expect(html).not.toContain('s3cret');
     expect(html).not.toContain('pa55');
   });
