@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openFileStore } from '../../src/adapters/file-store.js';
 import { Lease, createPgPool, newHolderName, openPgStore } from '../../src/adapters/pg-store.js';
 import { migrate } from '../../src/adapters/pg-store/schema.js';
@@ -206,6 +206,25 @@ for (const [kind, make] of Object.entries(KINDS)) {
         expect(nonZero(counts.orders)).toEqual({ approved: 1, pending_verification: 1, completed: 1 });
         expect(nonZero(counts.outbox)).toEqual(byHand(s.listOutbox(), 'status'));
       }
+    });
+
+    it('orders made in the same instant (one request, two accounts) stay in the order they were added; listing them needs no sort', async () => {
+      const later = new Date(T0.getTime() + 60_000).toISOString();
+      // Added in one commit against the order of their ids, as random ids come.
+      await store.commit({ accounts: [makeAccount(52), makeAccount(51), makeAccount(50)], orders: [makeOrder(50)] });
+      await store.commit({ orders: [makeOrder(52, { createdAt: later, updatedAt: later }), makeOrder(51, { createdAt: later, updatedAt: later })] });
+      const sort = vi.spyOn(Array.prototype, 'sort');
+      try {
+        expect(store.listOrders().map((o) => o.id)).toEqual([makeOrder(50).id, makeOrder(52).id, makeOrder(51).id]);
+        expect(store.listOrders({ state: 'pending_verification' }).map((o) => o.id)).toEqual([makeOrder(50).id, makeOrder(52).id, makeOrder(51).id]);
+        expect(sort).not.toHaveBeenCalled();
+      } finally {
+        sort.mockRestore();
+      }
+      // Reopened: still oldest first (the two of the same instant in either order).
+      const ids = (await reopen()).listOrders().map((o) => o.id);
+      expect(ids[0]).toBe(makeOrder(50).id);
+      expect(ids.slice(1).sort()).toEqual([makeOrder(51).id, makeOrder(52).id]);
     });
 
     it('lists orders oldest first, whatever order they were committed and updated in', async () => {

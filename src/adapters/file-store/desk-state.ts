@@ -48,9 +48,13 @@ export class DeskState {
   readonly queuedOutboxIds = new Set<string>();
   /** Live orders by state and live outbox entries by status, kept as records change (the console and /metrics read them every second). */
   readonly orderCounts = new Map<string, number>();
-  /** Whether `orders` iterates in creation order (true unless an order older than the newest was added). */
+  /**
+   * Whether `orders` iterates in creation order (true unless an order older than the newest was
+   * added). Orders created in the same instant (one request naming numbers on two accounts) are
+   * in the order they were added, whatever their ids.
+   */
   ordersInCreationOrder = true;
-  private newestOrder: { createdAt: string; id: string } | undefined;
+  private newestOrderAt: string | undefined;
   readonly outboxCounts = new Map<string, number>();
   readonly cursors = new Map<string, MailboxCursor>();
   readonly users = new Map<string, ConsoleUser>();
@@ -128,9 +132,8 @@ export class DeskState {
     // A new version replaces the old in place: the map keeps its first-insertion order, which is
     // the order of creation, so listing orders needs no sort (store-reads.ts).
     if (!this.unindexOrder(order.id)) {
-      const newest = this.newestOrder;
-      if (newest && (order.createdAt < newest.createdAt || (order.createdAt === newest.createdAt && order.id < newest.id))) this.ordersInCreationOrder = false;
-      else this.newestOrder = { createdAt: order.createdAt, id: order.id };
+      if (this.newestOrderAt !== undefined && order.createdAt < this.newestOrderAt) this.ordersInCreationOrder = false;
+      else this.newestOrderAt = order.createdAt;
     }
     this.orders.set(order.id, order);
     bump(this.orderCounts, order.state, 1);

@@ -62,9 +62,13 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
         },
       );
     }
+    // Archived ones, appended after the live, are sorted in (orders of the same instant by id).
+    if (filter.includeArchived) return out.sort(byCreatedAt);
     // Live orders are kept in the order they were created (desk-state.ts): a check, not a sort,
-    // on 100,000 orders; archived ones appended after them, or a load out of order, are sorted.
-    return isSorted(out) ? out : out.sort(byCreatedAt);
+    // on 100,000 orders; a load out of order is sorted. Orders of the same instant stay in the
+    // order they were added (a stable sort, no tie-break by id): one request making two orders
+    // must not cost every later listing a sort.
+    return isInCreationOrder(out) ? out : out.sort(byCreationTime);
   }
 
   listOpenOrders(): PortOrder[] {
@@ -178,9 +182,13 @@ export abstract class StoreReads<C extends ColdRecords = ColdRecords> {
   }
 }
 
-function isSorted(list: readonly { createdAt: string; id: string }[]): boolean {
-  for (let i = 1; i < list.length; i++) if (byCreatedAt(list[i - 1]!, list[i]!) > 0) return false;
+function isInCreationOrder(list: readonly { createdAt: string }[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.createdAt > list[i]!.createdAt) return false;
   return true;
+}
+
+function byCreationTime(a: { createdAt: string }, b: { createdAt: string }): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
 }
 
 function byCreatedAt(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
