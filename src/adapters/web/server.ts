@@ -129,7 +129,8 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async (_request, reply) => {
     const h = deps.health();
-    const outboxQueued = deps.store.listQueuedOutbox().length;
+    // Counted by the store as records change (queued e-mails are always live), not listed and sorted per request.
+    const outboxQueued = deps.store.countRecords?.().outbox.queued ?? deps.store.listQueuedOutbox().length;
     const down = h.store !== 'ok' || h.imap === 'down' || h.smtp === 'retrying';
     // Events waiting for an endpoint are told, not a failure of the desk: the endpoint is another system's.
     const webhooksPending = countPendingEvents(deps.store);
