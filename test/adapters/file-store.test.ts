@@ -433,6 +433,24 @@ describe('file store: damaged files', () => {
     await expectStoreError(openFileStore(dir), 'STORE_VERSION');
   });
 
+  it('writes format 2 only when the snapshot holds events, so a release without them refuses it instead of dropping them', async () => {
+    await seed();
+    const file = path.join(dir, SNAPSHOT_FILE);
+    const version = () => (JSON.parse(readFileSync(file, 'utf8')) as { version: number }).version;
+    expect(version()).toBe(1);
+    const store = await open();
+    const at = T0.toISOString();
+    await store.commit({
+      events: [{ id: 'msg_00000000000001', type: 'accounts.synced', timestamp: at, data: { total: 2 }, deliveries: [{ endpoint: 'https://crm.example.test/hook', status: 'pending', attempts: 0, nextAttemptAt: at }] }],
+    });
+    await store.compact();
+    await store.close();
+    expect(version()).toBe(2);
+    const again = await open();
+    expect(again.listPendingEvents().map((e) => e.id)).toEqual(['msg_00000000000001']);
+    await again.close();
+  });
+
   it('refuses a journal line from a newer format version', async () => {
     await seed();
     appendFileSync(path.join(dir, JOURNAL_FILE), `{"v":${JOURNAL_LINE_VERSION + 1},"seq":99,"changes":{}}\n`);

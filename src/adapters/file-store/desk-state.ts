@@ -9,7 +9,7 @@
  */
 import { isOpen } from '../../domain/order-lifecycle.js';
 import type { Account, ConsoleUser, CsrRequest, InboundEntry, MailboxCursor, OutboxEntry, PortOrder, WebhookEvent } from '../../domain/records.js';
-import { OUTBOX_STATUS_FIELDS, STORE_FORMAT_VERSION, type JournalChanges, type Snapshot } from './schemas.js';
+import { OUTBOX_STATUS_FIELDS, type JournalChanges, type Snapshot } from './schemas.js';
 
 function deepFreeze<T>(value: T): T {
   const obj = value as Record<string, unknown>;
@@ -192,7 +192,8 @@ export class DeskState {
 
   toSnapshot(savedAt: string): Snapshot {
     return {
-      version: STORE_FORMAT_VERSION,
+      // 2 only when it holds events (schemas.ts): a store that never had them stays readable by a release without them.
+      version: this.events.size > 0 ? 2 : 1,
       seq: this.seq,
       savedAt,
       accounts: [...this.accounts.values()],

@@ -15,8 +15,13 @@ import {
   WebhookEventSchema,
 } from '../../domain/records.js';
 
-/** Bump when the layout changes; an older binary refuses a newer file instead of dropping fields. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * Bump when the layout changes; an older binary refuses a newer file instead of dropping fields.
+ * 2 adds `events`: a snapshot holding events is written as 2 (a portdesk without them would drop
+ * what waits for other systems), one without as 1, which every release reads.
+ */
+export const STORE_FORMAT_VERSION = 2;
+const SnapshotVersion = z.union([z.literal(1), z.literal(2)]);
 
 /**
  * An order as the store reads it: a data directory written before PINs were sealed has the
@@ -82,7 +87,7 @@ const SNAPSHOT_RECORDS = {
 
 /** The snapshot's frame; the records in its arrays are checked one by one (see parseSnapshot). */
 const SnapshotFrameSchema = z.object({
-  version: z.literal(STORE_FORMAT_VERSION),
+  version: SnapshotVersion,
   seq: z.number().int().nonnegative(),
   savedAt: z.string().optional(),
   accounts: z.array(z.unknown()),
@@ -128,7 +133,7 @@ export function parseSnapshot(raw: unknown): { success: true; data: Snapshot } |
 }
 
 export const SnapshotSchema = z.object({
-  version: z.literal(STORE_FORMAT_VERSION),
+  version: SnapshotVersion,
   /** Sequence number of the last journal line folded into this snapshot. */
   seq: z.number().int().nonnegative(),
   savedAt: z.string().optional(),
@@ -151,7 +156,7 @@ export const JournalLineSchema = z.object({
 export type JournalLine = z.infer<typeof JournalLineSchema>;
 
 export function emptySnapshot(): Snapshot {
-  return { version: STORE_FORMAT_VERSION, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], users: [], events: [], cursors: {} };
+  return { version: 1, seq: 0, accounts: [], orders: [], csrRequests: [], inbound: [], outbox: [], users: [], events: [], cursors: {} };
 }
 
 /** `accounts.3.email: Invalid email address; …` — the first few problems, each with its path. */
