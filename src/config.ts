@@ -3,7 +3,6 @@
  * a `.env` file in the working directory (the environment wins). A bad value fails at start with
  * every problem listed by variable name.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { validate as validateCron } from 'node-cron';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { durationMs, parseDuration, type Duration } from './domain/duration.js';
+import { maskUrl, maskUrlPassword } from './domain/mask-url.js';
 import { isMatchField, MATCH_PRESETS, type MatchField, type MatchPreset } from './domain/match-fields.js';
 import { MAIL_AUTH_MODES, type MailAuthMode } from './domain/mail-auth.js';
 import { parseDnsServers, type DnsServer } from './adapters/dns-resolver.js';
@@ -481,11 +481,6 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** `postgres://desk:secret@db/x` → `postgres://desk:***@db/x`. */
-export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
-
 /** The configuration with secrets masked, for `check` and start-up logs. */
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
@@ -499,34 +494,4 @@ export function describeConfig(c: Config): Record<string, unknown> {
       ? { ...c.accountsSource, location: maskUrl(c.accountsSource.location), token: c.accountsSource.token ? '***' : undefined }
       : undefined,
   };
-}
-
-/**
- * An address for logs, records and pages: its password (or a user name standing alone, as some
- * services put a key there) and its query, where tokens hide, masked; so is a path segment that
- * looks like a key (chat and automation services put theirs in the path: 16 or more characters
- * with letters and digits). A masked segment keeps a 4-hex tag of itself, so two endpoints that
- * differ only there stay two, while a password or query can change without losing what waits.
- */
-export function maskUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return maskUrlPassword(url).replace(/\?.*$/, (q) => (q.length > 1 ? '?***' : q));
-  }
-  if (u.password) u.password = '***';
-  else if (u.username) u.username = '***';
-  const query = u.search.length > 1;
-  u.search = '';
-  u.hash = '';
-  u.pathname = u.pathname
-    .split('/')
-    .map((segment) => (looksLikeKey(segment) ? `***${createHash('sha256').update(segment).digest('hex').slice(0, 4)}` : segment))
-    .join('/');
-  return `${u.toString()}${query ? '?***' : ''}`;
-}
-
-function looksLikeKey(segment: string): boolean {
-  return segment.length >= 16 && /[0-9]/.test(segment) && /[A-Za-z]/.test(segment);
 }

@@ -7,7 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { BUILTIN_TEMPLATES_DIR, maskUrl, type Config } from './config.js';
+import { BUILTIN_TEMPLATES_DIR, type Config } from './config.js';
+import { maskUrl } from './domain/mask-url.js';
 import { durationMs } from './domain/duration.js';
 import { createCalendar } from './domain/calendar.js';
 import { createDesk, type Desk } from './app/desk.js';

@@ -5,7 +5,7 @@
  * store (buildDesk).
  */
 import type { Config } from './config.js';
-import { maskUrl } from './config.js';
+import { maskUrl } from './domain/mask-url.js';
 import { composeEmail } from './app/compose-email.js';
 import { createWebhookDelivery, type WebhookDeliveryRunner } from './app/deliver-webhooks.js';
 import type { Desk } from './app/desk.js';

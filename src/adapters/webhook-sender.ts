@@ -12,7 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
-import { maskUrl } from '../config.js';
+import { maskUrl } from '../domain/mask-url.js';
 import type { WebhookResult, WebhookSender } from '../ports/webhook-sender.js';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;

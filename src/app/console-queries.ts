@@ -10,7 +10,7 @@ import { canTransition } from '../domain/order-lifecycle.js';
 import { toE164 } from '../domain/phone.js';
 import { maskSecrets } from '../domain/secret-text.js';
 import { eventView, type EventView } from '../domain/webhook-events.js';
-import { maskUrl } from '../config.js';
+import { maskUrl } from '../domain/mask-url.js';
 import type { InboundMessage } from '../mail/types.js';
 import type { Store } from '../ports/store.js';
 import { listReview, reviewIdOf } from './review.js';

@@ -1,6 +1,7 @@
 /** `portdesk start` and `portdesk jobs run`. */
 import type { Command } from 'commander';
-import { describeConfig, loadConfig, maskUrlPassword } from '../config.js';
+import { describeConfig, loadConfig } from '../config.js';
+import { maskUrlPassword } from '../domain/mask-url.js';
 import { durationMs } from '../domain/duration.js';
 import { createCommandLogger, createLogger } from '../logger.js';
 import { CliError, print } from './output.js';

@@ -1,6 +1,7 @@
 /** `portdesk orders list|show|complete|cancel`. */
 import { Option, type Command } from 'commander';
-import { loadConfig, maskUrl } from '../config.js';
+import { loadConfig } from '../config.js';
+import { maskUrl } from '../domain/mask-url.js';
 import { eventView } from '../domain/webhook-events.js';
 import { ORDER_STATES, type PortOrder } from '../domain/records.js';
 import { REASON_CODES } from '../domain/reason-codes.js';
