@@ -104,7 +104,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
       // endpoint costs a sort of every pending event. Counted only when it could look: a desk
       // that may not act just now (PostgreSQL: its lease not yet renewed) looks at the next tick.
       const now = clock.now().getTime();
-      if (now - ep.outageCheckedAt >= 60_000 && mayAlert()) {
+      if (now - ep.outageCheckedAt >= 60_000 && options.alert && active()) {
         ep.outageCheckedAt = now;
         checkOutage(ep, heads(ep), now);
       }
@@ -153,7 +153,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
   async function runPass(ep: EndpointState): Promise<{ delivered: number; failed: number }> {
     const result = { delivered: 0, failed: 0 };
     for (;;) {
-      if (stopped || (store.mayAct && !store.mayAct())) return result;
+      if (!active()) return result;
       const now = clock.now().getTime();
       // A paused endpoint costs nothing, however often new events kick it.
       if (!ep.healthy && now < ep.pausedUntil) return result;
@@ -257,7 +257,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
    * count; tried again at the next tick if the commit fails.
    */
   function dropRemovedEndpoints(): void {
-    if (removedDropped || stopped || (store.mayAct && !store.mayAct())) return;
+    if (removedDropped || !active()) return;
     removedDropped = true;
     const keys = new Set(endpoints.map((ep) => ep.key));
     const at = clock.now().toISOString();
@@ -282,12 +282,13 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookD
     );
   }
 
-  function mayAlert(): boolean {
-    return Boolean(options.alert) && !stopped && (!store.mayAct || store.mayAct());
+  /** Not stopped, and this process may act (on PostgreSQL: it holds a lease still valid by its clock). */
+  function active(): boolean {
+    return !stopped && (!store.mayAct || store.mayAct());
   }
 
   function raiseOutageAlert(ep: EndpointState, all: { event: WebhookEvent; delivery: WebhookDelivery }[], now: number): void {
-    if (!options.alert || !mayAlert()) return;
+    if (!options.alert || !active()) return;
     let oldest: WebhookDelivery | undefined;
     for (const { delivery: d } of all) if (d.firstFailedAt && (!oldest || d.firstFailedAt < oldest.firstFailedAt!)) oldest = d;
     if (!oldest?.firstFailedAt || now - Date.parse(oldest.firstFailedAt) < alertAfterMs) return;
