@@ -696,12 +696,14 @@ describe('an endpoint removed from WEBHOOK_URL', () => {
       expect(deliveries.find((d) => d.endpoint === gone.url), id).toMatchObject({ status: 'dropped', droppedAt: expect.any(String) });
       expect(deliveries.find((d) => d.endpoint === kept.url)!.status, id).toBe('delivered');
     }
-    const logged = h
-      .logs()
-      .split('\n')
-      .filter((l) => l.includes(DROPPED))
-      .map((l) => JSON.parse(l) as { endpoints: string[]; events: number });
-    expect(logged).toEqual([expect.objectContaining({ endpoints: [gone.url], events: idsOf(h, orderId).length })]);
+    // Logged once the commit that dropped them is durable.
+    const logged = () =>
+      h
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes(DROPPED))
+        .map((l) => JSON.parse(l) as { endpoints: string[]; events: number });
+    await expect.poll(logged, { timeout: 10_000 }).toEqual([expect.objectContaining({ endpoints: [gone.url], events: idsOf(h, orderId).length })]);
 
     // The desk goes on; the removed endpoint, answering again, hears nothing more.
     gone.respondWith(204);
