@@ -16,6 +16,8 @@ import { maskUrl } from '../domain/mask-url.js';
 import type { WebhookResult, WebhookSender } from '../ports/webhook-sender.js';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** An answer's body is read (so its connection can be reused) up to this much; past it the connection is closed. */
+export const WEBHOOK_ANSWER_MAX_BYTES = 64 * 1024;
 
 export function createWebhookSender(secret: string, opts: { timeoutMs?: number; userAgent?: string } = {}): WebhookSender & { close(): void } {
   const signer = new Webhook(secret);
@@ -50,13 +52,21 @@ export function createWebhookSender(secret: string, opts: { timeoutMs?: number; 
         const req = request(
           { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined, path: `${url.pathname}${url.search}`, method: 'POST', headers, agent },
           (res) => {
-            // The answer's body is not read: only its status counts.
-            res.resume();
+            // Only the status counts. The body is read and dropped, up to a cap: an endpoint that
+            // answers without end costs one connection, closed, not a stream read for ever.
+            let read = 0;
+            res.on('data', (chunk: Buffer) => {
+              read += chunk.length;
+              if (read > WEBHOOK_ANSWER_MAX_BYTES) res.destroy();
+            });
+            res.on('error', () => undefined);
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) return resolve({ ok: true, status });
             const location = res.headers.location;
-            const where = status >= 300 && status < 400 ? ` (a redirect${location ? ` to ${maskUrl(location)}` : ''}; not followed)` : '';
-            resolve({ ok: false, status, error: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${where}` });
+            const where = status >= 300 && status < 400 ? ` (a redirect${location ? ` to ${maskUrl(location).slice(0, 200)}` : ''}; not followed)` : '';
+            // The reason phrase is the endpoint's text, shown to support and logged: short and on one line.
+            const reason = res.statusMessage ? ` ${res.statusMessage.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 100)}` : '';
+            resolve({ ok: false, status, error: `HTTP ${status}${reason}${where}` });
           },
         );
         req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT_ANSWER' })));
