@@ -108,8 +108,12 @@ export async function startOnDatabase(config: Config, opts: DaemonOptions): Prom
     }, Math.max(250, Math.floor(lease.ttlMs / 3)));
     renewing.unref();
     const open = store;
-    // What aged out of the live set leaves memory, as the file store's compaction archives it.
-    cooling = setInterval(() => open.coolDown(), 3_600_000);
+    // What aged out of the live set leaves memory, as the file store's compaction archives it;
+    // spent events leave the database too.
+    cooling = setInterval(() => {
+      open.coolDown();
+      open.pruneSpentEvents().catch((err: unknown) => log.warn({ err: { message: (err as Error).message } }, 'could not delete spent events; trying again in an hour'));
+    }, 3_600_000);
     cooling.unref();
     return await runDesk(config, opts, {
       store: open,

@@ -53,6 +53,8 @@ export interface PgStore extends Store {
   mayAct(): boolean;
   /** Moves records that aged out of the live set to the cold rows; how many moved. */
   coolDown(): number;
+  /** Deletes the rows of events spent more than 7 days ago (as the file store's compaction drops them); how many. */
+  pruneSpentEvents(): Promise<number>;
   getSetting(key: string): Promise<string | undefined>;
   /** Sets it unless it is set; returns the value that holds (the first writer's). */
   putSettingOnce(key: string, value: string): Promise<string>;
@@ -137,7 +139,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       orders: { sql: `state IN (${finished}) AND updated_at < $1`, cutoffMs: ARCHIVE_AFTER.finishedOrderMs },
       outbox: { sql: `status = 'sent' AND coalesce(sent_at, created_at) < $1`, cutoffMs: ARCHIVE_AFTER.sentOutboxMs },
       inbound: { sql: `at < $1`, cutoffMs: ARCHIVE_AFTER.inboundMs },
-      // Events delivered everywhere a week ago stay in their table, out of memory (not read back).
+      // Events spent a week ago are not read back (pruneSpentEvents deletes their rows within the hour).
       events: { sql: `status = 'delivered' AND at < $1`, cutoffMs: ARCHIVE_AFTER.deliveredEventMs },
     };
     const client = await this.pool.connect();
@@ -261,6 +263,14 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       }
     }
     return moved;
+  }
+
+  async pruneSpentEvents(): Promise<number> {
+    // Only the active daemon; a spent row changes no more, so a lease lost meanwhile harms nothing.
+    if (this.readOnly || !this.mayAct()) return 0;
+    const cutoff = new Date(this.clock.now().getTime() - ARCHIVE_AFTER.deliveredEventMs);
+    const r = await this.pool.query(`DELETE FROM events WHERE status = 'delivered' AND at < $1`, [cutoff]);
+    return r.rowCount ?? 0;
   }
 
   stats() {

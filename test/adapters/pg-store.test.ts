@@ -164,4 +164,30 @@ describe('a long-running writer', () => {
     expect(w.store.findOrderByToken(done.token)?.id).toBe(done.id);
     expect(w.store.stats().cold.orders).toBe(1);
   });
+
+  it('deletes the rows of events spent more than 7 days ago; pending ones and recent ones stay; a reader deletes nothing', async () => {
+    const clock = manualClock();
+    const w = await writer(clock);
+    const at = clock.now().toISOString();
+    const event = (id: string, status: 'pending' | 'delivered' | 'dropped') => ({
+      id,
+      type: 'accounts.synced' as const,
+      timestamp: at,
+      data: { total: 1 },
+      deliveries: [{ endpoint: 'https://crm.example.test/hook', status, attempts: 1, nextAttemptAt: at }],
+    });
+    await w.store.commit({ events: [event('msg_000000000001', 'delivered'), event('msg_000000000002', 'dropped'), event('msg_000000000003', 'pending')] });
+    const rows = async () => (await w.store.pool.query<{ id: string }>('SELECT id FROM events ORDER BY id')).rows.map((r) => r.id);
+    expect(await w.store.pruneSpentEvents()).toBe(0);
+    clock.advanceDays(8);
+    const reader = await openPgStore(pool(), { clock, pins: testPins });
+    stores.push(reader);
+    expect(await reader.pruneSpentEvents()).toBe(0);
+    expect(await rows()).toHaveLength(3);
+    // Nor a writer whose lease ended by its clock; renewed (as the daemon does every FAILOVER_AFTER/3), it does.
+    expect(await w.store.pruneSpentEvents()).toBe(0);
+    expect(await w.lease.renew()).toBe(true);
+    expect(await w.store.pruneSpentEvents()).toBe(2);
+    expect(await rows()).toEqual(['msg_000000000003']);
+  });
 });
