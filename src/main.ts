@@ -455,12 +455,15 @@ export async function runDesk(config: Config, opts: DaemonOptions, backing: Back
   }
 }
 
+/** A signal repeated within this is the same one delivered twice (see runUntilStopped). */
+const SAME_SIGNAL_MS = 1_000;
+
 /**
  * Runs a started daemon until SIGINT or SIGTERM (then stops it cleanly) or until its store fails
  * (then stops it and returns the failure, so the caller exits non-zero and a service manager
- * starts it again, reloading what is on disk). A second signal, or a stop that takes longer than
- * `stopTimeoutMs`, ends the process at once: records are journalled before anything is acted on,
- * so the next start picks up where this one left off.
+ * starts it again, reloading what is on disk). A second signal (not the same one again within a
+ * second), or a stop that takes longer than `stopTimeoutMs`, ends the process at once: records are
+ * journalled before anything is acted on, so the next start picks up where this one left off.
  */
 export async function runUntilStopped(daemon: Daemon, log: Logger, stopTimeoutMs = 20_000): Promise<Error | undefined> {
   let failure: Error | undefined;
@@ -469,13 +472,16 @@ export async function runUntilStopped(daemon: Daemon, log: Logger, stopTimeoutMs
       failure = err;
       resolve();
     });
-    let stopping = false;
+    let first: { signal: NodeJS.Signals; at: number } | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (first) {
+        // One Ctrl-C under `npm start` arrives twice, from the terminal and forwarded by npm: the
+        // same signal within a second is that one, not a second.
+        if (signal === first.signal && performance.now() - first.at < SAME_SIGNAL_MS) return;
         log.warn({ signal }, 'second signal: exiting without a clean stop');
         process.exit(1);
       }
-      stopping = true;
+      first = { signal, at: performance.now() };
       log.info({ signal }, 'signal received, stopping');
       resolve();
     };

@@ -4,8 +4,8 @@
  * downloaded); `npm run build` is what `npm ci` runs through `prepare`. Then, as the README says:
  * import the sample accounts with `portdesk accounts import data/sample-accounts.json`, run
  * `npm start`, send a port request to the embedded listener, find the acknowledgement and the
- * verification as .eml files under data/outbox-files/, and stop the desk with SIGTERM: it exits 0
- * and so does `npm start`.
+ * verification as .eml files under data/outbox-files/, and stop the desk with Ctrl-C (SIGINT to
+ * the whole process group, as a terminal sends it): it stops cleanly and `npm start` exits 0.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,7 +53,7 @@ describe('a clean copy of the repository', () => {
     expect(existsSync(path.join(clone, 'data', 'sample-accounts.json'))).toBe(true);
   });
 
-  it('npm start runs the desk on the embedded defaults: a request in, acknowledgement and verification out as .eml, SIGTERM exits 0', async () => {
+  it('npm start runs the desk on the embedded defaults: a request in, acknowledgement and verification out as .eml, Ctrl-C stops it cleanly (exit 0)', async () => {
     const port = await findFreePort();
     // The embedded defaults, but for the resolver mail authentication asks: a sandbox's own may
     // not answer, and a test must not depend on the network.
@@ -100,17 +100,19 @@ describe('a clean copy of the repository', () => {
     const verification = await waitForEml(outbox, (m) => isTo('priya.raman@example.test', m) && (m.subject ?? '').includes(`[${orderId}] Please confirm`));
     expect(verification.headers.get('auto-submitted')).toBeDefined();
 
-    // SIGTERM goes to the desk itself (the pid in its lock file), as a supervisor or `kill` would
-    // send it: npm runs the script through `sh -c`, and Debian's sh neither execs the command nor
-    // forwards a signal, so a SIGTERM aimed at npm alone would end the shell and not the desk.
+    // Ctrl-C as a terminal sends it: SIGINT to the whole process group, so the desk gets it
+    // twice — from the terminal and passed on by npm — and takes the two for one: a clean stop.
+    // (SIGTERM to the desk's own pid, as a supervisor sends it: test/cli/daemon.test.ts.)
     const pid = Number((await readFile(path.join(clone, 'data', 'portdesk.lock'), 'utf8')).trim());
     expect(pid).toBeGreaterThan(0);
     expect(pid).not.toBe(desk.child.pid);
-    process.kill(pid, 'SIGTERM');
+    process.kill(-desk.child.pid!, 'SIGINT');
     // npm start ends with the desk's exit code.
     const { code, signal } = await desk.waitForExit(20_000);
     expect(signal).toBeNull();
     expect(code).toBe(0);
+    expect(desk.output()).toMatch(/"msg":"stopped"/);
+    expect(desk.output()).not.toContain('without a clean stop');
     expect(existsSync(path.join(clone, 'data', 'portdesk.sock'))).toBe(false);
     expect(existsSync(path.join(clone, 'data', 'desk.json')) || existsSync(path.join(clone, 'data', 'journal.jsonl'))).toBe(true);
   });
