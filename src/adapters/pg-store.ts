@@ -31,6 +31,9 @@ import { migrate } from './pg-store/schema.js';
 import { CURSOR_SCHEMA, RECORD_KINDS, TABLES, recordsOf, upsertStatement, type RecordKind } from './pg-store/tables.js';
 import { createScryptPins } from './scrypt-pins.js';
 
+/** An event spent (no delivery pending: the `status` column, tables.ts) as of $1: not read back at load, deleted by pruneSpentEvents. */
+const SPENT_EVENT_SQL = `status = 'delivered' AND at < $1`;
+
 export { Lease, newHolderName } from './pg-store/lease.js';
 
 export interface PgStoreOptions {
@@ -140,7 +143,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
       outbox: { sql: `status = 'sent' AND coalesce(sent_at, created_at) < $1`, cutoffMs: ARCHIVE_AFTER.sentOutboxMs },
       inbound: { sql: `at < $1`, cutoffMs: ARCHIVE_AFTER.inboundMs },
       // Events spent a week ago are not read back (pruneSpentEvents deletes their rows within the hour).
-      events: { sql: `status = 'delivered' AND at < $1`, cutoffMs: ARCHIVE_AFTER.deliveredEventMs },
+      events: { sql: SPENT_EVENT_SQL, cutoffMs: ARCHIVE_AFTER.deliveredEventMs },
     };
     const client = await this.pool.connect();
     try {
@@ -269,7 +272,7 @@ class PgStoreImpl extends StoreReads<ColdRows> implements PgStore {
     // Only the active daemon; a spent row changes no more, so a lease lost meanwhile harms nothing.
     if (this.readOnly || !this.mayAct()) return 0;
     const cutoff = new Date(this.clock.now().getTime() - ARCHIVE_AFTER.deliveredEventMs);
-    const r = await this.pool.query(`DELETE FROM events WHERE status = 'delivered' AND at < $1`, [cutoff]);
+    const r = await this.pool.query(`DELETE FROM events WHERE ${SPENT_EVENT_SQL}`, [cutoff]);
     return r.rowCount ?? 0;
   }
 
